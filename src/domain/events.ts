@@ -1,0 +1,102 @@
+/**
+ * Messages that cross the machine boundary. Commands leave the machines and are carried out by the
+ * runtime; broker events come back in. All are immutable values with exchange/virtual time `ts`.
+ *
+ * Order tags (ProjectX `customTag`, ASCII [A-Za-z0-9_-], at most 40 chars) are derived from the
+ * position id and the leg: `${positionId}-${leg}` where leg is e0, e1… (entry legs), s<n> (the n-th
+ * protective stop order), x<n> (the n-th close order). Helpers live in tags.ts.
+ */
+import type { EntryPlan, ExitReason, Instrument, OrderSide, PriceBand } from './types.ts';
+
+export interface EntryOrderLeg {
+  readonly tag: string;
+  readonly price: number;
+  readonly quantity: number;
+}
+
+export interface CommandBase {
+  readonly positionId: string;
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly contractId: string;
+  readonly ts: number;
+}
+
+/** Place the limit entry legs of a position. */
+export interface PlaceEntryCommand extends CommandBase {
+  readonly type: 'placeEntry';
+  readonly side: OrderSide;
+  readonly legs: readonly EntryOrderLeg[];
+}
+
+/** Cancel the still-working entry legs (by tag). */
+export interface CancelEntryCommand extends CommandBase {
+  readonly type: 'cancelEntry';
+  readonly tags: readonly string[];
+}
+
+/** Close `quantity` contracts at market. `side` is the order side (sell closes a long). */
+export interface ClosePositionCommand extends CommandBase {
+  readonly type: 'closePosition';
+  readonly side: OrderSide;
+  readonly quantity: number;
+  readonly tag: string;
+  readonly reason: ExitReason;
+}
+
+/**
+ * Keep the broker-side protective stop equal to the ladder's stop for the open size.
+ * quantity 0 means: no protective stop any more (cancel it). The runtime decides whether a
+ * broker-side stop order exists at all (setting); the machine always says what it should be.
+ */
+export interface MoveStopCommand extends CommandBase {
+  readonly type: 'moveStop';
+  readonly side: OrderSide;
+  readonly stopPrice: number;
+  readonly quantity: number;
+  readonly tag: string;
+}
+
+export type EngineCommand = PlaceEntryCommand | CancelEntryCommand | ClosePositionCommand | MoveStopCommand;
+
+/** Broker replies, fed back into the engine. Live adapters and the simulated exchange emit the same shapes. */
+export type BrokerEvent =
+  | { readonly type: 'order.accepted'; readonly ts: number; readonly tag: string; readonly orderId: string }
+  | {
+      readonly type: 'order.rejected';
+      readonly ts: number;
+      readonly tag: string;
+      readonly reason: string;
+      /** True when the outcome may be retried with the same tag (it never reached the book). */
+      readonly retryable: boolean;
+    }
+  | {
+      readonly type: 'order.filled';
+      readonly ts: number;
+      readonly tag: string;
+      readonly orderId: string;
+      readonly price: number;
+      /** Contracts filled by this fill (partial fills send several events). */
+      readonly quantity: number;
+      readonly side: OrderSide;
+      /** Commissions and fees charged for this fill, dollars. */
+      readonly fees: number;
+    }
+  | { readonly type: 'order.cancelled'; readonly ts: number; readonly tag: string; readonly orderId: string };
+
+/** Everything the engine needs to open a position for an accepted alert. */
+export interface OpenPositionRequest {
+  readonly positionId: string;
+  readonly signalId: string;
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly contractId: string;
+  readonly instrument: Pick<Instrument, 'tickSize' | 'tickValue' | 'decimals'>;
+  readonly plan: EntryPlan;
+  /** When the unfilled entry is cancelled (epoch ms). */
+  readonly expiresAt: number;
+  /** Close the whole position when TP3 trades instead of trailing the stop to TP2. */
+  readonly closeAtTp3: boolean;
+}
+
+export type { PriceBand };
