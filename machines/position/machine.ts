@@ -1,0 +1,592 @@
+/**
+ * The position machine: one actor per open trade.
+ *
+ *   pending_entry (working → cancelling) → active → tp1 → tp2 → tp3 → exiting → closed
+ *   pending_entry → cancelled
+ *
+ * Time arrives in events (`ts`); the entry deadline lives in context. The machine never does I/O:
+ * its effects leave as messages (`position.output`) to its parent, or as emitted events when it runs
+ * on its own. Those messages are commands (placeEntry, cancelEntry, closePosition, moveStop) and
+ * `update`s that carry the state and the price band inside which no tick can change it.
+ */
+import { type ActorRefFrom, type SnapshotFrom, and, assign, enqueueActions, setup } from 'xstate';
+import type { BrokerEvent, EngineCommand } from '../../src/domain/events.ts';
+import { entryTag, exitTag, parseTag, stopTag } from '../../src/domain/tags.ts';
+import { toTicks } from '../../src/domain/ticks.ts';
+import type { ExitReason, OrderSide } from '../../src/domain/types.ts';
+import {
+  NO_TICKS_BAND,
+  openBand,
+  openQty,
+  pendingBand,
+  rungReached,
+  rungStop,
+  stopBreached,
+  stopExitReason,
+} from './ladder.ts';
+import type {
+  LegState,
+  PositionContext,
+  PositionEvent,
+  PositionInput,
+  PositionMessage,
+  PositionOutputEvent,
+} from './types.ts';
+
+type FillEvent = Extract<BrokerEvent, { type: 'order.filled' }>;
+type Rung = 0 | 1 | 2 | 3;
+/** The enqueue helper handed to enqueueActions; typed loosely at this boundary only. */
+type Enqueue = {
+  sendParent: (event: PositionOutputEvent) => void;
+  emit: (event: PositionOutputEvent) => void;
+  assign: (patch: Partial<PositionContext>) => void;
+};
+
+const MAX_EXIT_ATTEMPTS = 5;
+const LIVE_LEG: ReadonlySet<string> = new Set(['sent', 'working', 'cancelling']);
+
+function entrySide(ctx: PositionContext): OrderSide {
+  return ctx.side === 'long' ? 'buy' : 'sell';
+}
+
+function exitSide(ctx: PositionContext): OrderSide {
+  return ctx.side === 'long' ? 'sell' : 'buy';
+}
+
+function base(ctx: PositionContext, ts: number) {
+  return {
+    positionId: ctx.positionId,
+    accountId: ctx.accountId,
+    symbol: ctx.symbol,
+    contractId: ctx.contractId,
+    ts,
+  };
+}
+
+function tagKind(ctx: PositionContext, event: { tag: string }): 'entry' | 'stop' | 'exit' | undefined {
+  const parsed = parseTag(event.tag);
+  return parsed && parsed.positionId === ctx.positionId ? parsed.kind : undefined;
+}
+
+function out(enqueue: Enqueue, self: { _parent?: unknown }, ctx: PositionContext, message: PositionMessage) {
+  const event: PositionOutputEvent = { type: 'position.output', positionId: ctx.positionId, message };
+  if (self._parent) enqueue.sendParent(event);
+  else enqueue.emit(event);
+}
+
+function liveLegTags(legs: readonly LegState[]): string[] {
+  return legs.filter((l) => LIVE_LEG.has(l.status)).map((l) => l.tag);
+}
+
+function markCancelling(legs: readonly LegState[]): LegState[] {
+  return legs.map((l) =>
+    l.status === 'sent' || l.status === 'working' ? { ...l, status: 'cancelling' } : l,
+  );
+}
+
+function applyLeg(legs: readonly LegState[], tag: string, change: (leg: LegState) => LegState): LegState[] {
+  return legs.map((l) => (l.tag === tag ? change(l) : l));
+}
+
+/** Context after an entry fill. */
+function withEntryFill(ctx: PositionContext, e: FillEvent): Partial<PositionContext> {
+  const legs = applyLeg(ctx.legs, e.tag, (l) => {
+    const filled = l.filled + e.quantity;
+    return { ...l, filled, orderId: e.orderId, status: filled >= l.quantity ? 'filled' : l.status };
+  });
+  return {
+    legs,
+    filledQty: ctx.filledQty + e.quantity,
+    entryTicksSum: ctx.entryTicksSum + toTicks(e.price, ctx.grid) * e.quantity,
+    firstFillAt: ctx.firstFillAt ?? e.ts,
+    fees: ctx.fees + e.fees,
+    lastTs: e.ts,
+  };
+}
+
+function withExitFill(ctx: PositionContext, e: FillEvent): Partial<PositionContext> {
+  const quantity = Math.min(e.quantity, Math.max(0, openQty(ctx)));
+  return {
+    exitedQty: ctx.exitedQty + quantity,
+    exitTicksSum: ctx.exitTicksSum + toTicks(e.price, ctx.grid) * quantity,
+    lastExitAt: e.ts,
+    fees: ctx.fees + e.fees,
+    lastTs: e.ts,
+  };
+}
+
+export const positionMachine = setup({
+  types: {
+    context: {} as PositionContext,
+    events: {} as PositionEvent,
+    input: {} as PositionInput,
+    emitted: {} as PositionOutputEvent,
+  },
+  guards: {
+    expired: ({ context, event }) => 'ts' in event && event.ts >= context.expiresAt,
+    isEntryFill: ({ context, event }) => event.type === 'order.filled' && tagKind(context, event) === 'entry',
+    isExitFill: ({ context, event }) => {
+      if (event.type !== 'order.filled') return false;
+      const kind = tagKind(context, event);
+      return kind === 'exit' || kind === 'stop';
+    },
+    isStopFill: ({ context, event }) => event.type === 'order.filled' && tagKind(context, event) === 'stop',
+    exitRequested: ({ context }) => context.exitReason !== null,
+    noLiveEntry: ({ context }) => context.filledQty === 0 && liveLegTags(context.legs).length === 0,
+    flat: ({ context }) => context.filledQty > 0 && context.exitedQty >= context.filledQty,
+    stopBreached: ({ context, event }) => event.type === 'tick' && stopBreached(context, event.price),
+    reaches: ({ context, event }, params: { rung: 1 | 2 | 3 }) =>
+      event.type === 'tick' && rungReached(context, event.price) >= params.rung,
+    closesAtTp3: ({ context, event }) =>
+      context.closeAtTp3 && event.type === 'tick' && rungReached(context, event.price) === 3,
+    isExitOrderDead: ({ context, event }) =>
+      (event.type === 'order.rejected' || event.type === 'order.cancelled') &&
+      tagKind(context, event) === 'exit',
+  },
+  actions: {
+    publish: enqueueActions(({ context, event, self, enqueue }, params: { state: string }) => {
+      const ts = 'ts' in event && typeof event.ts === 'number' ? event.ts : context.lastTs;
+      out(
+        enqueue as unknown as Enqueue,
+        self,
+        context,
+        updateMessage({ ...context, lastTs: ts }, params.state),
+      );
+    }),
+    placeLegs: enqueueActions(({ context, self, enqueue }) => {
+      const legs = context.legs.filter((l) => l.status === 'sent');
+      if (legs.length === 0) return;
+      const command: EngineCommand = {
+        type: 'placeEntry',
+        ...base(context, context.lastTs),
+        side: entrySide(context),
+        legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity })),
+      };
+      out(enqueue as unknown as Enqueue, self, context, command);
+    }),
+    requestCancel: enqueueActions(({ context, event, self, enqueue }) => {
+      const ts = 'ts' in event ? event.ts : context.lastTs;
+      const tags = liveLegTags(context.legs).filter((t) => {
+        const leg = context.legs.find((l) => l.tag === t);
+        return leg !== undefined && leg.status !== 'cancelling';
+      });
+      const reason =
+        event.type === 'exit'
+          ? event.reason
+          : event.type === 'cancel'
+            ? event.reason
+            : event.type === 'tick' || event.type === 'clock'
+              ? 'entry expired'
+              : 'cancelled';
+      enqueue.assign({
+        legs: markCancelling(context.legs),
+        cancelReason: context.cancelReason ?? reason,
+        exitReason: event.type === 'exit' ? (context.exitReason ?? event.reason) : context.exitReason,
+        lastTs: ts,
+      });
+      if (tags.length > 0) {
+        out(enqueue as unknown as Enqueue, self, context, {
+          type: 'cancelEntry',
+          ...base(context, ts),
+          tags,
+        });
+      }
+    }),
+    replaceEntry: enqueueActions(({ context, event, self, enqueue }) => {
+      if (event.type !== 'replace') return;
+      const cancelTags = liveLegTags(context.legs).filter(
+        (t) => context.legs.find((l) => l.tag === t)?.status !== 'cancelling',
+      );
+      const fresh: LegState[] = event.plan.legs.map((leg, i) => ({
+        tag: entryTag(context.positionId, context.legSeq + i),
+        price: leg.price,
+        quantity: leg.quantity,
+        filled: 0,
+        orderId: null,
+        status: 'sent',
+      }));
+      const next: PositionContext = {
+        ...context,
+        legs: [...markCancelling(context.legs), ...fresh],
+        legSeq: context.legSeq + fresh.length,
+        plan: event.plan,
+        stop: event.plan.stopPrice,
+        signalId: event.signalId,
+        expiresAt: event.expiresAt,
+        lastTs: event.ts,
+      };
+      enqueue.assign(next);
+      const e = enqueue as unknown as Enqueue;
+      if (cancelTags.length > 0)
+        out(e, self, next, { type: 'cancelEntry', ...base(next, event.ts), tags: cancelTags });
+      out(e, self, next, {
+        type: 'placeEntry',
+        ...base(next, event.ts),
+        side: entrySide(next),
+        legs: fresh.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity })),
+      });
+      out(e, self, next, updateMessage(next, 'pending_entry'));
+    }),
+    legAccepted: assign(({ context, event }) => {
+      if (event.type !== 'order.accepted' || tagKind(context, event) !== 'entry') return {};
+      return {
+        legs: applyLeg(context.legs, event.tag, (l) => ({
+          ...l,
+          orderId: event.orderId,
+          status: l.status === 'sent' ? 'working' : l.status,
+        })),
+        lastTs: event.ts,
+      };
+    }),
+    legEnded: assign(({ context, event }) => {
+      if (
+        (event.type !== 'order.rejected' && event.type !== 'order.cancelled') ||
+        tagKind(context, event) !== 'entry'
+      )
+        return {};
+      const status = event.type === 'order.rejected' ? 'rejected' : 'cancelled';
+      return {
+        legs: applyLeg(context.legs, event.tag, (l) => (l.status === 'filled' ? l : { ...l, status })),
+        cancelReason:
+          event.type === 'order.rejected'
+            ? (context.cancelReason ?? `entry rejected: ${event.reason}`)
+            : context.cancelReason,
+        lastTs: event.ts,
+      };
+    }),
+    entryFill: assign(({ context, event }) =>
+      event.type === 'order.filled' ? withEntryFill(context, event) : {},
+    ),
+    exitFill: assign(({ context, event }) =>
+      event.type === 'order.filled' ? withExitFill(context, event) : {},
+    ),
+    /** A broker-side protective stop filled while the position was open: record why it ended. */
+    stopFilled: assign(({ context }) => ({ exitReason: context.exitReason ?? stopExitReason(context.rung) })),
+    climb: assign(({ context, event }) => {
+      if (event.type !== 'tick') return {};
+      const rung = rungReached(context, event.price) as Rung;
+      if (rung === 0 || rung === context.rung) return { lastTs: event.ts };
+      return { rung, stop: rungStop(context, rung), lastTs: event.ts };
+    }),
+    /** Keep the broker-side protective stop equal to the ladder's stop for the open size. */
+    syncProtectiveStop: enqueueActions(({ context, event, self, enqueue }) => {
+      const quantity = openQty(context);
+      if (quantity === context.stopQty && context.stop === context.stopOrderPrice) return;
+      const ts = 'ts' in event ? event.ts : context.lastTs;
+      enqueue.assign({ stopQty: quantity, stopOrderPrice: context.stop });
+      out(enqueue as unknown as Enqueue, self, context, {
+        type: 'moveStop',
+        ...base(context, ts),
+        side: exitSide(context),
+        stopPrice: context.stop,
+        quantity,
+        tag: stopTag(context.positionId, context.stopSeq),
+      });
+    }),
+    stopOrderLost: assign(({ context, event }) => {
+      if (
+        (event.type !== 'order.rejected' && event.type !== 'order.cancelled') ||
+        tagKind(context, event) !== 'stop'
+      )
+        return {};
+      // The next sync places a fresh stop under a new tag; the ladder still guards in memory meanwhile.
+      return { stopSeq: context.stopSeq + 1, stopQty: 0, stopOrderPrice: null, lastTs: event.ts };
+    }),
+    /** Start leaving an open position: cancel working entry legs and flatten the open size at market. */
+    beginExit: enqueueActions(({ context, event, self, enqueue }, params: { reason?: ExitReason }) => {
+      const ts = 'ts' in event ? event.ts : context.lastTs;
+      let reason: ExitReason =
+        params.reason ??
+        (event.type === 'exit' ? event.reason : (context.exitReason ?? stopExitReason(context.rung)));
+      let rung = context.rung;
+      if (event.type === 'tick' && !params.reason) {
+        if (stopBreached(context, event.price)) reason = stopExitReason(context.rung);
+        else rung = rungReached(context, event.price);
+      }
+      const next: PositionContext = {
+        ...context,
+        rung,
+        exitReason: context.exitReason ?? reason,
+        legs: markCancelling(context.legs),
+        exitSeq: context.exitSeq + 1,
+        exitAttempts: context.exitAttempts + 1,
+        lastTs: ts,
+      };
+      enqueue.assign(next);
+      const e = enqueue as unknown as Enqueue;
+      const tags = liveLegTags(context.legs).filter(
+        (t) => context.legs.find((l) => l.tag === t)?.status !== 'cancelling',
+      );
+      if (tags.length > 0) out(e, self, next, { type: 'cancelEntry', ...base(next, ts), tags });
+      const quantity = openQty(next);
+      if (quantity > 0) {
+        out(e, self, next, {
+          type: 'closePosition',
+          ...base(next, ts),
+          side: exitSide(next),
+          quantity,
+          tag: exitTag(next.positionId, next.exitSeq),
+          reason: next.exitReason ?? reason,
+        });
+      }
+    }),
+    /** A close order died or an entry leg filled late while exiting: flatten what is still open. */
+    closeRemainder: enqueueActions(({ context, event, self, enqueue }) => {
+      const quantity = openQty(context);
+      if (quantity <= 0 || context.exitAttempts >= MAX_EXIT_ATTEMPTS) return;
+      const ts = 'ts' in event ? event.ts : context.lastTs;
+      const next = {
+        ...context,
+        exitSeq: context.exitSeq + 1,
+        exitAttempts: context.exitAttempts + 1,
+        lastTs: ts,
+      };
+      enqueue.assign({ exitSeq: next.exitSeq, exitAttempts: next.exitAttempts, lastTs: ts });
+      out(enqueue as unknown as Enqueue, self, next, {
+        type: 'closePosition',
+        ...base(next, ts),
+        side: exitSide(next),
+        quantity,
+        tag: exitTag(next.positionId, next.exitSeq),
+        reason: next.exitReason ?? 'manual',
+      });
+    }),
+    markClosed: assign(({ context, event }) => ({ closedAt: 'ts' in event ? event.ts : context.lastTs })),
+  },
+}).createMachine({
+  id: 'position',
+  context: ({ input }) => {
+    const legs: LegState[] = input.plan.legs.map((leg, i) => ({
+      tag: entryTag(input.positionId, i),
+      price: leg.price,
+      quantity: leg.quantity,
+      filled: 0,
+      orderId: null,
+      status: 'sent',
+    }));
+    return {
+      positionId: input.positionId,
+      signalId: input.signalId,
+      accountId: input.accountId,
+      symbol: input.symbol,
+      contractId: input.contractId,
+      side: input.plan.side,
+      grid: input.instrument,
+      plan: input.plan,
+      openedAt: input.ts,
+      expiresAt: input.expiresAt,
+      closeAtTp3: input.closeAtTp3,
+      legs,
+      legSeq: legs.length,
+      filledQty: 0,
+      entryTicksSum: 0,
+      firstFillAt: null,
+      stop: input.plan.stopPrice,
+      rung: 0,
+      stopSeq: 1,
+      stopQty: 0,
+      stopOrderPrice: null,
+      exitSeq: 0,
+      exitPendingQty: 0,
+      exitAttempts: 0,
+      exitReason: null,
+      cancelReason: null,
+      exitedQty: 0,
+      exitTicksSum: 0,
+      lastExitAt: null,
+      fees: 0,
+      closedAt: null,
+      lastTs: input.ts,
+    };
+  },
+  initial: 'pending_entry',
+  states: {
+    pending_entry: {
+      entry: ['placeLegs'],
+      initial: 'working',
+      always: { guard: 'noLiveEntry', target: 'cancelled' },
+      on: {
+        'order.accepted': { actions: 'legAccepted' },
+        'order.rejected': { actions: 'legEnded' },
+        'order.cancelled': { actions: 'legEnded' },
+        'order.filled': [{ guard: { type: 'isEntryFill' }, target: 'active', actions: 'entryFill' }],
+      },
+      states: {
+        working: {
+          entry: { type: 'publish', params: { state: 'pending_entry' } },
+          on: {
+            tick: { guard: 'expired', target: 'cancelling', actions: 'requestCancel' },
+            clock: { guard: 'expired', target: 'cancelling', actions: 'requestCancel' },
+            replace: { actions: 'replaceEntry' },
+            exit: { target: 'cancelling', actions: 'requestCancel' },
+            cancel: { target: 'cancelling', actions: 'requestCancel' },
+          },
+        },
+        cancelling: {
+          entry: { type: 'publish', params: { state: 'cancelling' } },
+          on: {
+            exit: {
+              actions: assign(({ context, event }) => ({ exitReason: context.exitReason ?? event.reason })),
+            },
+            'order.filled': [
+              // The trader asked to leave while the cancel was in flight: leave at once.
+              {
+                guard: and(['isEntryFill', 'exitRequested']),
+                target: '#position.exiting',
+                actions: ['entryFill', { type: 'beginExit', params: {} }],
+              },
+            ],
+          },
+        },
+      },
+    },
+    active: {
+      entry: ['syncProtectiveStop', { type: 'publish', params: { state: 'active' } }],
+      always: { guard: 'flat', target: 'closed' },
+      on: {
+        tick: [
+          { guard: 'stopBreached', target: 'exiting', actions: { type: 'beginExit', params: {} } },
+          {
+            guard: 'closesAtTp3',
+            target: 'exiting',
+            actions: { type: 'beginExit', params: { reason: 'target_tp3' } },
+          },
+          { guard: { type: 'reaches', params: { rung: 3 } }, target: 'tp3', actions: 'climb' },
+          { guard: { type: 'reaches', params: { rung: 2 } }, target: 'tp2', actions: 'climb' },
+          { guard: { type: 'reaches', params: { rung: 1 } }, target: 'tp1', actions: 'climb' },
+        ],
+        exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
+        cancel: { actions: 'requestCancel' },
+        'order.accepted': { actions: 'legAccepted' },
+        'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
+        'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
+        'order.filled': [
+          { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
+          {
+            guard: 'isStopFill',
+            target: 'exiting',
+            actions: ['exitFill', 'stopFilled', { type: 'beginExit', params: {} }],
+          },
+          { guard: 'isExitFill', actions: 'exitFill' },
+        ],
+      },
+    },
+    tp1: {
+      entry: ['syncProtectiveStop', { type: 'publish', params: { state: 'tp1' } }],
+      always: { guard: 'flat', target: 'closed' },
+      on: {
+        tick: [
+          { guard: 'stopBreached', target: 'exiting', actions: { type: 'beginExit', params: {} } },
+          {
+            guard: 'closesAtTp3',
+            target: 'exiting',
+            actions: { type: 'beginExit', params: { reason: 'target_tp3' } },
+          },
+          { guard: { type: 'reaches', params: { rung: 3 } }, target: 'tp3', actions: 'climb' },
+          { guard: { type: 'reaches', params: { rung: 2 } }, target: 'tp2', actions: 'climb' },
+        ],
+        exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
+        cancel: { actions: 'requestCancel' },
+        'order.accepted': { actions: 'legAccepted' },
+        'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
+        'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
+        'order.filled': [
+          { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
+          {
+            guard: 'isStopFill',
+            target: 'exiting',
+            actions: ['exitFill', 'stopFilled', { type: 'beginExit', params: {} }],
+          },
+          { guard: 'isExitFill', actions: 'exitFill' },
+        ],
+      },
+    },
+    tp2: {
+      entry: ['syncProtectiveStop', { type: 'publish', params: { state: 'tp2' } }],
+      always: { guard: 'flat', target: 'closed' },
+      on: {
+        tick: [
+          { guard: 'stopBreached', target: 'exiting', actions: { type: 'beginExit', params: {} } },
+          {
+            guard: 'closesAtTp3',
+            target: 'exiting',
+            actions: { type: 'beginExit', params: { reason: 'target_tp3' } },
+          },
+          { guard: { type: 'reaches', params: { rung: 3 } }, target: 'tp3', actions: 'climb' },
+        ],
+        exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
+        cancel: { actions: 'requestCancel' },
+        'order.accepted': { actions: 'legAccepted' },
+        'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
+        'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
+        'order.filled': [
+          { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
+          {
+            guard: 'isStopFill',
+            target: 'exiting',
+            actions: ['exitFill', 'stopFilled', { type: 'beginExit', params: {} }],
+          },
+          { guard: 'isExitFill', actions: 'exitFill' },
+        ],
+      },
+    },
+    tp3: {
+      entry: ['syncProtectiveStop', { type: 'publish', params: { state: 'tp3' } }],
+      always: { guard: 'flat', target: 'closed' },
+      on: {
+        tick: [{ guard: 'stopBreached', target: 'exiting', actions: { type: 'beginExit', params: {} } }],
+        exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
+        cancel: { actions: 'requestCancel' },
+        'order.accepted': { actions: 'legAccepted' },
+        'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
+        'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
+        'order.filled': [
+          { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
+          {
+            guard: 'isStopFill',
+            target: 'exiting',
+            actions: ['exitFill', 'stopFilled', { type: 'beginExit', params: {} }],
+          },
+          { guard: 'isExitFill', actions: 'exitFill' },
+        ],
+      },
+    },
+    exiting: {
+      entry: { type: 'publish', params: { state: 'exiting' } },
+      always: { guard: 'flat', target: 'closed' },
+      on: {
+        'order.accepted': { actions: 'legAccepted' },
+        'order.rejected': [{ guard: 'isExitOrderDead', actions: 'closeRemainder' }, { actions: 'legEnded' }],
+        'order.cancelled': [{ guard: 'isExitOrderDead', actions: 'closeRemainder' }, { actions: 'legEnded' }],
+        'order.filled': [
+          { guard: 'isExitFill', actions: 'exitFill' },
+          { guard: 'isEntryFill', actions: ['entryFill', 'closeRemainder'] },
+        ],
+      },
+    },
+    closed: { type: 'final', entry: ['markClosed', { type: 'publish', params: { state: 'closed' } }] },
+    cancelled: { type: 'final', entry: ['markClosed', { type: 'publish', params: { state: 'cancelled' } }] },
+  },
+});
+
+function updateMessage(ctx: PositionContext, state: string): PositionMessage {
+  const band =
+    state === 'pending_entry'
+      ? pendingBand(ctx)
+      : state.startsWith('tp') || state === 'active'
+        ? openBand(ctx)
+        : NO_TICKS_BAND;
+  return {
+    type: 'update',
+    positionId: ctx.positionId,
+    symbol: ctx.symbol,
+    accountId: ctx.accountId,
+    state,
+    band,
+    ts: ctx.lastTs,
+  };
+}
+
+export type PositionMachine = typeof positionMachine;
+export type PositionActor = ActorRefFrom<PositionMachine>;
+export type PositionSnapshot = SnapshotFrom<PositionMachine>;
