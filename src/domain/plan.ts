@@ -1,0 +1,105 @@
+/**
+ * The execution payload builder: bars → profile → entry levels → size (→ confirmation score).
+ * Pure; every refusal comes back as a reason a trader can read.
+ */
+import { type Confirmation, confirmationScore } from './confirmation.ts';
+import { entryLevels } from './levels.ts';
+import { computeProfile, type VolumeProfile } from './profile.ts';
+import type { BotSettings } from './settings.ts';
+import { sizePosition } from './sizing.ts';
+import type { Bar, EntryPlan, Instrument, Side } from './types.ts';
+
+export interface EntryPlanRequest {
+  /** Bars of the profile lookback (1m bars over settings.profileLookbackMinutes), in time order. */
+  readonly bars: readonly Bar[];
+  readonly side: Side;
+  readonly instrument: Instrument;
+  readonly settings: BotSettings;
+  /** Price at the alert; defaults to the last bar's close. Used by the confirmation score. */
+  readonly price?: number;
+  /** Bars of the longer lookback; when given, the dual-timeframe confirmation score is computed. */
+  readonly confirmationBars?: readonly Bar[];
+}
+
+export type EntryPlanResult =
+  | {
+      readonly ok: true;
+      readonly plan: EntryPlan;
+      readonly profile: VolumeProfile;
+      readonly confirmation?: Confirmation;
+    }
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly profile?: VolumeProfile;
+      readonly confirmation?: Confirmation;
+    };
+
+export function buildEntryPlan(request: EntryPlanRequest): EntryPlanResult {
+  const { bars, side, instrument, settings } = request;
+  const profileOptions = {
+    tickSize: instrument.tickSize,
+    decimals: instrument.decimals,
+    layout: { rows: settings.profileRows },
+    valueAreaPercent: settings.valueAreaPercent,
+  };
+  const profile = computeProfile(bars, profileOptions);
+  if (profile.kind !== 'profile') {
+    return { ok: false, reason: `${instrument.symbol} volume profile: ${profile.reason}` };
+  }
+
+  let confirmation: Confirmation | undefined;
+  const price = request.price ?? bars[bars.length - 1]?.close;
+  if (request.confirmationBars !== undefined && price !== undefined) {
+    const longProfile = computeProfile(request.confirmationBars, profileOptions);
+    confirmation = confirmationScore({ side, price, shortProfile: profile, longProfile });
+    if (settings.confirmationThreshold > 0 && confirmation.score < settings.confirmationThreshold) {
+      return {
+        ok: false,
+        reason: `confirmation score ${confirmation.score} is below the threshold ${settings.confirmationThreshold}`,
+        profile,
+        confirmation,
+      };
+    }
+  } else if (settings.confirmationThreshold > 0) {
+    return {
+      ok: false,
+      reason: `confirmationThreshold is ${settings.confirmationThreshold} but no confirmation bars were given; pass confirmationBars or set the threshold to 0`,
+      profile,
+    };
+  }
+
+  const levelsResult = entryLevels(profile, side, instrument, settings.stopBufferTicks);
+  if (!levelsResult.ok) return { ok: false, reason: `${instrument.symbol}: ${levelsResult.reason}`, profile };
+  const levels = levelsResult.levels;
+
+  const sizing = sizePosition({
+    side,
+    entryPrice: levels.entryPrice,
+    stopPrice: levels.stopPrice,
+    instrument,
+    riskDollars: settings.riskPerTrade,
+    maxContracts: settings.maxContracts,
+    dcaLevels: settings.dcaLevels,
+  });
+  if (!sizing.ok) return { ok: false, reason: `${instrument.symbol}: ${sizing.reason}`, profile };
+
+  const plan: EntryPlan = {
+    side,
+    entryPrice: levels.entryPrice,
+    stopPrice: levels.stopPrice,
+    tp1: levels.tp1,
+    tp2: levels.tp2,
+    tp3: levels.tp3,
+    legs: sizing.size.legs,
+    quantity: sizing.size.quantity,
+    riskDollars: sizing.size.riskDollars,
+    poc: profile.poc,
+    vah: profile.vah,
+    val: profile.val,
+    profileLow: profile.low,
+    profileHigh: profile.high,
+    confirmationScore: confirmation?.score ?? null,
+  };
+  return confirmation ? { ok: true, plan, profile, confirmation } : { ok: true, plan, profile };
+}
