@@ -1,0 +1,157 @@
+/**
+ * Alert body grammars: UTF-8 decoding, JSON (tried first, whatever the Content-Type says),
+ * `key=value` text and the optional pipe-delimited positional grammar. Each returns either a
+ * field tree or a rejection that names the problem and the fix. Web APIs only.
+ */
+
+export type FieldValue = string | number | boolean | null | FieldTree | FieldValue[];
+export interface FieldTree {
+  [name: string]: FieldValue;
+}
+
+export type BodyGrammar = 'json' | 'key-value' | 'pipe';
+
+export type ParsedBody =
+  | { readonly ok: true; readonly grammar: BodyGrammar; readonly fields: FieldTree }
+  | { readonly ok: false; readonly status: 400 | 422; readonly error: string; readonly field?: string };
+
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** Decode bytes as UTF-8, refusing invalid sequences instead of inserting U+FFFD. */
+export function decodeUtf8(
+  body: Uint8Array | string,
+): { ok: true; text: string } | { ok: false; error: string } {
+  if (typeof body === 'string') return { ok: true, text: body };
+  try {
+    return { ok: true, text: strictDecoder.decode(body) };
+  } catch {
+    return {
+      ok: false,
+      error: 'the body is not valid UTF-8 — send the alert message as UTF-8 text (TradingView always does)',
+    };
+  }
+}
+
+/** Line and column (1-based) of a character offset, for error messages. */
+function lineColumn(text: string, offset: number): string {
+  let line = 1;
+  let column = 1;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text[i] === '\n') {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  return `line ${line}, column ${column}`;
+}
+
+function jsonErrorWhere(text: string, message: string): string {
+  const pos = /position (\d+)/.exec(message);
+  if (pos) return ` at ${lineColumn(text, Number(pos[1]))}`;
+  const lc = /line (\d+) column (\d+)/.exec(message);
+  if (lc) return ` at line ${lc[1]}, column ${lc[2]}`;
+  return '';
+}
+
+function parseJson(text: string): ParsedBody {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      status: 400,
+      error: `the body looks like JSON but does not parse${jsonErrorWhere(text, message)} — a bare placeholder such as {{close}} probably rendered empty or non-numeric, or a value holds an unescaped quote; quote the placeholder ("price": "{{close}}") and check the template in a JSON validator`,
+    };
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return {
+      ok: false,
+      status: 400,
+      error: 'the body is JSON but not an object — send one object such as {"symbol":"ES1!","action":"buy"}',
+    };
+  }
+  return { ok: true, grammar: 'json', fields: value as FieldTree };
+}
+
+/** `key=value` pairs, one per line or separated by `&`, `,` or `;`. Every piece must be a pair. */
+function parseKeyValue(text: string): ParsedBody | undefined {
+  const pieces = text
+    .split(/[\r\n&,;]+/)
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  if (pieces.length === 0) return undefined;
+  const fields: FieldTree = {};
+  for (const piece of pieces) {
+    const eq = piece.indexOf('=');
+    if (eq <= 0) return undefined;
+    const name = piece.slice(0, eq).trim().toLowerCase();
+    const value = piece.slice(eq + 1).trim();
+    if (!/^[a-z_][a-z0-9_.]*$/.test(name)) return undefined;
+    if (name in fields) {
+      return {
+        ok: false,
+        status: 422,
+        field: name,
+        error: `field "${name}" appears twice in the key=value body — send each field once`,
+      };
+    }
+    fields[name] = value;
+  }
+  return { ok: true, grammar: 'key-value', fields };
+}
+
+/** Positional fields separated by `|`, named by the route's `pipeFields` (e.g. secret|strategy|action|ticker). */
+function parsePipe(text: string, names: readonly string[]): ParsedBody {
+  const parts = text
+    .trim()
+    .split('|')
+    .map((p) => p.trim());
+  if (parts.length !== names.length) {
+    return {
+      ok: false,
+      status: 422,
+      error: `the pipe-delimited body has ${parts.length} fields but this route expects ${names.length} (${names.join('|')}) — match the alert message to that order`,
+    };
+  }
+  const fields: FieldTree = {};
+  names.forEach((name, i) => {
+    fields[name] = parts[i] ?? '';
+  });
+  return { ok: true, grammar: 'pipe', fields };
+}
+
+export interface BodyGrammarOptions {
+  /** Field names of the pipe-delimited grammar, in order; undefined = grammar off for this route. */
+  readonly pipeFields?: readonly string[] | undefined;
+  /** Accept `key=value` text (default on). */
+  readonly keyValue?: boolean | undefined;
+}
+
+/** Parse a decoded, non-empty body: JSON first, then the text grammars the route allows. */
+export function parseBody(text: string, options: BodyGrammarOptions): ParsedBody {
+  const trimmed = text.trim();
+  const first = trimmed[0];
+  if (first === '{' || first === '[' || first === '"') return parseJson(trimmed);
+  // A bare JSON scalar (number, true, null) is not an alert.
+  if (/^(-?\d[\d.eE+-]*|true|false|null)$/.test(trimmed)) return parseJson(trimmed);
+
+  if (options.pipeFields && trimmed.includes('|')) return parsePipe(trimmed, options.pipeFields);
+  if (options.keyValue !== false) {
+    const kv = parseKeyValue(trimmed);
+    if (kv) return kv;
+  }
+  const grammars = ['JSON'];
+  if (options.keyValue !== false) grammars.push('key=value lines');
+  if (options.pipeFields) grammars.push(`pipe-delimited ${options.pipeFields.join('|')}`);
+  const pipeHint =
+    !options.pipeFields && trimmed.includes('|')
+      ? ' (pipe-delimited text is off for this route; enable pipeFields to accept it)'
+      : '';
+  return {
+    ok: false,
+    status: 400,
+    error: `the body is not in a format this route accepts${pipeHint} — send ${grammars.join(' or ')}, e.g. {"symbol":"{{ticker}}","action":"buy","time":"{{timenow}}"}`,
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * TradingView ticker → our root symbol (and explicit contract month), using the domain's
+ * `resolveTicker` (a pure module Deno resolves by relative path too). Adds what only intake knows:
+ * the alert's own year for short contract years, and refusing an explicit contract that has expired.
+ */
+import { resolveTicker } from '../../../src/domain/instruments.ts';
+
+export interface TickerMatch {
+  /** Our root symbol, e.g. ES, MNQ. */
+  readonly symbol: string;
+  readonly contractMonth?: { readonly month: string; readonly year: number };
+  readonly tickSize?: number;
+}
+
+export type TickerResult =
+  | { readonly ok: true; readonly match: TickerMatch }
+  | { readonly ok: false; readonly error: string };
+
+const MONTH_CODES = 'FGHJKMNQUVXZ';
+
+/** Resolve `ticker` as of `now` (epoch ms): `now` picks the decade of one-digit years and decides expiry. */
+export function resolveAlertTicker(ticker: string, now: number): TickerResult {
+  const nowDate = new Date(now);
+  const resolution = resolveTicker(ticker, nowDate.getUTCFullYear());
+  if (!resolution.ok) return resolution;
+  const { symbol, instrument, contractMonth } = resolution;
+  if (contractMonth) {
+    const monthIndex = MONTH_CODES.indexOf(contractMonth.month);
+    if (contractMonth.year * 12 + monthIndex < nowDate.getUTCFullYear() * 12 + nowDate.getUTCMonth()) {
+      return {
+        ok: false,
+        error: `contract "${ticker}" (${symbol} ${contractMonth.month}${contractMonth.year}) has expired — use ${symbol}1! or a current contract`,
+      };
+    }
+    return { ok: true, match: { symbol, contractMonth, tickSize: instrument.tickSize } };
+  }
+  return { ok: true, match: { symbol, tickSize: instrument.tickSize } };
+}
