@@ -51,10 +51,18 @@ describe('instrument table', () => {
 
   it('tick math round-trips on every instrument grid', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...INSTRUMENTS), fc.integer({ min: -10_000_000, max: 10_000_000 }), (instrument, ticks) => {
-        const price = fromTicks(ticks, instrument);
-        return toTicks(price, instrument) === ticks && isOnTickGrid(price, instrument) && price === Number(String(price));
-      }),
+      fc.property(
+        fc.constantFrom(...INSTRUMENTS),
+        fc.integer({ min: -10_000_000, max: 10_000_000 }),
+        (instrument, ticks) => {
+          const price = fromTicks(ticks, instrument);
+          return (
+            toTicks(price, instrument) === ticks &&
+            isOnTickGrid(price, instrument) &&
+            price === Number(String(price))
+          );
+        },
+      ),
       { numRuns: 5000 },
     );
   });

@@ -74,25 +74,33 @@ describe('entryLevels', () => {
       { minLength: 1, maxLength: 30 },
     );
     fc.assert(
-      fc.property(bars, fc.constantFrom('long' as const, 'short' as const), fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 40 }), (specs, side, buffer, rows) => {
-        const input: Bar[] = specs.map((s, i) => {
-          const low = 5000 + s.lowTicks * 0.25;
-          const high = low + s.span * 0.25;
-          return { ts: i, open: s.up ? low : high, close: s.up ? high : low, low, high, volume: s.volume };
-        });
-        const result = computeProfile(input, { tickSize: 0.25, layout: { rows } });
-        if (result.kind !== 'profile') return true;
-        const levels = entryLevels(result, side, es, buffer);
-        if (!levels.ok) return levels.reason.length > 0;
-        const { stopPrice, entryPrice, tp1, tp2, tp3 } = levels.levels;
-        const ordered = side === 'long' ? [stopPrice, entryPrice, tp1, tp2, tp3] : [tp3, tp2, tp1, entryPrice, stopPrice];
-        for (let i = 1; i < ordered.length; i++) expect(ordered[i]!).toBeGreaterThan(ordered[i - 1]!);
-        for (const price of ordered) expect(price).toBe(Number((Math.round(price / 0.25) * 0.25).toFixed(2)));
-        expect(Math.abs(entryPrice - stopPrice)).toBeCloseTo(buffer * 0.25, 9);
-        // A target is never further away than the profile says.
-        expect(Math.abs(tp1 - entryPrice)).toBeLessThanOrEqual(Math.abs(result.poc - entryPrice) + 1e-9);
-        return true;
-      }),
+      fc.property(
+        bars,
+        fc.constantFrom('long' as const, 'short' as const),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 40 }),
+        (specs, side, buffer, rows) => {
+          const input: Bar[] = specs.map((s, i) => {
+            const low = 5000 + s.lowTicks * 0.25;
+            const high = low + s.span * 0.25;
+            return { ts: i, open: s.up ? low : high, close: s.up ? high : low, low, high, volume: s.volume };
+          });
+          const result = computeProfile(input, { tickSize: 0.25, layout: { rows } });
+          if (result.kind !== 'profile') return true;
+          const levels = entryLevels(result, side, es, buffer);
+          if (!levels.ok) return levels.reason.length > 0;
+          const { stopPrice, entryPrice, tp1, tp2, tp3 } = levels.levels;
+          const ordered =
+            side === 'long' ? [stopPrice, entryPrice, tp1, tp2, tp3] : [tp3, tp2, tp1, entryPrice, stopPrice];
+          for (let i = 1; i < ordered.length; i++) expect(ordered[i]!).toBeGreaterThan(ordered[i - 1]!);
+          for (const price of ordered)
+            expect(price).toBe(Number((Math.round(price / 0.25) * 0.25).toFixed(2)));
+          expect(Math.abs(entryPrice - stopPrice)).toBeCloseTo(buffer * 0.25, 9);
+          // A target is never further away than the profile says.
+          expect(Math.abs(tp1 - entryPrice)).toBeLessThanOrEqual(Math.abs(result.poc - entryPrice) + 1e-9);
+          return true;
+        },
+      ),
       { numRuns: 1500 },
     );
   });

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { computeProfile, roundLevelToTick, ticksPerRowForCount, type VolumeProfile } from '../../src/domain/profile.ts';
+import {
+  computeProfile,
+  roundLevelToTick,
+  ticksPerRowForCount,
+  type VolumeProfile,
+} from '../../src/domain/profile.ts';
 import type { Bar } from '../../src/domain/types.ts';
 
 const bar = (open: number, high: number, low: number, close: number, volume: number, ts = 0): Bar => ({
@@ -55,7 +60,9 @@ describe('computeProfile: the worked check in vpvr.md', () => {
   });
 
   it('the one-row variant adds a single row at a time', () => {
-    const oneRow = expectProfile(computeProfile(bars, { tickSize: 0.25, layout: { rows: 4 }, valueAreaRule: 'oneRow' }));
+    const oneRow = expectProfile(
+      computeProfile(bars, { tickSize: 0.25, layout: { rows: 4 }, valueAreaRule: 'oneRow' }),
+    );
     // From row 1 (120): up row 2 (120) vs down row 0 (20) → row 2, acc 240 ≥ 224.
     expect([oneRow.valRow, oneRow.vahRow]).toEqual([1, 2]);
     expect([oneRow.val, oneRow.vah]).toEqual([10.25, 10.75]);
@@ -66,7 +73,9 @@ describe('computeProfile: the worked check in vpvr.md', () => {
 describe('row layout', () => {
   it('follows TradingView: 100 ticks and 30 rows → 3 ticks per row and 34 rows', () => {
     expect(ticksPerRowForCount(100, 30)).toBe(3);
-    const profile = expectProfile(computeProfile([bar(100, 125, 100, 125, 10)], { tickSize: 0.25, layout: { rows: 30 } }));
+    const profile = expectProfile(
+      computeProfile([bar(100, 125, 100, 125, 10)], { tickSize: 0.25, layout: { rows: 30 } }),
+    );
     expect(profile.rows).toHaveLength(34);
     expect(profile.rows.at(-1)).toMatchObject({ bottom: 124.75, top: 125 });
   });
@@ -90,7 +99,9 @@ describe('row layout', () => {
   });
 
   it('uses the given ticks per row and a partial top row', () => {
-    const profile = expectProfile(computeProfile([bar(1, 2, 1, 2, 30)], { tickSize: 0.1, layout: { ticksPerRow: 3 } }));
+    const profile = expectProfile(
+      computeProfile([bar(1, 2, 1, 2, 30)], { tickSize: 0.1, layout: { ticksPerRow: 3 } }),
+    );
     expect(profile.rows).toHaveLength(4);
     expect(profile.rows.map((r) => [r.bottom, r.top])).toEqual([
       [1, 1.3],
@@ -103,7 +114,10 @@ describe('row layout', () => {
   it('places on-grid prices in the right row despite float division (0.1 ticks)', () => {
     // 1.3 / 0.1 = 12.999999999999998 with raw division; in ticks it is exactly row 1 of 3-tick rows.
     const profile = expectProfile(
-      computeProfile([bar(1, 2, 1, 2, 0), bar(1.3, 1.3, 1.3, 1.3, 9)], { tickSize: 0.1, layout: { ticksPerRow: 3 } }),
+      computeProfile([bar(1, 2, 1, 2, 0), bar(1.3, 1.3, 1.3, 1.3, 9)], {
+        tickSize: 0.1,
+        layout: { ticksPerRow: 3 },
+      }),
     );
     expect(profile.rows.map((r) => r.total)).toEqual([0, 9, 0, 0]);
   });
@@ -111,19 +125,26 @@ describe('row layout', () => {
 
 describe('degenerate ranges', () => {
   it('a flat range (span 0) is one row whose POC, VAL and VAH are that price', () => {
-    const profile = expectProfile(computeProfile([bar(5, 5, 5, 5, 7), bar(5, 5, 5, 5, 3)], { tickSize: 0.25 }));
+    const profile = expectProfile(
+      computeProfile([bar(5, 5, 5, 5, 7), bar(5, 5, 5, 5, 3)], { tickSize: 0.25 }),
+    );
     expect(profile.rows).toEqual([{ bottom: 5, top: 5, up: 10, down: 0, total: 10 }]);
     expect([profile.poc, profile.val, profile.vah, profile.low, profile.high]).toEqual([5, 5, 5, 5, 5]);
   });
 
   it('a single bar spreads evenly over every row it spans', () => {
-    const profile = expectProfile(computeProfile([bar(101, 101, 100, 100, 40)], { tickSize: 0.25, layout: { rows: 4 } }));
+    const profile = expectProfile(
+      computeProfile([bar(101, 101, 100, 100, 40)], { tickSize: 0.25, layout: { rows: 4 } }),
+    );
     expect(profile.rows.map((r) => r.down)).toEqual([10, 10, 10, 10]);
     expect(profile.pocRow).toBe(1); // all tie; rows 1 and 2 are nearest the middle; the lower wins
   });
 
   it('no bars gives an empty profile, not NaN', () => {
-    expect(computeProfile([], { tickSize: 0.25 })).toEqual({ kind: 'empty', reason: 'no bars in the profile range' });
+    expect(computeProfile([], { tickSize: 0.25 })).toEqual({
+      kind: 'empty',
+      reason: 'no bars in the profile range',
+    });
   });
 
   it('zero total volume gives an empty profile', () => {
@@ -132,14 +153,19 @@ describe('degenerate ranges', () => {
   });
 
   it('zero-volume bars still widen the range but add no volume', () => {
-    const profile = expectProfile(computeProfile([bar(1, 2, 1, 2, 0), bar(1, 1, 1, 1, 5)], { tickSize: 0.25, layout: { rows: 4 } }));
+    const profile = expectProfile(
+      computeProfile([bar(1, 2, 1, 2, 0), bar(1, 1, 1, 1, 5)], { tickSize: 0.25, layout: { rows: 4 } }),
+    );
     expect(profile.high).toBe(2);
     expect(profile.rows.map((r) => r.total)).toEqual([5, 0, 0, 0]);
   });
 
   it('names the bad bar and field', () => {
     const result = computeProfile([bar(1, 2, 1, 2, 5), bar(1, 1, 2, 1, 5, 60_000)], { tickSize: 0.25 });
-    expect(result).toEqual({ kind: 'invalid', reason: 'bar 1 (ts 60000): low 2 is above high 1; check the column order' });
+    expect(result).toEqual({
+      kind: 'invalid',
+      reason: 'bar 1 (ts 60000): low 2 is above high 1; check the column order',
+    });
     const nan = computeProfile([bar(1, 2, 1, Number.NaN, 5)], { tickSize: 0.25 });
     expect(nan.kind === 'invalid' && nan.reason).toContain('close is NaN');
   });
@@ -168,10 +194,14 @@ describe('roundLevelToTick', () => {
   });
   it('leaves on-grid prices unchanged', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -1_000_000, max: 1_000_000 }), fc.double({ noNaN: true, min: -1e7, max: 1e7 }), (ticks, toward) => {
-        const price = Number((ticks * 0.25).toFixed(2));
-        return roundLevelToTick(price, grid, toward) === price;
-      }),
+      fc.property(
+        fc.integer({ min: -1_000_000, max: 1_000_000 }),
+        fc.double({ noNaN: true, min: -1e7, max: 1e7 }),
+        (ticks, toward) => {
+          const price = Number((ticks * 0.25).toFixed(2));
+          return roundLevelToTick(price, grid, toward) === price;
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -221,7 +251,9 @@ describe('profile properties', () => {
         expect(p.totalVolume).toBe(volume);
         for (const row of p.rows) expect(row.total).toBeLessThanOrEqual(p.rows[p.pocRow]!.total * (1 + 1e-9));
         const coversAll = p.valRow === 0 && p.vahRow === p.rows.length - 1;
-        expect(coversAll || p.valueAreaVolume >= ((volume * options.valueAreaPercent) / 100) * (1 - 1e-9)).toBe(true);
+        expect(
+          coversAll || p.valueAreaVolume >= ((volume * options.valueAreaPercent) / 100) * (1 - 1e-9),
+        ).toBe(true);
         const areaSum = p.rows.slice(p.valRow, p.vahRow + 1).reduce((sum, r) => sum + r.total, 0);
         expect(Math.abs(areaSum - p.valueAreaVolume)).toBeLessThanOrEqual(volume * 1e-9);
         expect(p.val).toBeLessThanOrEqual(p.poc);

@@ -9,22 +9,57 @@ const mnq = getInstrument('MNQ')!;
 describe('sizePosition without DCA', () => {
   it('contracts = floor(risk ÷ (stop ticks × tick value))', () => {
     // 12 ticks × $12.50 = $150 per contract; $500 → 3 contracts, $450 at risk.
-    const result = sizePosition({ side: 'long', entryPrice: 4500, stopPrice: 4497, instrument: es, riskDollars: 500, maxContracts: 10 });
-    expect(result).toEqual({ ok: true, size: { legs: [{ price: 4500, quantity: 3 }], quantity: 3, riskDollars: 450 } });
+    const result = sizePosition({
+      side: 'long',
+      entryPrice: 4500,
+      stopPrice: 4497,
+      instrument: es,
+      riskDollars: 500,
+      maxContracts: 10,
+    });
+    expect(result).toEqual({
+      ok: true,
+      size: { legs: [{ price: 4500, quantity: 3 }], quantity: 3, riskDollars: 450 },
+    });
   });
 
   it('an exact multiple is allowed (no float wobble): $300 for two $150 contracts', () => {
-    const result = sizePosition({ side: 'short', entryPrice: 4500, stopPrice: 4503, instrument: es, riskDollars: 300, maxContracts: 10 });
+    const result = sizePosition({
+      side: 'short',
+      entryPrice: 4500,
+      stopPrice: 4503,
+      instrument: es,
+      riskDollars: 300,
+      maxContracts: 10,
+    });
     expect(result.ok && result.size.quantity).toBe(2);
   });
 
   it('caps at maxContracts', () => {
-    const result = sizePosition({ side: 'long', entryPrice: 20000, stopPrice: 19999, instrument: mnq, riskDollars: 1000, maxContracts: 5 });
-    expect(result.ok && result.size).toEqual({ legs: [{ price: 20000, quantity: 5 }], quantity: 5, riskDollars: 10 });
+    const result = sizePosition({
+      side: 'long',
+      entryPrice: 20000,
+      stopPrice: 19999,
+      instrument: mnq,
+      riskDollars: 1000,
+      maxContracts: 5,
+    });
+    expect(result.ok && result.size).toEqual({
+      legs: [{ price: 20000, quantity: 5 }],
+      quantity: 5,
+      riskDollars: 10,
+    });
   });
 
   it('rejects when one contract risks more than the budget, with the numbers', () => {
-    const result = sizePosition({ side: 'long', entryPrice: 4500, stopPrice: 4497, instrument: es, riskDollars: 100, maxContracts: 5 });
+    const result = sizePosition({
+      side: 'long',
+      entryPrice: 4500,
+      stopPrice: 4497,
+      instrument: es,
+      riskDollars: 100,
+      maxContracts: 5,
+    });
     expect(result).toEqual({
       ok: false,
       reason:
@@ -34,18 +69,38 @@ describe('sizePosition without DCA', () => {
   });
 
   it('rejects a stop on the wrong side of the entry', () => {
-    const result = sizePosition({ side: 'long', entryPrice: 4500, stopPrice: 4500.5, instrument: es, riskDollars: 500, maxContracts: 5 });
+    const result = sizePosition({
+      side: 'long',
+      entryPrice: 4500,
+      stopPrice: 4500.5,
+      instrument: es,
+      riskDollars: 500,
+      maxContracts: 5,
+    });
     expect(result.ok === false && result.reason).toContain('below the long entry');
   });
 
   it('rejects bad settings by field name', () => {
-    const base = { side: 'long' as const, entryPrice: 4500, stopPrice: 4497, instrument: es, riskDollars: 500, maxContracts: 5 };
+    const base = {
+      side: 'long' as const,
+      entryPrice: 4500,
+      stopPrice: 4497,
+      instrument: es,
+      riskDollars: 500,
+      maxContracts: 5,
+    };
     expect(sizePosition({ ...base, riskDollars: 0 }).ok === false).toBe(true);
     const max = sizePosition({ ...base, maxContracts: 1.5 });
     expect(max.ok === false && max.reason).toContain('maxContracts');
     const fraction = sizePosition({ ...base, dcaLevels: [{ fraction: 1, sizeShare: 0.2 }] });
     expect(fraction.ok === false && fraction.reason).toContain('dcaLevels[0].fraction');
-    const share = sizePosition({ ...base, dcaLevels: [{ fraction: 0.5, sizeShare: 0.6 }, { fraction: 0.7, sizeShare: 0.4 }] });
+    const share = sizePosition({
+      ...base,
+      dcaLevels: [
+        { fraction: 0.5, sizeShare: 0.6 },
+        { fraction: 0.7, sizeShare: 0.4 },
+      ],
+    });
     expect(share.ok === false && share.reason).toContain('add up to 1');
   });
 });
@@ -114,7 +169,10 @@ describe('sizePosition with a DCA ladder', () => {
 
   it('never exceeds the dollar risk or max contracts; legs are on the grid, strictly between entry and stop', () => {
     const dca = fc.array(
-      fc.record({ fraction: fc.double({ min: 0.01, max: 0.99, noNaN: true }), sizeShare: fc.double({ min: 0.01, max: 0.3, noNaN: true }) }),
+      fc.record({
+        fraction: fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        sizeShare: fc.double({ min: 0.01, max: 0.3, noNaN: true }),
+      }),
       { maxLength: 3 },
     );
     fc.assert(
@@ -131,7 +189,15 @@ describe('sizePosition with a DCA ladder', () => {
           const direction = side === 'long' ? 1 : -1;
           const entryPrice = grid(entryTicks);
           const stopPrice = grid(entryTicks - direction * stopTicks);
-          const result = sizePosition({ side, entryPrice, stopPrice, instrument, riskDollars: risk, maxContracts, dcaLevels });
+          const result = sizePosition({
+            side,
+            entryPrice,
+            stopPrice,
+            instrument,
+            riskDollars: risk,
+            maxContracts,
+            dcaLevels,
+          });
           if (!result.ok) {
             // Rejected only when one contract (or the ladder) cannot fit.
             expect(result.reason.length).toBeGreaterThan(0);
@@ -156,7 +222,9 @@ describe('sizePosition with a DCA ladder', () => {
           expect(riskDollars).toBeLessThanOrEqual(risk);
           if (dcaLevels.length === 0) {
             // Maximal: one more contract would break the budget or the cap.
-            expect(quantity === maxContracts || (quantity + 1) * stopTicks * instrument.tickValue > risk + 1e-9).toBe(true);
+            expect(
+              quantity === maxContracts || (quantity + 1) * stopTicks * instrument.tickValue > risk + 1e-9,
+            ).toBe(true);
           }
           return true;
         },
