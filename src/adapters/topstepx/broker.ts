@@ -1,0 +1,366 @@
+/**
+ * The `Broker` port on TopstepX. Commands become REST calls (one limit order per entry leg, market
+ * orders for closes so partial closes keep their tags, a stop order kept equal to the ladder's stop);
+ * replies become `BrokerEvent`s, from REST results and user-hub order/trade events, each exactly once
+ * (accepted/rejected per tag, cancelled per order id, filled per fill id). Commands of one position run
+ * in order; positions run independently. `dryRun` logs what would be sent and emits nothing.
+ */
+import { type Observable, Subject, type Subscription } from 'rxjs';
+import type { BrokerEvent, EngineCommand, MoveStopCommand } from '../../domain/events.ts';
+import type { OrderSide } from '../../domain/types.ts';
+import type { Broker } from '../../ports/index.ts';
+import { isTerminalState, OrderType } from './enums.ts';
+import { ProjectXError } from './errors.ts';
+import { describe } from './http.ts';
+import type { ProjectXHubs } from './hubs.ts';
+import { type AdapterLogger, silentLogger } from './log.ts';
+import type { HalfTrade, Order } from './models.ts';
+import { findByTag, type PlaceOutcome, placeOrderIdempotent } from './place.ts';
+import type { PlaceOrderRequest, ProjectXRest } from './rest.ts';
+
+export interface TopstepxBrokerOptions {
+  readonly rest: ProjectXRest;
+  /** User hub streams (orders$, userTrades$); without them only REST results produce events. */
+  readonly hubs?: Pick<ProjectXHubs, 'orders$' | 'userTrades$'>;
+  readonly accountId: number;
+  /** Log the orders that would be sent; send nothing, emit nothing. */
+  readonly dryRun?: boolean;
+  /** symbol → contractId, used when a command carries no contractId. */
+  readonly contractIds?: Readonly<Record<string, string>>;
+  readonly now?: () => number;
+  readonly logger?: AdapterLogger;
+  /** Wait between an ambiguous place and its tag lookup, ms (default 250). */
+  readonly settleDelayMs?: number;
+}
+
+interface TrackedOrder {
+  readonly tag: string;
+  readonly orderId: number;
+  readonly positionId: string;
+  price: number | null;
+  size: number;
+  terminal: boolean;
+  createdAt: number;
+}
+
+const sideCode = (side: OrderSide) => (side === 'buy' ? 0 : 1);
+
+export class TopstepxBroker implements Broker {
+  readonly events$: Observable<BrokerEvent>;
+  private readonly events = new Subject<BrokerEvent>();
+  private readonly byTag = new Map<string, TrackedOrder>();
+  private readonly tagByOrderId = new Map<number, string>();
+  private readonly acceptedTags = new Set<string>();
+  private readonly rejectedTags = new Set<string>();
+  private readonly cancelledOrders = new Set<number>();
+  private readonly seenFills = new Set<number>();
+  /** Fills that arrived before we knew their order's tag. */
+  private readonly orphanFills = new Map<number, HalfTrade[]>();
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly now: () => number;
+  private readonly log: AdapterLogger;
+  private readonly startedAt: number;
+
+  constructor(private readonly options: TopstepxBrokerOptions) {
+    this.events$ = this.events.asObservable();
+    this.now = options.now ?? Date.now;
+    this.log = options.logger ?? silentLogger;
+    this.startedAt = this.now();
+    if (options.hubs && !options.dryRun) {
+      this.subscriptions.push(options.hubs.orders$.subscribe((order) => this.ingestOrder(order)));
+      this.subscriptions.push(options.hubs.userTrades$.subscribe((trade) => this.ingestTrade(trade)));
+    }
+  }
+
+  execute(command: EngineCommand): void {
+    if (this.options.dryRun) {
+      this.log.info(
+        { dryRun: true, command },
+        `dry run: would send ${command.type} for ${command.positionId}`,
+      );
+      return;
+    }
+    const key = command.positionId;
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.run(command))
+      .catch((error) =>
+        this.log.error(
+          { command: command.type, positionId: key, error: describe(error) },
+          'topstepx broker: command failed',
+        ),
+      );
+    this.queues.set(key, next);
+    void next.finally(() => {
+      if (this.queues.get(key) === next) this.queues.delete(key);
+    });
+  }
+
+  /** Resolves when every queued command has been carried out (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
+  }
+
+  dispose(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.events.complete();
+  }
+
+  /** Orders we placed that may still fill. */
+  workingOrders(): { tag: string; orderId: number; positionId: string }[] {
+    return [...this.byTag.values()]
+      .filter((o) => !o.terminal)
+      .map(({ tag, orderId, positionId }) => ({ tag, orderId, positionId }));
+  }
+
+  knownOrderTags(): string[] {
+    return [...this.byTag.keys()];
+  }
+
+  /** An order update from the user hub or from reconciliation. */
+  ingestOrder(order: Order): void {
+    const tag = order.customTag ?? this.tagByOrderId.get(order.id);
+    if (!tag) return;
+    this.track(tag, order.id, order.createdAt, order.limitPrice ?? order.stopPrice, order.size);
+    const tracked = this.byTag.get(tag)!;
+    switch (order.state) {
+      case 'working':
+      case 'suspended':
+      case 'pending':
+        this.emitAccepted(tag, order.id, order.createdAt);
+        break;
+      case 'cancelled':
+      case 'expired':
+        tracked.terminal = true;
+        this.emitAccepted(tag, order.id, order.createdAt);
+        this.emitCancelled(tag, order.id, order.updatedAt ?? this.now());
+        break;
+      case 'rejected':
+        tracked.terminal = true;
+        this.emitRejected(tag, `order ${order.id} rejected by the broker`, order.updatedAt ?? this.now());
+        break;
+      case 'filled':
+        tracked.terminal = true;
+        this.emitAccepted(tag, order.id, order.createdAt);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** A fill from the user hub or from reconciliation (Trade/search); each fill id emits once. */
+  ingestTrade(trade: HalfTrade): void {
+    if (trade.voided || this.seenFills.has(trade.id)) return;
+    const tag = this.tagByOrderId.get(trade.orderId);
+    if (!tag) {
+      const waiting = this.orphanFills.get(trade.orderId) ?? [];
+      if (!waiting.some((t) => t.id === trade.id)) waiting.push(trade);
+      this.orphanFills.set(trade.orderId, waiting);
+      return;
+    }
+    this.seenFills.add(trade.id);
+    this.emitAccepted(tag, trade.orderId, trade.createdAt);
+    this.events.next({
+      type: 'order.filled',
+      ts: trade.createdAt,
+      tag,
+      orderId: String(trade.orderId),
+      price: trade.price,
+      quantity: trade.size,
+      side: trade.side === 0 ? 'buy' : 'sell',
+      fees: Math.round((trade.fees + trade.commissions) * 100) / 100,
+    });
+  }
+
+  private async run(command: EngineCommand): Promise<void> {
+    const contractId = command.contractId || this.options.contractIds?.[command.symbol];
+    if (!contractId)
+      throw new Error(`no contract id for symbol ${command.symbol}: resolve it before trading`);
+    switch (command.type) {
+      case 'placeEntry':
+        for (const leg of command.legs) {
+          await this.place(command.positionId, {
+            accountId: this.options.accountId,
+            contractId,
+            type: OrderType.Limit,
+            side: sideCode(command.side),
+            size: leg.quantity,
+            limitPrice: leg.price,
+            customTag: leg.tag,
+          });
+        }
+        return;
+      case 'cancelEntry':
+        for (const tag of command.tags) await this.cancelTag(tag);
+        return;
+      case 'closePosition':
+        // A tagged market order, not closeContract, so partial closes work and carry a tag.
+        await this.place(command.positionId, {
+          accountId: this.options.accountId,
+          contractId,
+          type: OrderType.Market,
+          side: sideCode(command.side),
+          size: command.quantity,
+          customTag: command.tag,
+        });
+        return;
+      case 'moveStop':
+        await this.moveStop(command, contractId);
+        return;
+    }
+  }
+
+  private async place(positionId: string, request: PlaceOrderRequest & { customTag: string }): Promise<void> {
+    if (this.byTag.has(request.customTag) || this.rejectedTags.has(request.customTag)) return; // never place a tag twice
+    let outcome: PlaceOutcome;
+    try {
+      outcome = await placeOrderIdempotent(this.options.rest, request, {
+        searchFrom: this.startedAt - 24 * 3_600_000,
+        settleDelayMs: this.options.settleDelayMs,
+      });
+    } catch (error) {
+      // Outcome unknown even after lookups: the hub or the next reconciliation will tell.
+      this.log.error(
+        { tag: request.customTag, error: describe(error) },
+        'topstepx broker: placement outcome unknown',
+      );
+      return;
+    }
+    if (outcome.outcome === 'rejected') {
+      this.emitRejected(request.customTag, `${outcome.message} (errorCode ${outcome.code})`, this.now());
+      return;
+    }
+    const price = request.limitPrice ?? request.stopPrice ?? null;
+    this.track(
+      request.customTag,
+      outcome.orderId,
+      outcome.order?.createdAt ?? this.now(),
+      price,
+      request.size,
+      positionId,
+    );
+    this.emitAccepted(request.customTag, outcome.orderId, outcome.order?.createdAt ?? this.now());
+    if (outcome.order) this.ingestOrder(outcome.order);
+  }
+
+  private async orderIdOf(tag: string): Promise<number | undefined> {
+    const known = this.byTag.get(tag);
+    if (known) return known.orderId;
+    const found = await findByTag(
+      this.options.rest,
+      this.options.accountId,
+      tag,
+      this.startedAt - 24 * 3_600_000,
+    );
+    if (found) this.ingestOrder(found);
+    return found?.id;
+  }
+
+  private async cancelTag(tag: string): Promise<void> {
+    const orderId = await this.orderIdOf(tag);
+    if (orderId === undefined) {
+      this.log.warn({ tag }, 'topstepx broker: nothing to cancel for this tag');
+      return;
+    }
+    if (this.byTag.get(tag)?.terminal) return;
+    try {
+      await this.options.rest.cancelOrder(this.options.accountId, orderId);
+      this.byTag.get(tag)!.terminal = true;
+      this.emitCancelled(tag, orderId, this.now());
+    } catch (error) {
+      // Already filled or gone: the fill (or cancel) arrives as an event; confirm through REST, never assume.
+      this.log.warn(
+        { tag, orderId, error: describe(error) },
+        'topstepx broker: cancel refused; checking the order',
+      );
+      const order = await this.options.rest.searchOrderById(this.options.accountId, orderId);
+      if (order) this.ingestOrder(order);
+      if (!(error instanceof ProjectXError)) throw error;
+    }
+  }
+
+  private async moveStop(command: MoveStopCommand, contractId: string): Promise<void> {
+    const current = this.byTag.get(command.tag);
+    if (command.quantity === 0) {
+      if (current && !current.terminal) await this.cancelTag(command.tag);
+      return;
+    }
+    if (!current) {
+      await this.place(command.positionId, {
+        accountId: this.options.accountId,
+        contractId,
+        type: OrderType.Stop,
+        side: sideCode(command.side),
+        size: command.quantity,
+        stopPrice: command.stopPrice,
+        customTag: command.tag,
+      });
+      return;
+    }
+    if (current.terminal || (current.price === command.stopPrice && current.size === command.quantity))
+      return;
+    try {
+      await this.options.rest.modifyOrder(
+        {
+          accountId: this.options.accountId,
+          orderId: current.orderId,
+          size: command.quantity,
+          stopPrice: command.stopPrice,
+        },
+        contractId,
+      );
+      current.price = command.stopPrice;
+      current.size = command.quantity;
+    } catch (error) {
+      this.log.warn(
+        { tag: command.tag, error: describe(error) },
+        'topstepx broker: stop modify failed; checking the order',
+      );
+      const order = await this.options.rest.searchOrderById(this.options.accountId, current.orderId);
+      if (order) this.ingestOrder(order);
+    }
+  }
+
+  private track(
+    tag: string,
+    orderId: number,
+    createdAt: number,
+    price: number | null,
+    size: number,
+    positionId?: string,
+  ): void {
+    if (!this.byTag.has(tag)) {
+      const owner = positionId ?? tag.slice(0, Math.max(0, tag.lastIndexOf('-')));
+      this.byTag.set(tag, { tag, orderId, positionId: owner, price, size, terminal: false, createdAt });
+    }
+    this.tagByOrderId.set(orderId, tag);
+    const waiting = this.orphanFills.get(orderId);
+    if (waiting) {
+      this.orphanFills.delete(orderId);
+      for (const trade of waiting) this.ingestTrade(trade);
+    }
+  }
+
+  private emitAccepted(tag: string, orderId: number, ts: number): void {
+    if (this.acceptedTags.has(tag) || this.rejectedTags.has(tag)) return;
+    this.acceptedTags.add(tag);
+    this.events.next({ type: 'order.accepted', ts, tag, orderId: String(orderId) });
+  }
+
+  private emitRejected(tag: string, reason: string, ts: number): void {
+    if (this.rejectedTags.has(tag) || this.acceptedTags.has(tag)) return;
+    this.rejectedTags.add(tag);
+    this.events.next({ type: 'order.rejected', ts, tag, reason, retryable: false });
+  }
+
+  private emitCancelled(tag: string, orderId: number, ts: number): void {
+    if (this.cancelledOrders.has(orderId)) return;
+    this.cancelledOrders.add(orderId);
+    this.events.next({ type: 'order.cancelled', ts, tag, orderId: String(orderId) });
+  }
+}
+
+export function isTerminal(order: Order): boolean {
+  return isTerminalState(order.state);
+}
