@@ -352,8 +352,20 @@ function userMethods(): Map<string, { name: string; arity: number; run: HubMetho
     };
   };
   return table([
-    ['SubscribeAccounts', 0, (socket) => void (user(socket).accounts = true)],
-    ['UnsubscribeAccounts', 0, (socket) => void (user(socket).accounts = false)],
+    [
+      'SubscribeAccounts',
+      0,
+      (socket) => {
+        user(socket).accounts = true;
+      },
+    ],
+    [
+      'UnsubscribeAccounts',
+      0,
+      (socket) => {
+        user(socket).accounts = false;
+      },
+    ],
     ['SubscribeOrders', 1, perAccount((s) => s.orders, true)],
     ['UnsubscribeOrders', 1, perAccount((s) => s.orders, false)],
     ['SubscribePositions', 1, perAccount((s) => s.positions, true)],
