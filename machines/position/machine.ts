@@ -159,6 +159,7 @@ export const positionMachine = setup({
       const command: EngineCommand = {
         type: 'placeEntry',
         ...base(context, context.lastTs),
+        signalId: context.signalId,
         side: entrySide(context),
         legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity })),
       };
@@ -222,6 +223,7 @@ export const positionMachine = setup({
       out(e, self, next, {
         type: 'placeEntry',
         ...base(next, event.ts),
+        signalId: next.signalId,
         side: entrySide(next),
         legs: fresh.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity })),
       });
@@ -576,7 +578,7 @@ function updateMessage(ctx: PositionContext, state: string): PositionMessage {
       : state.startsWith('tp') || state === 'active'
         ? openBand(ctx)
         : NO_TICKS_BAND;
-  return {
+  const update: PositionMessage = {
     type: 'update',
     positionId: ctx.positionId,
     symbol: ctx.symbol,
@@ -585,6 +587,7 @@ function updateMessage(ctx: PositionContext, state: string): PositionMessage {
     band,
     ts: ctx.lastTs,
   };
+  return state === 'closed' || state === 'cancelled' ? { ...update, final: ctx } : update;
 }
 
 export type PositionMachine = typeof positionMachine;

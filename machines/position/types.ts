@@ -92,6 +92,8 @@ export interface PositionUpdate {
   readonly state: string;
   readonly band: PriceBand;
   readonly ts: number;
+  /** The whole context, on the final update only (closed, cancelled): what the trade record needs. */
+  readonly final?: PositionContext;
 }
 
 export type PositionMessage = EngineCommand | PositionUpdate;

@@ -25,6 +25,8 @@ export interface CommandBase {
 /** Place the limit entry legs of a position. */
 export interface PlaceEntryCommand extends CommandBase {
   readonly type: 'placeEntry';
+  /** The signal whose plan these legs carry (a replacement brings a new signal). */
+  readonly signalId: string;
   readonly side: OrderSide;
   readonly legs: readonly EntryOrderLeg[];
 }

@@ -1,0 +1,210 @@
+/**
+ * The engine runtime, shared by the live bot and the backtest: it creates the engine actor on the
+ * run's clock, carries its commands to the Broker port, feeds broker events back in, and routes
+ * ticks with a band check so that a tick that cannot change any position never enters an actor.
+ * Per-tick values (last price, unrealised P&L) live here, outside machine context.
+ */
+import { Subject, type Subscription } from 'rxjs';
+import { type Actor, type InspectionEvent, createActor } from 'xstate';
+import {
+  ENGINE_MACHINE_VERSION,
+  type EngineEmitted,
+  type EngineEvent,
+  type PositionSlot,
+  engineMachine,
+  fromStoredBand,
+} from '../../machines/engine/machine.ts';
+import { openQty, unrealized } from '../../machines/position/ladder.ts';
+import type { PositionContext } from '../../machines/position/types.ts';
+import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../domain/events.ts';
+import type { ExitReason, PriceBand } from '../domain/types.ts';
+import type { Broker, Clock } from '../ports/index.ts';
+
+export type ProtectiveStopMode = 'broker' | 'local';
+
+export interface EngineRuntimeOptions {
+  readonly clock: Clock;
+  readonly broker: Broker;
+  /** A persisted engine snapshot to resume from (crash recovery). */
+  readonly snapshot?: unknown;
+  /**
+   * 'broker': moveStop commands place/modify a broker-side stop order, so a dead process never
+   * leaves a naked position (default). 'local': the in-memory ladder alone closes at the stop.
+   */
+  readonly protectiveStops?: ProtectiveStopMode;
+  /** XState inspection hook (visual inspector, JSONL log). Keep it off in backtests. */
+  readonly inspect?: (event: InspectionEvent) => void;
+}
+
+/** What the runtime reports to the store sink and the observers. */
+export type RuntimeOutput = EngineEmitted | { readonly type: 'broker'; readonly event: BrokerEvent };
+
+export interface PositionView {
+  readonly positionId: string;
+  readonly signalId: string;
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly state: string;
+  readonly context: PositionContext;
+  readonly lastPrice: number | null;
+  readonly unrealizedPnl: number;
+}
+
+const NO_BAND: PriceBand = { low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY, until: Number.POSITIVE_INFINITY };
+
+export class EngineRuntime {
+  readonly engine: Actor<typeof engineMachine>;
+  readonly outputs$ = new Subject<RuntimeOutput>();
+  readonly machineVersion = ENGINE_MACHINE_VERSION;
+  private readonly bands = new Map<string, PriceBand>();
+  private readonly lastPrices = new Map<string, number>();
+  private earliestUntil = Number.POSITIVE_INFINITY;
+  private readonly subscription: Subscription;
+  private readonly protectiveStops: ProtectiveStopMode;
+  /** Ticks delivered to the engine / seen, for benchmarks and the status line. */
+  ticksRouted = 0;
+  ticksSeen = 0;
+
+  constructor(private readonly options: EngineRuntimeOptions) {
+    this.protectiveStops = options.protectiveStops ?? 'broker';
+    this.engine = createActor(engineMachine, {
+      clock: options.clock,
+      ...(options.snapshot ? { snapshot: options.snapshot as never } : {}),
+      ...(options.inspect ? { inspect: options.inspect } : {}),
+    });
+    this.engine.on('*', (event) => this.onEmitted(event as EngineEmitted));
+    this.subscription = options.broker.events$.subscribe((event) => {
+      this.outputs$.next({ type: 'broker', event });
+      this.engine.send(event);
+    });
+    this.engine.start();
+    // After a restore the routing bands come from the snapshot's context.
+    for (const [symbol, band] of Object.entries(this.engine.getSnapshot().context.routing)) {
+      this.bands.set(symbol, fromStoredBand(band));
+    }
+    this.recomputeEarliestUntil();
+  }
+
+  /** Deliver a price. Inside the symbol's combined band it costs a map lookup and two comparisons. */
+  tick(symbol: string, price: number, ts: number): void {
+    this.ticksSeen++;
+    this.lastPrices.set(symbol, price);
+    const band = this.bands.get(symbol);
+    if (band === undefined || (price > band.low && price < band.high && ts < band.until)) return;
+    this.ticksRouted++;
+    this.engine.send({ type: 'tick', ts, symbol, price });
+  }
+
+  /** Let deadlines (entry expiry) fire when no tick arrives. Cheap when nothing is due. */
+  clockTick(ts: number): void {
+    if (ts < this.earliestUntil) return;
+    this.engine.send({ type: 'clock', ts });
+  }
+
+  open(request: OpenPositionRequest, ts: number): void {
+    this.engine.send({ type: 'open', ts, request });
+  }
+
+  close(accountId: string, symbol: string, signalId: string, ts: number, reason: ExitReason = 'close_alert'): void {
+    this.engine.send({ type: 'close', ts, accountId, symbol, signalId, reason });
+  }
+
+  cancel(accountId: string, symbol: string, signalId: string, ts: number): void {
+    this.engine.send({ type: 'cancel', ts, accountId, symbol, signalId });
+  }
+
+  flatten(reason: ExitReason, ts: number, filter: { accountId?: string; symbol?: string } = {}): void {
+    this.engine.send({ type: 'flatten', ts, reason, ...filter });
+  }
+
+  send(event: EngineEvent): void {
+    this.engine.send(event);
+  }
+
+  lastPrice(symbol: string): number | undefined {
+    return this.lastPrices.get(symbol);
+  }
+
+  slots(): PositionSlot[] {
+    return Object.values(this.engine.getSnapshot().context.slots);
+  }
+
+  lastEntryAt(accountId: string, symbol: string): number | undefined {
+    return this.engine.getSnapshot().context.lastEntryAt[`${accountId}:${symbol}`];
+  }
+
+  /** Live positions with their context and mark-to-market P&L. */
+  positions(): PositionView[] {
+    const views: PositionView[] = [];
+    for (const slot of this.slots()) {
+      const child = this.engine.system.get(slot.actorId);
+      const snapshot = child?.getSnapshot() as { value: unknown; context: PositionContext } | undefined;
+      if (!snapshot) continue;
+      const lastPrice = this.lastPrices.get(slot.symbol) ?? null;
+      const state = typeof snapshot.value === 'string' ? snapshot.value : 'pending_entry';
+      views.push({
+        positionId: slot.positionId,
+        signalId: snapshot.context.signalId,
+        accountId: slot.accountId,
+        symbol: slot.symbol,
+        state,
+        context: snapshot.context,
+        lastPrice,
+        unrealizedPnl: lastPrice === null || openQty(snapshot.context) === 0 ? 0 : unrealized(snapshot.context, lastPrice),
+      });
+    }
+    return views;
+  }
+
+  /** The persisted snapshot (engine context + every position actor) for crash recovery. */
+  persistedSnapshot(): unknown {
+    return this.engine.getPersistedSnapshot();
+  }
+
+  stop(): void {
+    this.subscription.unsubscribe();
+    this.engine.stop();
+    this.outputs$.complete();
+  }
+
+  private onEmitted(event: EngineEmitted): void {
+    switch (event.type) {
+      case 'command':
+        this.execute(event.command);
+        break;
+      case 'routing':
+        if (Number.isFinite(event.band.low) || Number.isFinite(event.band.high) || Number.isFinite(event.band.until)) {
+          this.bands.set(event.symbol, event.band);
+        } else if (this.hasPositionOn(event.symbol)) {
+          // Positions that need no ticks at all (exiting, cancelling): nothing to route.
+          this.bands.set(event.symbol, NO_BAND);
+        } else {
+          this.bands.delete(event.symbol);
+        }
+        this.recomputeEarliestUntil();
+        break;
+      default:
+        break;
+    }
+    this.outputs$.next(event);
+  }
+
+  private execute(command: EngineCommand): void {
+    if (command.type === 'moveStop' && this.protectiveStops === 'local') return;
+    this.options.broker.execute(command);
+  }
+
+  private hasPositionOn(symbol: string): boolean {
+    return this.slots().some((s) => s.symbol === symbol);
+  }
+
+  private recomputeEarliestUntil(): void {
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const band of this.bands.values()) if (band.until < earliest) earliest = band.until;
+    this.earliestUntil = earliest;
+  }
+}
+
+export function createEngineRuntime(options: EngineRuntimeOptions): EngineRuntime {
+  return new EngineRuntime(options);
+}
