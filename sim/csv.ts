@@ -471,7 +471,7 @@ export function parseBarsCsv(bytes: Uint8Array, options: CsvOptions = {}): BarSe
           `time ${new Date(ts).toISOString()} is not after the previous row's ${new Date(previous).toISOString()}; sort the file by time and remove duplicate bars`,
         );
       }
-      if (high < (open > close ? open : close)) {
+      if (high < Math.max(open, close)) {
         throw new CsvError(
           source,
           line,
@@ -479,7 +479,7 @@ export function parseBarsCsv(bytes: Uint8Array, options: CsvOptions = {}): BarSe
           `high ${high} is below max(open ${open}, close ${close}); fix the bar so that high ≥ open and close`,
         );
       }
-      if (low > (open < close ? open : close)) {
+      if (low > Math.min(open, close)) {
         throw new CsvError(
           source,
           line,
