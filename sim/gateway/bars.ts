@@ -214,7 +214,7 @@ function syntheticBar(
   }
   const noise = hashNumber(seed, start);
   high += noise % 3;
-  low -= (noise >> 3) % 3;
+  low -= (noise >>> 3) % 3;
   const volume = 50 + (noise % 1950);
   return toBar({ t: start, o: open, h: high, l: low, c: close, v: volume }, tick);
 }
