@@ -45,24 +45,92 @@ function lineColumn(text: string, offset: number): string {
   return `line ${line}, column ${column}`;
 }
 
-function jsonErrorWhere(text: string, message: string): string {
-  const pos = /position (\d+)/.exec(message);
-  if (pos) return ` at ${lineColumn(text, Number(pos[1]))}`;
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return ` at line ${lc[1]}, column ${lc[2]}`;
-  return '';
+function jsonErrorWhere(text: string): string {
+  const offset = jsonErrorOffset(text);
+  return offset === undefined ? '' : ` at ${lineColumn(text, offset)}`;
+}
+
+/**
+ * Offset of the first character where `text` stops being valid JSON. Engines word (and sometimes
+ * omit) positions differently, so a small scanner finds it; it runs only on bodies that failed to parse.
+ */
+export function jsonErrorOffset(text: string): number | undefined {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++;
+  };
+  const value = (depth: number): boolean => {
+    if (depth > 500) return false;
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return true;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"' || !string()) return false;
+          ws();
+          if (text[i] !== ':') return false;
+          i++;
+        }
+        if (!value(depth + 1)) return false;
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === close) {
+          i++;
+          return true;
+        }
+        return false;
+      }
+    }
+    if (c === '"') return string();
+    const m = /^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (!m) return false;
+    i += m[0].length;
+    return true;
+  };
+  const string = (): boolean => {
+    i++;
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return true;
+      }
+      if (c === '\\') {
+        const m = /^\\(["\\/bfnrt]|u[0-9a-fA-F]{4})/.exec(text.slice(i, i + 6));
+        if (!m) return false;
+        i += m[0].length;
+        continue;
+      }
+      if ((c ?? '').charCodeAt(0) < 0x20) return false;
+      i++;
+    }
+    return false;
+  };
+  if (!value(0)) return Math.min(i, text.length);
+  ws();
+  return i < text.length ? i : undefined;
 }
 
 function parseJson(text: string): ParsedBody {
   let value: unknown;
   try {
     value = JSON.parse(text);
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+  } catch {
     return {
       ok: false,
       status: 400,
-      error: `the body looks like JSON but does not parse${jsonErrorWhere(text, message)} — a bare placeholder such as {{close}} probably rendered empty or non-numeric, or a value holds an unescaped quote; quote the placeholder ("price": "{{close}}") and check the template in a JSON validator`,
+      error: `the body looks like JSON but does not parse${jsonErrorWhere(text)} — a bare placeholder such as {{close}} probably rendered empty or non-numeric, or a value holds an unescaped quote; quote the placeholder ("price": "{{close}}") and check the template in a JSON validator`,
     };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
