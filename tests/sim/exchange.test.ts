@@ -21,6 +21,7 @@ function setup(config: ExchangeConfig = {}) {
   const buyEntry = (limit: number, quantity = 1, tag = 'p1-e0'): EngineCommand => ({
     ...base,
     type: 'placeEntry',
+    signalId: 's1',
     side: 'buy',
     legs: [{ tag, price: limit, quantity }],
   });
@@ -82,7 +83,13 @@ describe('SimulatedExchange: limit orders', () => {
 
   it('sells mirror buys', () => {
     const s = setup();
-    s.run({ ...base, type: 'placeEntry', side: 'sell', legs: [{ tag: 'p1-e0', price: 100, quantity: 2 }] });
+    s.run({
+      ...base,
+      type: 'placeEntry',
+      signalId: 's1',
+      side: 'sell',
+      legs: [{ tag: 'p1-e0', price: 100, quantity: 2 }],
+    });
     s.price(99, 50);
     s.price(100, 60);
     expect(fills(s.events)).toEqual([]);
@@ -227,6 +234,7 @@ describe('SimulatedExchange: the cached trigger band', () => {
             s.run({
               ...base,
               type: 'placeEntry',
+              signalId: 's1',
               side: i % 2 ? 'sell' : 'buy',
               legs: [{ tag: `p${i}-e0`, price: l / 4, quantity: 1 }],
             }),
