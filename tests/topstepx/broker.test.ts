@@ -1,0 +1,123 @@
+import type { Subscription } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LocalGateway } from '../../sim/gateway/index.ts';
+import type { BrokerEvent, EngineCommand } from '../../src/domain/events.ts';
+import { TopstepxBroker } from '../../src/adapters/topstepx/broker.ts';
+import type { ProjectXHubs } from '../../src/adapters/topstepx/hubs.ts';
+import type { ProjectXRest } from '../../src/adapters/topstepx/rest.ts';
+import { ACCOUNT, client, gateway, hubsFor, until } from './helpers.ts';
+
+let gw: LocalGateway;
+let rest: ProjectXRest;
+let hubs: ProjectXHubs;
+let broker: TopstepxBroker;
+let events: BrokerEvent[];
+let sub: Subscription;
+let es: string;
+
+const base = () => ({ positionId: 'p1', accountId: String(ACCOUNT), symbol: 'ES', contractId: es, ts: 0 });
+
+beforeEach(async () => {
+  gw = await gateway();
+  rest = client(gw, { requestTimeoutMs: 200 });
+  await rest.availableContracts();
+  es = gw.activeContractId('ES');
+  hubs = hubsFor(gw, rest);
+  await hubs.start();
+  broker = new TopstepxBroker({ rest, hubs, accountId: ACCOUNT, settleDelayMs: 10 });
+  events = [];
+  sub = broker.events$.subscribe((e) => events.push(e));
+  gw.pushPrice(es, 5000);
+});
+afterEach(async () => {
+  sub.unsubscribe();
+  broker.dispose();
+  await hubs.stop();
+  await gw.close();
+});
+
+const ofType = (type: BrokerEvent['type'], tag?: string) => events.filter((e) => e.type === type && (!tag || e.tag === tag));
+
+describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', () => {
+  it('round trip: entry legs, fill, protective stop moved, partial and full close', async () => {
+    const exec = (c: EngineCommand) => broker.execute(c);
+    exec({ ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'p1-e0', price: 4999, quantity: 2 }, { tag: 'p1-e1', price: 4990, quantity: 1 }] });
+    await broker.idle();
+    await until(() => ofType('order.accepted').length === 2, 'both legs accepted');
+    expect(gw.orders(ACCOUNT).filter((o) => o.type === 1).map((o) => [o.customTag, o.limitPrice, o.size])).toEqual([
+      ['p1-e0', 4999, 2],
+      ['p1-e1', 4990, 1],
+    ]);
+
+    gw.pushPrice(es, 4999);
+    const fill = await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    expect(fill).toMatchObject({ tag: 'p1-e0', price: 4999, quantity: 2, side: 'buy' });
+    expect(fill.ts).toBe(Date.parse(gw.trades(ACCOUNT)[0]!.creationTimestamp));
+
+    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4980, quantity: 2, tag: 'p1-s1' });
+    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995.25, quantity: 2, tag: 'p1-s1' });
+    exec({ ...base(), type: 'cancelEntry', tags: ['p1-e1'] });
+    await broker.idle();
+    const stop = gw.orders(ACCOUNT).find((o) => o.customTag === 'p1-s1');
+    expect(stop).toMatchObject({ type: 4, stopPrice: 4995.25, size: 2, side: 1 });
+    await until(() => ofType('order.cancelled', 'p1-e1').length === 1, 'entry leg cancelled');
+
+    exec({ ...base(), type: 'closePosition', side: 'sell', quantity: 1, tag: 'p1-x1', reason: 'manual' });
+    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995.25, quantity: 1, tag: 'p1-s1' });
+    await broker.idle();
+    gw.pushPrice(es, 5001);
+    await until(() => ofType('order.filled', 'p1-x1').length === 1, 'partial close fill');
+    expect(gw.positions(ACCOUNT)[0]?.size).toBe(1);
+    expect(gw.orders(ACCOUNT).find((o) => o.customTag === 'p1-s1')?.size).toBe(1);
+
+    exec({ ...base(), type: 'closePosition', side: 'sell', quantity: 1, tag: 'p1-x2', reason: 'manual' });
+    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995.25, quantity: 0, tag: 'p1-s1' });
+    await broker.idle();
+    gw.pushPrice(es, 5002);
+    await until(() => ofType('order.filled', 'p1-x2').length === 1, 'final close fill');
+    await until(() => ofType('order.cancelled', 'p1-s1').length === 1, 'stop cancelled');
+    expect(gw.positions(ACCOUNT)).toEqual([]);
+
+    // Every event exactly once, even though REST results and hub events both reported them.
+    const keys = events.map((e) => `${e.type}:${e.tag}:${'orderId' in e ? e.orderId : ''}:${e.type === 'order.filled' ? e.quantity : ''}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(ofType('order.accepted').map((e) => e.tag)).toEqual(['p1-e0', 'p1-e1', 'p1-s1', 'p1-x1', 'p1-x2']);
+  });
+
+  it('reports a broker rejection once, not retryable', async () => {
+    broker.execute({ ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'p1-e0', price: 4999, quantity: 0 }] });
+    await broker.idle();
+    const rejected = ofType('order.rejected');
+    expect(rejected).toHaveLength(1);
+    expect(rejected[0]).toMatchObject({ tag: 'p1-e0', retryable: false });
+  });
+
+  it('an ambiguous entry placement yields one order and one acceptance', async () => {
+    gw.faults.holdNextPlace('timeout-then-create');
+    broker.execute({ ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }] });
+    await broker.idle();
+    await until(() => ofType('order.accepted').length === 1, 'acceptance');
+    expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-e0')).toHaveLength(1);
+  });
+
+  it('never places the same tag twice when a command repeats', async () => {
+    const cmd: EngineCommand = { ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }] };
+    broker.execute(cmd);
+    broker.execute(cmd);
+    await broker.idle();
+    expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-e0')).toHaveLength(1);
+  });
+
+  it('dry run sends nothing and emits nothing', async () => {
+    const logged: string[] = [];
+    const log = { debug() {}, info: (_: object, m: string) => void logged.push(m), warn() {}, error() {} };
+    const dry = new TopstepxBroker({ rest, accountId: ACCOUNT, dryRun: true, logger: log });
+    const seen: BrokerEvent[] = [];
+    dry.events$.subscribe((e) => seen.push(e));
+    dry.execute({ ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'd-e0', price: 4999, quantity: 1 }] });
+    await dry.idle();
+    expect(gw.restCalls().filter((c) => c.path === '/api/Order/place')).toHaveLength(0);
+    expect(seen).toEqual([]);
+    expect(logged[0]).toMatch(/dry run: would send placeEntry/);
+  });
+});
