@@ -1,10 +1,10 @@
 import type { Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalGateway } from '../../sim/gateway/index.ts';
-import type { BrokerEvent, EngineCommand } from '../../src/domain/events.ts';
 import { TopstepxBroker } from '../../src/adapters/topstepx/broker.ts';
 import type { ProjectXHubs } from '../../src/adapters/topstepx/hubs.ts';
 import type { ProjectXRest } from '../../src/adapters/topstepx/rest.ts';
+import type { BrokerEvent, EngineCommand } from '../../src/domain/events.ts';
 import { ACCOUNT, client, gateway, hubsFor, until } from './helpers.ts';
 
 let gw: LocalGateway;
@@ -36,15 +36,29 @@ afterEach(async () => {
   await gw.close();
 });
 
-const ofType = (type: BrokerEvent['type'], tag?: string) => events.filter((e) => e.type === type && (!tag || e.tag === tag));
+const ofType = (type: BrokerEvent['type'], tag?: string) =>
+  events.filter((e) => e.type === type && (!tag || e.tag === tag));
 
 describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', () => {
   it('round trip: entry legs, fill, protective stop moved, partial and full close', async () => {
     const exec = (c: EngineCommand) => broker.execute(c);
-    exec({ ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'p1-e0', price: 4999, quantity: 2 }, { tag: 'p1-e1', price: 4990, quantity: 1 }] });
+    exec({
+      ...base(),
+      type: 'placeEntry',
+      side: 'buy',
+      legs: [
+        { tag: 'p1-e0', price: 4999, quantity: 2 },
+        { tag: 'p1-e1', price: 4990, quantity: 1 },
+      ],
+    });
     await broker.idle();
     await until(() => ofType('order.accepted').length === 2, 'both legs accepted');
-    expect(gw.orders(ACCOUNT).filter((o) => o.type === 1).map((o) => [o.customTag, o.limitPrice, o.size])).toEqual([
+    expect(
+      gw
+        .orders(ACCOUNT)
+        .filter((o) => o.type === 1)
+        .map((o) => [o.customTag, o.limitPrice, o.size]),
+    ).toEqual([
       ['p1-e0', 4999, 2],
       ['p1-e1', 4990, 1],
     ]);
@@ -79,13 +93,21 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     expect(gw.positions(ACCOUNT)).toEqual([]);
 
     // Every event exactly once, even though REST results and hub events both reported them.
-    const keys = events.map((e) => `${e.type}:${e.tag}:${'orderId' in e ? e.orderId : ''}:${e.type === 'order.filled' ? e.quantity : ''}`);
+    const keys = events.map(
+      (e) =>
+        `${e.type}:${e.tag}:${'orderId' in e ? e.orderId : ''}:${e.type === 'order.filled' ? e.quantity : ''}`,
+    );
     expect(new Set(keys).size).toBe(keys.length);
     expect(ofType('order.accepted').map((e) => e.tag)).toEqual(['p1-e0', 'p1-e1', 'p1-s1', 'p1-x1', 'p1-x2']);
   });
 
   it('reports a broker rejection once, not retryable', async () => {
-    broker.execute({ ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'p1-e0', price: 4999, quantity: 0 }] });
+    broker.execute({
+      ...base(),
+      type: 'placeEntry',
+      side: 'buy',
+      legs: [{ tag: 'p1-e0', price: 4999, quantity: 0 }],
+    });
     await broker.idle();
     const rejected = ofType('order.rejected');
     expect(rejected).toHaveLength(1);
@@ -94,14 +116,24 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
 
   it('an ambiguous entry placement yields one order and one acceptance', async () => {
     gw.faults.holdNextPlace('timeout-then-create');
-    broker.execute({ ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }] });
+    broker.execute({
+      ...base(),
+      type: 'placeEntry',
+      side: 'buy',
+      legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
+    });
     await broker.idle();
     await until(() => ofType('order.accepted').length === 1, 'acceptance');
     expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-e0')).toHaveLength(1);
   });
 
   it('never places the same tag twice when a command repeats', async () => {
-    const cmd: EngineCommand = { ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }] };
+    const cmd: EngineCommand = {
+      ...base(),
+      type: 'placeEntry',
+      side: 'buy',
+      legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
+    };
     broker.execute(cmd);
     broker.execute(cmd);
     await broker.idle();
@@ -114,7 +146,12 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     const dry = new TopstepxBroker({ rest, accountId: ACCOUNT, dryRun: true, logger: log });
     const seen: BrokerEvent[] = [];
     dry.events$.subscribe((e) => seen.push(e));
-    dry.execute({ ...base(), type: 'placeEntry', side: 'buy', legs: [{ tag: 'd-e0', price: 4999, quantity: 1 }] });
+    dry.execute({
+      ...base(),
+      type: 'placeEntry',
+      side: 'buy',
+      legs: [{ tag: 'd-e0', price: 4999, quantity: 1 }],
+    });
     await dry.idle();
     expect(gw.restCalls().filter((c) => c.path === '/api/Order/place')).toHaveLength(0);
     expect(seen).toEqual([]);

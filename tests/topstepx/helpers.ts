@@ -1,6 +1,6 @@
 /** Shared setup: a local gateway on a random port and a client with short, test-sized timeouts. */
 import { type LocalGateway, type LocalGatewayOptions, startLocalGateway } from '../../sim/gateway/index.ts';
-import { type ProjectXHttpOptions, ProjectXHttp } from '../../src/adapters/topstepx/http.ts';
+import { ProjectXHttp, type ProjectXHttpOptions } from '../../src/adapters/topstepx/http.ts';
 import { ProjectXHubs, type ProjectXHubsOptions } from '../../src/adapters/topstepx/hubs.ts';
 import { ProjectXRest } from '../../src/adapters/topstepx/rest.ts';
 
@@ -22,7 +22,11 @@ export function client(gw: LocalGateway, options: Partial<ProjectXHttpOptions> =
   );
 }
 
-export function hubsFor(gw: LocalGateway, rest: ProjectXRest, options: Partial<ProjectXHubsOptions> = {}): ProjectXHubs {
+export function hubsFor(
+  gw: LocalGateway,
+  rest: ProjectXRest,
+  options: Partial<ProjectXHubsOptions> = {},
+): ProjectXHubs {
   return new ProjectXHubs({
     http: rest.http,
     userHubUrl: gw.userHubUrl,

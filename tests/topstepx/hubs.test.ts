@@ -1,4 +1,4 @@
-import { firstValueFrom, filter, take, toArray } from 'rxjs';
+import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalGateway, LocalGatewayOptions } from '../../sim/gateway/index.ts';
 import type { ProjectXHubs } from '../../src/adapters/topstepx/hubs.ts';
@@ -36,7 +36,15 @@ describe('user and market hubs through @microsoft/signalr', () => {
     const order = firstValueFrom(hubs.orders$);
     const fill = firstValueFrom(hubs.userTrades$);
     const position = firstValueFrom(hubs.positions$);
-    await rest.placeOrder({ accountId: ACCOUNT, contractId: es, type: 1, side: 0, size: 1, limitPrice: 5000, customTag: 'h-e0' });
+    await rest.placeOrder({
+      accountId: ACCOUNT,
+      contractId: es,
+      type: 1,
+      side: 0,
+      size: 1,
+      limitPrice: 5000,
+      customTag: 'h-e0',
+    });
     expect(await order).toMatchObject({ customTag: 'h-e0', state: 'working' });
     gw.pushPrice(es, 5000);
     expect(await fill).toMatchObject({ price: 5000, size: 1, side: 0 });
@@ -56,11 +64,21 @@ describe('user and market hubs through @microsoft/signalr', () => {
   });
 
   it('reads {action, data} wrappers, lower-cased event names and null-padded lists', async () => {
-    const es = await setup({ quirks: { actionDataWrapper: true, lowercaseEventNames: true, arrayNullPadding: true } });
+    const es = await setup({
+      quirks: { actionDataWrapper: true, lowercaseEventNames: true, arrayNullPadding: true },
+    });
     await hubs.subscribeContract(es);
     const order = firstValueFrom(hubs.orders$);
     const trades = firstValueFrom(hubs.trades$);
-    await rest.placeOrder({ accountId: ACCOUNT, contractId: es, type: 1, side: 1, size: 1, limitPrice: 5010, customTag: 'w-e0' });
+    await rest.placeOrder({
+      accountId: ACCOUNT,
+      contractId: es,
+      type: 1,
+      side: 1,
+      size: 1,
+      limitPrice: 5010,
+      customTag: 'w-e0',
+    });
     gw.pushPrice(es, 5000);
     expect(await order).toMatchObject({ customTag: 'w-e0', side: 1 });
     expect(await trades).toMatchObject({ price: 5000 });
@@ -75,10 +93,21 @@ describe('user and market hubs through @microsoft/signalr', () => {
     const quote = firstValueFrom(hubs.quotes$.pipe(filter((q) => q.lastPrice === 5003)));
     const order = firstValueFrom(hubs.orders$);
     gw.pushPrice(es, 5003);
-    await rest.placeOrder({ accountId: ACCOUNT, contractId: es, type: 1, side: 0, size: 1, limitPrice: 4000, customTag: 'r-e0' });
+    await rest.placeOrder({
+      accountId: ACCOUNT,
+      contractId: es,
+      type: 1,
+      side: 0,
+      size: 1,
+      limitPrice: 4000,
+      customTag: 'r-e0',
+    });
     expect(await quote).toMatchObject({ lastPrice: 5003 });
     expect(await order).toMatchObject({ customTag: 'r-e0' });
-    await until(() => hubs.currentHealth.userHub === 'green' && hubs.currentHealth.marketData === 'green', 'green health');
+    await until(
+      () => hubs.currentHealth.userHub === 'green' && hubs.currentHealth.marketData === 'green',
+      'green health',
+    );
   });
 
   it('restarts after a Close without allowReconnect (the automatic policy does not run then)', async () => {
@@ -95,14 +124,23 @@ describe('user and market hubs through @microsoft/signalr', () => {
   it('handles GatewayLogout: logs in again and reconnects both hubs with the new token', async () => {
     const es = await setup();
     await hubs.subscribeContract(es);
-    const logins = () => gw.restCalls().filter((c) => c.path === '/api/Auth/loginKey' && c.status === 200).length;
+    const logins = () =>
+      gw.restCalls().filter((c) => c.path === '/api/Auth/loginKey' && c.status === 200).length;
     expect(logins()).toBe(1);
     const back = firstValueFrom(hubs.reconnected$.pipe(take(2), toArray()));
     gw.faults.logout();
     await back;
     expect(logins()).toBe(2);
     const order = firstValueFrom(hubs.orders$);
-    await rest.placeOrder({ accountId: ACCOUNT, contractId: es, type: 1, side: 0, size: 1, limitPrice: 4000, customTag: 'l-e0' });
+    await rest.placeOrder({
+      accountId: ACCOUNT,
+      contractId: es,
+      type: 1,
+      side: 0,
+      size: 1,
+      limitPrice: 4000,
+      customTag: 'l-e0',
+    });
     expect(await order).toMatchObject({ customTag: 'l-e0' });
   });
 
@@ -122,7 +160,10 @@ describe('user and market hubs through @microsoft/signalr', () => {
     const es = await setup({}, { marketStaleMs: 100 });
     await hubs.subscribeContract(es);
     gw.pushPrice(es, 5000);
-    const red = await until(() => (hubs.currentHealth.marketData === 'red' ? hubs.currentHealth : undefined), 'red market health');
+    const red = await until(
+      () => (hubs.currentHealth.marketData === 'red' ? hubs.currentHealth : undefined),
+      'red market health',
+    );
     expect(red.reason).toMatch(/no market data/);
     gw.pushPrice(es, 5001);
     await until(() => hubs.currentHealth.marketData === 'green', 'green market health');
@@ -131,7 +172,10 @@ describe('user and market hubs through @microsoft/signalr', () => {
   it('marks the user hub red when it goes silent (no events, no pings)', async () => {
     await setup({}, { userStaleMs: 300, serverTimeoutMs: 60_000 });
     gw.faults.silence('user', true);
-    const red = await until(() => (hubs.currentHealth.userHub === 'red' ? hubs.currentHealth : undefined), 'red user health');
+    const red = await until(
+      () => (hubs.currentHealth.userHub === 'red' ? hubs.currentHealth : undefined),
+      'red user health',
+    );
     expect(red.reason).toMatch(/user hub silent/);
     gw.faults.silence('user', false);
     await until(() => hubs.currentHealth.userHub === 'green', 'green user health');

@@ -24,17 +24,20 @@ const limitBuy = (tag: string) =>
 const withTag = (tag: string) => gw.orders(ACCOUNT).filter((o) => o.customTag === tag);
 
 describe('ambiguous order placement is resolved by customTag, never duplicated', () => {
-  it.each(['timeout-then-create', 'timeout-no-create', 'server-error-then-create', 'pending-then-create', 'unknown-error-no-create'] as const)(
-    '%s ends with exactly one order carrying the tag',
-    async (mode) => {
-      gw.faults.holdNextPlace(mode);
-      const outcome = await placeOrderIdempotent(rest, limitBuy(`amb-${mode.length}`), { settleDelayMs: 20 });
-      expect(outcome.outcome).toBe('placed');
-      const orders = withTag(`amb-${mode.length}`);
-      expect(orders).toHaveLength(1);
-      if (outcome.outcome === 'placed') expect(outcome.orderId).toBe(orders[0]!.id);
-    },
-  );
+  it.each([
+    'timeout-then-create',
+    'timeout-no-create',
+    'server-error-then-create',
+    'pending-then-create',
+    'unknown-error-no-create',
+  ] as const)('%s ends with exactly one order carrying the tag', async (mode) => {
+    gw.faults.holdNextPlace(mode);
+    const outcome = await placeOrderIdempotent(rest, limitBuy(`amb-${mode.length}`), { settleDelayMs: 20 });
+    expect(outcome.outcome).toBe('placed');
+    const orders = withTag(`amb-${mode.length}`);
+    expect(orders).toHaveLength(1);
+    if (outcome.outcome === 'placed') expect(outcome.orderId).toBe(orders[0]!.id);
+  });
 
   it('adopts the existing order when the tag is already in use', async () => {
     const first = await placeOrderIdempotent(rest, limitBuy('dup-e0'));

@@ -1,11 +1,16 @@
-import { firstValueFrom, filter, type Subscription } from 'rxjs';
+import { filter, firstValueFrom, type Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalGateway } from '../../sim/gateway/index.ts';
-import type { BrokerEvent } from '../../src/domain/events.ts';
 import { TopstepxBroker } from '../../src/adapters/topstepx/broker.ts';
 import type { ProjectXHubs } from '../../src/adapters/topstepx/hubs.ts';
-import { applyReconciliation, type KnownPosition, Reconciler, reconcile } from '../../src/adapters/topstepx/reconcile.ts';
+import {
+  applyReconciliation,
+  type KnownPosition,
+  Reconciler,
+  reconcile,
+} from '../../src/adapters/topstepx/reconcile.ts';
 import type { ProjectXRest } from '../../src/adapters/topstepx/rest.ts';
+import type { BrokerEvent } from '../../src/domain/events.ts';
 import { ACCOUNT, client, gateway, hubsFor, until } from './helpers.ts';
 
 let gw: LocalGateway;
@@ -25,7 +30,14 @@ async function setup(quirks = {}) {
 }
 
 async function buyAtMarket(contractId: string, size: number, price: number, tag?: string) {
-  await rest.placeOrder({ accountId: ACCOUNT, contractId, type: 2, side: 0, size, ...(tag ? { customTag: tag } : {}) });
+  await rest.placeOrder({
+    accountId: ACCOUNT,
+    contractId,
+    type: 2,
+    side: 0,
+    size,
+    ...(tag ? { customTag: tag } : {}),
+  });
   gw.pushPrice(contractId, price);
 }
 
@@ -38,7 +50,12 @@ describe('reconcile: diff of broker state against what the engine knows', () => 
 
   it('finds unknown exposure and flattens it under the flatten policy', async () => {
     await buyAtMarket(nq, 2, 20000);
-    const diff = await reconcile(rest, { accountId: ACCOUNT, knownPositions: [], knownOrderTags: [], since: since() });
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: [],
+      knownOrderTags: [],
+      since: since(),
+    });
     expect(diff.unknownExposure.map((p) => [p.contractId, p.size])).toEqual([[nq, 2]]);
     const applied = await applyReconciliation(diff, { rest, accountId: ACCOUNT, unknownExposure: 'flatten' });
     expect(applied.flattened).toHaveLength(1);
@@ -48,7 +65,12 @@ describe('reconcile: diff of broker state against what the engine knows', () => 
 
   it('adopts unknown exposure under the adopt policy and sends nothing', async () => {
     await buyAtMarket(nq, 1, 20000);
-    const diff = await reconcile(rest, { accountId: ACCOUNT, knownPositions: [], knownOrderTags: [], since: since() });
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: [],
+      knownOrderTags: [],
+      since: since(),
+    });
     const before = gw.restCalls().length;
     const applied = await applyReconciliation(diff, { rest, accountId: ACCOUNT, unknownExposure: 'adopt' });
     expect(applied.adopted.map((p) => p.contractId)).toEqual([nq]);
@@ -61,7 +83,12 @@ describe('reconcile: diff of broker state against what the engine knows', () => 
     await rest.closeContract(ACCOUNT, es);
     gw.pushPrice(es, 5002);
     const known: KnownPosition[] = [{ positionId: 'a', contractId: es, side: 'long', quantity: 1 }];
-    const diff = await reconcile(rest, { accountId: ACCOUNT, knownPositions: known, knownOrderTags: ['a-e0'], since: since() });
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: known,
+      knownOrderTags: ['a-e0'],
+      since: since(),
+    });
     expect(diff.closedWhileAway).toHaveLength(1);
     expect(diff.closedWhileAway[0]!.fills.map((f) => [f.side, f.price])).toEqual([
       [0, 5000],
@@ -73,17 +100,43 @@ describe('reconcile: diff of broker state against what the engine knows', () => 
   it('flags a size mismatch when both sides hold the contract differently', async () => {
     await buyAtMarket(es, 2, 5000, 'b-e0');
     const known: KnownPosition[] = [{ positionId: 'b', contractId: es, side: 'long', quantity: 1 }];
-    const diff = await reconcile(rest, { accountId: ACCOUNT, knownPositions: known, knownOrderTags: ['b-e0'], since: since() });
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: known,
+      knownOrderTags: ['b-e0'],
+      since: since(),
+    });
     expect(diff.sizeMismatches.map((m) => m.broker.size)).toEqual([2]);
   });
 
   it('cancels a stop left behind after a flatten, but keeps a resting entry leg', async () => {
     await buyAtMarket(es, 1, 5000, 'c-e0');
-    await rest.placeOrder({ accountId: ACCOUNT, contractId: es, type: 4, side: 1, size: 1, stopPrice: 4990, customTag: 'c-s1' });
-    await rest.placeOrder({ accountId: ACCOUNT, contractId: es, type: 1, side: 0, size: 1, limitPrice: 4950, customTag: 'd-e0' });
+    await rest.placeOrder({
+      accountId: ACCOUNT,
+      contractId: es,
+      type: 4,
+      side: 1,
+      size: 1,
+      stopPrice: 4990,
+      customTag: 'c-s1',
+    });
+    await rest.placeOrder({
+      accountId: ACCOUNT,
+      contractId: es,
+      type: 1,
+      side: 0,
+      size: 1,
+      limitPrice: 4950,
+      customTag: 'd-e0',
+    });
     await rest.closeContract(ACCOUNT, es); // the quirk leaves c-s1 working
     gw.pushPrice(es, 5001);
-    const diff = await reconcile(rest, { accountId: ACCOUNT, knownPositions: [], knownOrderTags: ['c-e0', 'c-s1', 'd-e0'], since: since() });
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: [],
+      knownOrderTags: ['c-e0', 'c-s1', 'd-e0'],
+      since: since(),
+    });
     expect(diff.ordersToCancel.map((o) => o.customTag)).toEqual(['c-s1']);
     const applied = await applyReconciliation(diff, { rest, accountId: ACCOUNT, unknownExposure: 'adopt' });
     expect(applied.cancelled).toHaveLength(1);
@@ -161,7 +214,16 @@ describe('Reconciler with live hubs', () => {
   it('detects a stalled user hub (health red), reconciles and delivers the missed fill once', async () => {
     const r = reconciler();
     await r.start();
-    broker.execute({ positionId: 'f', accountId: String(ACCOUNT), symbol: 'ES', contractId: es, ts: 0, type: 'placeEntry', side: 'buy', legs: [{ tag: 'f-e0', price: 4999, quantity: 1 }] });
+    broker.execute({
+      positionId: 'f',
+      accountId: String(ACCOUNT),
+      symbol: 'ES',
+      contractId: es,
+      ts: 0,
+      type: 'placeEntry',
+      side: 'buy',
+      legs: [{ tag: 'f-e0', price: 4999, quantity: 1 }],
+    });
     await broker.idle();
     gw.faults.stall('user', true);
     gw.pushPrice(es, 4999); // fills; the stalled hub says nothing
@@ -173,7 +235,10 @@ describe('Reconciler with live hubs', () => {
     const missed = await r.checkUserHub();
     expect(missed).toBe(1);
     expect(reds.some((reason) => /missed 1 order update/.test(reason))).toBe(true);
-    await until(() => events.some((e) => e.type === 'order.filled' && e.tag === 'f-e0'), 'missed fill replayed');
+    await until(
+      () => events.some((e) => e.type === 'order.filled' && e.tag === 'f-e0'),
+      'missed fill replayed',
+    );
     gw.faults.stall('user', false);
     await r.whenReady();
     await until(() => hubs.currentHealth.userHub === 'green', 'user hub back to green');

@@ -26,7 +26,10 @@ describe('ProjectX REST client against the local gateway', () => {
 
   it('refreshes the token through validate once it is older than refreshAfterMs', async () => {
     let now = 1_000_000;
-    const timed = client(gw, { time: { now: () => now, sleep: async () => undefined }, refreshAfterMs: 60_000 });
+    const timed = client(gw, {
+      time: { now: () => now, sleep: async () => undefined },
+      refreshAfterMs: 60_000,
+    });
     await timed.searchAccounts();
     now += 61_000;
     await timed.searchAccounts();
@@ -72,7 +75,15 @@ describe('ProjectX REST client against the local gateway', () => {
     const id = gw.activeContractId('ES');
     await rest.availableContracts();
     gw.pushPrice(id, 5000);
-    const orderId = await rest.placeOrder({ accountId: ACCOUNT, contractId: id, type: 1, side: 0, size: 2, limitPrice: 4990, customTag: 't-e0' });
+    const orderId = await rest.placeOrder({
+      accountId: ACCOUNT,
+      contractId: id,
+      type: 1,
+      side: 0,
+      size: 2,
+      limitPrice: 4990,
+      customTag: 't-e0',
+    });
     await rest.modifyOrder({ accountId: ACCOUNT, orderId, limitPrice: 4990.25, size: 1 }, id);
     const open = await rest.searchOpenOrders(ACCOUNT);
     expect(open.map((o) => o.id)).toContain(orderId);
@@ -91,18 +102,33 @@ describe('ProjectX REST client against the local gateway', () => {
     const cancel = await rest.cancelOrder(ACCOUNT, 424242).catch((e: unknown) => e);
     expect(cancel).toBeInstanceOf(ProjectXError);
     expect(cancel).toMatchObject({ endpoint: '/api/Order/cancel', code: 2, codeName: 'OrderNotFound' });
-    const modify = await rest.modifyOrder({ accountId: ACCOUNT, orderId: 424242, limitPrice: 1 }).catch((e: unknown) => e);
+    const modify = await rest
+      .modifyOrder({ accountId: ACCOUNT, orderId: 424242, limitPrice: 1 })
+      .catch((e: unknown) => e);
     expect(modify).toMatchObject({ endpoint: '/api/Order/modify', code: 2, codeName: 'OrderNotFound' });
-    const place = await rest.placeOrder({ accountId: 9, contractId: id, type: 2, side: 0, size: 1 }).catch((e: unknown) => e);
+    const place = await rest
+      .placeOrder({ accountId: 9, contractId: id, type: 2, side: 0, size: 1 })
+      .catch((e: unknown) => e);
     expect(place).toMatchObject({ endpoint: '/api/Order/place', code: 1, codeName: 'AccountNotFound' });
     const close = await rest.closeContract(ACCOUNT, id).catch((e: unknown) => e);
     expect(close).toMatchObject({ code: 2, codeName: 'PositionNotFound' });
     const partial = await rest.partialCloseContract(ACCOUNT, id, 1).catch((e: unknown) => e);
     expect(partial).toMatchObject({ endpoint: '/api/Position/partialCloseContract', code: 2 });
     const bars = await rest
-      .retrieveBars({ contractId: 'CON.F.US.NOPE.Z99', start: Date.now() - 3_600_000, end: Date.now(), unit: 2, unitNumber: 1, limit: 10 })
+      .retrieveBars({
+        contractId: 'CON.F.US.NOPE.Z99',
+        start: Date.now() - 3_600_000,
+        end: Date.now(),
+        unit: 2,
+        unitNumber: 1,
+        limit: 10,
+      })
       .catch((e: unknown) => e);
-    expect(bars).toMatchObject({ endpoint: '/api/History/retrieveBars', code: 1, codeName: 'ContractNotFound' });
+    expect(bars).toMatchObject({
+      endpoint: '/api/History/retrieveBars',
+      code: 1,
+      codeName: 'ContractNotFound',
+    });
     const search = await rest.searchOpenPositions(77).catch((e: unknown) => e);
     expect(search).toMatchObject({ code: 1, codeName: 'AccountNotFound' });
   });
@@ -150,7 +176,9 @@ describe('ProjectX REST client against the local gateway', () => {
     const id = gw.activeContractId('ES');
     await rest.searchAccounts();
     gw.faults.rateLimit(1, { endpoint: '/api/Order/place' });
-    const error = await rest.placeOrder({ accountId: ACCOUNT, contractId: id, type: 2, side: 0, size: 1 }).catch((e: unknown) => e);
+    const error = await rest
+      .placeOrder({ accountId: ACCOUNT, contractId: id, type: 2, side: 0, size: 1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProjectXHttpError);
     expect(error).toMatchObject({ status: 429, maybeDelivered: true });
     expect(gw.restCalls().filter((c) => c.path === '/api/Order/place')).toHaveLength(1);
