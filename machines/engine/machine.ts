@@ -14,7 +14,7 @@
  * Ticks reach a position only when they leave its band (see machines/position/ladder.ts); the
  * runtime skips the engine entirely while a tick stays inside the symbol's combined band.
  */
-import { type ActorRefFrom, type AnyActorRef, type SnapshotFrom, enqueueActions, setup } from 'xstate';
+import { type ActorRefFrom, type AnyActorRef, enqueueActions, type SnapshotFrom, setup } from 'xstate';
 import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../../src/domain/events.ts';
 import { parseTag } from '../../src/domain/tags.ts';
 import type { ExitReason, PriceBand, Side } from '../../src/domain/types.ts';
@@ -384,8 +384,8 @@ export const engineMachine = setup({
               const { [key]: _gone, ...slots } = context.slots;
               const { [slot.positionId]: _id, ...byPosition } = context.byPosition;
               enqueue.assign({ slots, byPosition });
-              // A finished child is normally gone already; stop it if it is not, so snapshots stay small.
-              if (system.get(slot.actorId)) enqueue.stopChild(slot.actorId);
+              // A done child stays in snapshot.children until stopped: stop it, or every snapshot keeps it.
+              enqueue.stopChild(slot.actorId);
               updateRouting(enqueue, context.routing, slots, slot.symbol);
               return;
             }
@@ -416,7 +416,13 @@ function updateRouting(
   const enqueue = enqueueAny as RoutingEnqueue;
   const band = combinedBand(slots, symbol);
   if (sameBand(routing[symbol], band)) return;
-  enqueue.assign({ routing: { ...routing, [symbol]: band } });
+  const hasPositions = Object.values(slots).some((s) => s.symbol === symbol);
+  if (hasPositions) {
+    enqueue.assign({ routing: { ...routing, [symbol]: band } });
+  } else {
+    const { [symbol]: _gone, ...rest } = routing;
+    enqueue.assign({ routing: rest });
+  }
   enqueue.emit({ type: 'routing', symbol, band: fromStoredBand(band) });
 }
 

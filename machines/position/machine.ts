@@ -9,7 +9,7 @@
  * on its own. Those messages are commands (placeEntry, cancelEntry, closePosition, moveStop) and
  * `update`s that carry the state and the price band inside which no tick can change it.
  */
-import { type ActorRefFrom, type SnapshotFrom, and, assign, enqueueActions, setup } from 'xstate';
+import { type ActorRefFrom, and, assign, enqueueActions, type SnapshotFrom, setup } from 'xstate';
 import type { BrokerEvent, EngineCommand } from '../../src/domain/events.ts';
 import { entryTag, exitTag, parseTag, stopTag } from '../../src/domain/tags.ts';
 import { toTicks } from '../../src/domain/ticks.ts';

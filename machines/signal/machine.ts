@@ -11,7 +11,7 @@
  * runtime's sweep sends; the machine keeps no timers. Every transition is emitted as
  * `signal.transition` so the runtime can append it to execution_events.
  */
-import { type ActorRefFrom, type SnapshotFrom, assign, emit, enqueueActions, setup } from 'xstate';
+import { type ActorRefFrom, assign, emit, enqueueActions, type SnapshotFrom, setup } from 'xstate';
 
 export const SIGNAL_MACHINE_VERSION = 'signal@1';
 

@@ -5,14 +5,14 @@
  * Per-tick values (last price, unrealised P&L) live here, outside machine context.
  */
 import { Subject, type Subscription } from 'rxjs';
-import { type Actor, type InspectionEvent, createActor } from 'xstate';
+import { type Actor, createActor, type InspectionEvent } from 'xstate';
 import {
   ENGINE_MACHINE_VERSION,
   type EngineEmitted,
   type EngineEvent,
-  type PositionSlot,
   engineMachine,
   fromStoredBand,
+  type PositionSlot,
 } from '../../machines/engine/machine.ts';
 import { openQty, unrealized } from '../../machines/position/ladder.ts';
 import type { PositionContext } from '../../machines/position/types.ts';
@@ -50,7 +50,11 @@ export interface PositionView {
   readonly unrealizedPnl: number;
 }
 
-const NO_BAND: PriceBand = { low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY, until: Number.POSITIVE_INFINITY };
+const NO_BAND: PriceBand = {
+  low: Number.NEGATIVE_INFINITY,
+  high: Number.POSITIVE_INFINITY,
+  until: Number.POSITIVE_INFINITY,
+};
 
 export class EngineRuntime {
   readonly engine: Actor<typeof engineMachine>;
@@ -105,7 +109,13 @@ export class EngineRuntime {
     this.engine.send({ type: 'open', ts, request });
   }
 
-  close(accountId: string, symbol: string, signalId: string, ts: number, reason: ExitReason = 'close_alert'): void {
+  close(
+    accountId: string,
+    symbol: string,
+    signalId: string,
+    ts: number,
+    reason: ExitReason = 'close_alert',
+  ): void {
     this.engine.send({ type: 'close', ts, accountId, symbol, signalId, reason });
   }
 
@@ -150,7 +160,8 @@ export class EngineRuntime {
         state,
         context: snapshot.context,
         lastPrice,
-        unrealizedPnl: lastPrice === null || openQty(snapshot.context) === 0 ? 0 : unrealized(snapshot.context, lastPrice),
+        unrealizedPnl:
+          lastPrice === null || openQty(snapshot.context) === 0 ? 0 : unrealized(snapshot.context, lastPrice),
       });
     }
     return views;
@@ -173,7 +184,11 @@ export class EngineRuntime {
         this.execute(event.command);
         break;
       case 'routing':
-        if (Number.isFinite(event.band.low) || Number.isFinite(event.band.high) || Number.isFinite(event.band.until)) {
+        if (
+          Number.isFinite(event.band.low) ||
+          Number.isFinite(event.band.high) ||
+          Number.isFinite(event.band.until)
+        ) {
           this.bands.set(event.symbol, event.band);
         } else if (this.hasPositionOn(event.symbol)) {
           // Positions that need no ticks at all (exiting, cancelling): nothing to route.

@@ -1,8 +1,8 @@
 import { createActor } from 'xstate';
-import type { OpenPositionRequest } from '../../src/domain/events.ts';
-import type { EntryPlan } from '../../src/domain/types.ts';
 import { positionMachine } from '../../machines/position/machine.ts';
 import type { PositionEvent, PositionMessage, PositionOutputEvent } from '../../machines/position/types.ts';
+import type { OpenPositionRequest } from '../../src/domain/events.ts';
+import type { EntryPlan } from '../../src/domain/types.ts';
 
 export const ES_GRID = { tickSize: 0.25, tickValue: 12.5, decimals: 2 } as const;
 
@@ -49,7 +49,10 @@ export function shortPlan(quantity = 2): EntryPlan {
   };
 }
 
-export function request(plan: EntryPlan, overrides: Partial<OpenPositionRequest> = {}): OpenPositionRequest & { ts: number } {
+export function request(
+  plan: EntryPlan,
+  overrides: Partial<OpenPositionRequest> = {},
+): OpenPositionRequest & { ts: number } {
   return {
     positionId: 'p1',
     signalId: 's1',
@@ -79,6 +82,11 @@ export function startPosition(req = request(longPlan())) {
   return { actor, messages, commands, send, state, context: () => actor.getSnapshot().context };
 }
 
-export const fill = (tag: string, price: number, quantity: number, ts: number, side: 'buy' | 'sell' = 'buy') =>
-  ({ type: 'order.filled', ts, tag, orderId: `o-${tag}`, price, quantity, side, fees: 0 }) as const;
+export const fill = (
+  tag: string,
+  price: number,
+  quantity: number,
+  ts: number,
+  side: 'buy' | 'sell' = 'buy',
+) => ({ type: 'order.filled', ts, tag, orderId: `o-${tag}`, price, quantity, side, fees: 0 }) as const;
 export const tick = (price: number, ts: number) => ({ type: 'tick', ts, price }) as const;
