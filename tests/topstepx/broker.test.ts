@@ -45,6 +45,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     exec({
       ...base(),
       type: 'placeEntry',
+      signalId: 's1',
       side: 'buy',
       legs: [
         { tag: 'p1-e0', price: 4999, quantity: 2 },
@@ -66,7 +67,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     gw.pushPrice(es, 4999);
     const fill = await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
     expect(fill).toMatchObject({ tag: 'p1-e0', price: 4999, quantity: 2, side: 'buy' });
-    expect(fill.ts).toBe(Date.parse(gw.trades(ACCOUNT)[0]!.creationTimestamp));
+    expect(fill?.ts).toBe(Date.parse(gw.trades(ACCOUNT)[0]!.creationTimestamp));
 
     exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4980, quantity: 2, tag: 'p1-s1' });
     exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995.25, quantity: 2, tag: 'p1-s1' });
@@ -105,6 +106,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     broker.execute({
       ...base(),
       type: 'placeEntry',
+      signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'p1-e0', price: 4999, quantity: 0 }],
     });
@@ -119,6 +121,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     broker.execute({
       ...base(),
       type: 'placeEntry',
+      signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
     });
@@ -131,6 +134,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     const cmd: EngineCommand = {
       ...base(),
       type: 'placeEntry',
+      signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
     };
@@ -149,6 +153,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     dry.execute({
       ...base(),
       type: 'placeEntry',
+      signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'd-e0', price: 4999, quantity: 1 }],
     });

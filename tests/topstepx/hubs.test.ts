@@ -164,7 +164,7 @@ describe('user and market hubs through @microsoft/signalr', () => {
       () => (hubs.currentHealth.marketData === 'red' ? hubs.currentHealth : undefined),
       'red market health',
     );
-    expect(red.reason).toMatch(/no market data/);
+    expect(red?.reason).toMatch(/no market data/);
     gw.pushPrice(es, 5001);
     await until(() => hubs.currentHealth.marketData === 'green', 'green market health');
   });
@@ -176,7 +176,7 @@ describe('user and market hubs through @microsoft/signalr', () => {
       () => (hubs.currentHealth.userHub === 'red' ? hubs.currentHealth : undefined),
       'red user health',
     );
-    expect(red.reason).toMatch(/user hub silent/);
+    expect(red?.reason).toMatch(/user hub silent/);
     gw.faults.silence('user', false);
     await until(() => hubs.currentHealth.userHub === 'green', 'green user health');
   });

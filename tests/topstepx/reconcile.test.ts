@@ -221,6 +221,7 @@ describe('Reconciler with live hubs', () => {
       contractId: es,
       ts: 0,
       type: 'placeEntry',
+      signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'f-e0', price: 4999, quantity: 1 }],
     });
