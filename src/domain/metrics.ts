@@ -278,6 +278,21 @@ const CHICAGO = new Intl.DateTimeFormat('en-US', {
  * one from 17:00 on (the evening session belongs to the next trading date).
  */
 export function globexDayNumber(ts: number): number {
+  // Chicago's UTC offset is a whole number of hours, so the Globex day is constant within a UTC hour:
+  // memoise per hour (Intl formatting costs microseconds; a report touches thousands of instants).
+  const hour = Math.floor(ts / HOUR_MS);
+  const cached = dayByUtcHour.get(hour);
+  if (cached !== undefined) return cached;
+  if (dayByUtcHour.size >= 100_000) dayByUtcHour.clear();
+  const day = chicagoGlobexDay(hour * HOUR_MS);
+  dayByUtcHour.set(hour, day);
+  return day;
+}
+
+const HOUR_MS = 3_600_000;
+const dayByUtcHour = new Map<number, number>();
+
+function chicagoGlobexDay(ts: number): number {
   let year = 0;
   let month = 0;
   let day = 0;
@@ -415,6 +430,32 @@ function checkTrade(trade: TradeLike, index: number): void {
     );
   }
   if (trade.quantity === 0) return; // A cancelled entry: no fills, nothing else to check.
+  const allFinite =
+    Number.isFinite(trade.entryPrice) &&
+    Number.isFinite(trade.exitPrice) &&
+    Number.isFinite(trade.entryTime) &&
+    Number.isFinite(trade.exitTime) &&
+    Number.isFinite(trade.netPnl) &&
+    Number.isFinite(trade.commissions) &&
+    Number.isFinite(trade.initialStop) &&
+    Number.isFinite(trade.pointValue) &&
+    Number.isFinite(trade.highestTarget);
+  if (!allFinite) throwFirstNonFinite(trade, index);
+  if (trade.exitTime < trade.entryTime) {
+    throw new MetricsInputError(
+      `trades[${index}] (${trade.positionId}).exitTime ${trade.exitTime} is before entryTime ${trade.entryTime}`,
+    );
+  }
+  if (!EXIT_REASON_SET.has(trade.exitReason)) {
+    throw new MetricsInputError(
+      `trades[${index}] (${trade.positionId}).exitReason "${trade.exitReason}" is not one of ${EXIT_REASONS.join(', ')}`,
+    );
+  }
+}
+
+const EXIT_REASON_SET: ReadonlySet<string> = new Set(EXIT_REASONS);
+
+function throwFirstNonFinite(trade: TradeLike, index: number): never {
   const numeric = [
     'quantity',
     'entryPrice',
@@ -434,14 +475,5 @@ function checkTrade(trade: TradeLike, index: number): void {
       );
     }
   }
-  if (trade.exitTime < trade.entryTime) {
-    throw new MetricsInputError(
-      `trades[${index}] (${trade.positionId}).exitTime ${trade.exitTime} is before entryTime ${trade.entryTime}`,
-    );
-  }
-  if (!EXIT_REASONS.includes(trade.exitReason)) {
-    throw new MetricsInputError(
-      `trades[${index}] (${trade.positionId}).exitReason "${trade.exitReason}" is not one of ${EXIT_REASONS.join(', ')}`,
-    );
-  }
+  throw new MetricsInputError(`trades[${index}] (${trade.positionId}) has a non-finite number`);
 }

@@ -50,8 +50,9 @@ export function volumeWeightedPrice(fills: readonly Fill[]): number | undefined 
 
 /** Dollars rounded to whole cents, halves away from zero (−0 becomes 0). */
 export function roundCents(dollars: number): number {
-  // toPrecision(15) drops binary dust first, so 1.005 rounds to 1.01 as written.
-  const cents = Math.round(Number((Math.abs(dollars) * 100).toPrecision(15)));
+  // A nudge far below a cent but above binary dust, so 1.005 (stored as 1.00499999…) rounds to 1.01 as written.
+  const scaled = Math.abs(dollars) * 100;
+  const cents = Math.round(scaled + scaled * 1e-13 + 1e-9);
   const rounded = (dollars < 0 ? -cents : cents) / 100;
   return rounded === 0 ? 0 : rounded;
 }

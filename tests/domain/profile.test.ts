@@ -70,6 +70,16 @@ describe('computeProfile: the worked check in vpvr.md', () => {
   });
 });
 
+describe('value area tie', () => {
+  it('on equal pair sums adds the upper pair', () => {
+    // Tick 1, rows [0,1) [1,2) [2,3) [3,4) [4,5]; totals 10, 10, 50, 10, 10; target 63.
+    const bars = [0, 1, 2, 2, 2, 2, 2, 3, 5].map((price) => bar(price, price, price, price, 10));
+    const profile = expectProfile(computeProfile(bars, { tickSize: 1, layout: { rows: 5 } }));
+    expect(profile.rows.map((r) => r.total)).toEqual([10, 10, 50, 10, 10]);
+    expect([profile.valRow, profile.vahRow, profile.val, profile.vah]).toEqual([2, 4, 2, 5]);
+  });
+});
+
 describe('row layout', () => {
   it('follows TradingView: 100 ticks and 30 rows → 3 ticks per row and 34 rows', () => {
     expect(ticksPerRowForCount(100, 30)).toBe(3);
