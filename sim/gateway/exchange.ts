@@ -47,6 +47,7 @@ export interface PlaceRequest {
   linkedOrderId?: number | null | undefined;
   stopLossBracket?: BracketSpec | null | undefined;
   takeProfitBracket?: BracketSpec | null | undefined;
+  reduceOnly?: boolean;
 }
 
 export interface ModifyRequest {
@@ -196,6 +197,7 @@ export class Exchange {
       stopLossBracket: request.stopLossBracket ?? null,
       takeProfitBracket: request.takeProfitBracket ?? null,
       bracketRole: null,
+      reduceOnly: request.reduceOnly ?? false,
     };
     this.orderBook.set(order.id, order);
 
@@ -327,6 +329,7 @@ export class Exchange {
         stopLossBracket: null,
         takeProfitBracket: null,
         bracketRole: role,
+        reduceOnly: false,
       };
       if (reference !== null) this.positionChild(child, spec, reference);
       this.orderBook.set(child.id, child);
@@ -460,6 +463,7 @@ export class Exchange {
       type: 2,
       side: position.netSize > 0 ? 1 : 0,
       size: size ?? held,
+      reduceOnly: true,
     });
     return { errorCode: outcome.errorCode === 0 ? 0 : 7, errorMessage: outcome.errorMessage };
   }
@@ -473,7 +477,13 @@ export class Exchange {
       throw new Error(
         `pushPrice: unknown contractId '${contractId}'; use one of ${[...this.contracts.keys()].join(', ')}`,
       );
-    if (!Number.isFinite(price)) throw new Error(`pushPrice: price must be a finite number, got ${price}`);
+    if (!Number.isFinite(price) || price <= 0)
+      throw new Error(`pushPrice: price must be a positive number, got ${price}`);
+    if (!onTickGrid(price, contract.tickSize)) {
+      throw new Error(
+        `pushPrice: price ${price} is not on the ${contract.tickSize} tick grid of ${contractId}`,
+      );
+    }
     const priceTicks = ticksOf(price, contract.tickSize);
     const previous = this.lastTicks.get(contractId);
     this.lastTicks.set(contractId, priceTicks);
@@ -483,8 +493,22 @@ export class Exchange {
     for (const order of working) {
       if (order.status !== 1) continue; // an earlier fill in this pass cancelled it (OCO)
       const fillTicks = this.triggeredFill(order, priceTicks);
-      if (fillTicks !== null) this.fill(order, fillTicks, ts);
+      if (fillTicks === null) continue;
+      if (order.reduceOnly && !this.fitToPosition(order)) continue;
+      this.fill(order, fillTicks, ts);
     }
+  }
+
+  /** A close order only reduces: cancel it when flat (or same side), shrink it to the position. */
+  private fitToPosition(order: OrderRecord): boolean {
+    const held = this.positionBook.get(positionKey(order.accountId, order.contract.id))?.netSize ?? 0;
+    const reducible = order.side === 1 ? Math.max(held, 0) : Math.max(-held, 0);
+    if (reducible === 0) {
+      this.finish(order, 3);
+      return false;
+    }
+    if (order.size > reducible) order.size = reducible;
+    return true;
   }
 
   private triggeredFill(order: OrderRecord, priceTicks: number): number | null {

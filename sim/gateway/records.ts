@@ -42,6 +42,8 @@ export interface OrderRecord {
   takeProfitBracket: BracketSpec | null;
   /** Set on bracket children so the parent's fill price can position them. */
   bracketRole: 'stop-loss' | 'take-profit' | null;
+  /** Close orders (closeContract): never add exposure; shrink or cancel if the position changed. */
+  reduceOnly: boolean;
 }
 
 export interface PositionRecord {

@@ -452,4 +452,32 @@ describe('positions and trades', () => {
       });
     }
   });
+
+  it('a repeated closeContract before the next price never flips the position', async () => {
+    await withGateway({}, async (gateway, token) => {
+      const es = gateway.activeContractId('ES');
+      await placer(gateway, token)({ size: 2 });
+      gateway.pushPrice(es, 5000);
+      const close = () =>
+        post(gateway, '/api/Position/closeContract', { accountId: ACCOUNT, contractId: es }, token);
+      expect((await close()).json).toMatchObject({ success: true });
+      expect((await close()).json).toMatchObject({ success: true });
+      gateway.pushPrice(es, 5001);
+      expect(gateway.positions()).toEqual([]);
+      expect(gateway.orders().map((o) => o.status)).toEqual([2, 3, 2]); // the second close cancels the first
+    });
+  });
+});
+
+describe('pushPrice', () => {
+  it('refuses prices off the tick grid or for unknown contracts, naming the problem', async () => {
+    await withGateway({}, async (gateway) => {
+      const es = gateway.activeContractId('ES');
+      expect(() => gateway.pushPrice(es, 5000.1)).toThrow(/not on the 0.25 tick grid/);
+      expect(() => gateway.pushPrice('CON.F.US.NOPE.Z99', 1)).toThrow(
+        /unknown contractId 'CON.F.US.NOPE.Z99'/,
+      );
+      expect(() => gateway.pushPrice(es, Number.NaN)).toThrow(/positive number/);
+    });
+  });
 });
