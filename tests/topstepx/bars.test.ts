@@ -28,7 +28,15 @@ describe('historical bars', () => {
   it('pages a long span in requests of at most pageLimit bars, merged ascending without duplicates', async () => {
     const id = gw.activeContractId('ES');
     const pages: number[] = [];
-    const bars = await fetchBars(rest, { contractId: id, start, end: start + 2 * DAY, unit: 2, unitNumber: 1, pageLimit: 700, onPage: (p) => pages.push(p.bars) });
+    const bars = await fetchBars(rest, {
+      contractId: id,
+      start,
+      end: start + 2 * DAY,
+      unit: 2,
+      unitNumber: 1,
+      pageLimit: 700,
+      onPage: (p) => pages.push(p.bars),
+    });
     expect(pages.length).toBeGreaterThanOrEqual(Math.ceil((2 * DAY) / 60_000 / 700));
     expect(Math.max(...pages)).toBeLessThanOrEqual(700);
     expect(bars.length).toBeGreaterThan(700);
@@ -47,7 +55,14 @@ describe('historical bars', () => {
     });
     await limited.availableContracts();
     const id = gw.activeContractId('ES');
-    await fetchBars(limited, { contractId: id, start, end: start + DAY, unit: 2, unitNumber: 1, pageLimit: 400 });
+    await fetchBars(limited, {
+      contractId: id,
+      start,
+      end: start + DAY,
+      unit: 2,
+      unitNumber: 1,
+      pageLimit: 400,
+    });
     expect(slept.length).toBeGreaterThan(0);
     expect(gw.restCalls().filter((c) => c.status === 429)).toHaveLength(0);
   });
@@ -58,7 +73,10 @@ describe('fetch-bars command', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bars-'));
     const out = join(dir, 'ES_1m.csv');
     const env = { PROJECTX_USERNAME: 'demo', PROJECTX_API_KEY: 'demo-key', PROJECTX_API_URL: gw.baseUrl };
-    const result = await runFetchBars(['--symbol', 'ES', '--from', '2025-01-06', '--to', '2025-01-06', '--unit', '5m', '--out', out], env);
+    const result = await runFetchBars(
+      ['--symbol', 'ES', '--from', '2025-01-06', '--to', '2025-01-06', '--unit', '5m', '--out', out],
+      env,
+    );
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('ts_utc,epoch_s,open,high,low,close,volume,contract');
     expect(lines.length - 1).toBe(result.bars);
@@ -67,10 +85,20 @@ describe('fetch-bars command', () => {
 
   it('explains bad arguments', () => {
     expect(() => parseFetchBarsArgs(['--symbol', 'ES', '--from', '2025-01-02'])).toThrow(/--to is required/);
-    expect(() => parseFetchBarsArgs(['--symbol', 'ES', '--from', 'x', '--to', '2025-01-02'])).toThrow(/--from "x" is not a date/);
-    expect(() => parseFetchBarsArgs(['--symbol', 'ES', '--from', '2025-01-02', '--to', '2025-01-03', '--unit', '7q'])).toThrow(/--unit/);
+    expect(() => parseFetchBarsArgs(['--symbol', 'ES', '--from', 'x', '--to', '2025-01-02'])).toThrow(
+      /--from "x" is not a date/,
+    );
+    expect(() =>
+      parseFetchBarsArgs(['--symbol', 'ES', '--from', '2025-01-02', '--to', '2025-01-03', '--unit', '7q']),
+    ).toThrow(/--unit/);
     const args = parseFetchBarsArgs(['--symbol', 'es', '--from', '2025-01-02', '--to', '2025-01-03']);
-    expect(args).toMatchObject({ symbol: 'ES', from: Date.UTC(2025, 0, 2), to: Date.UTC(2025, 0, 4), unit: 2, unitNumber: 1 });
+    expect(args).toMatchObject({
+      symbol: 'ES',
+      from: Date.UTC(2025, 0, 2),
+      to: Date.UTC(2025, 0, 4),
+      unit: 2,
+      unitNumber: 1,
+    });
   });
 
   it('names missing or invalid settings and never repeats the API key', () => {

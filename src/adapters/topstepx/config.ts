@@ -24,7 +24,12 @@ export class ProjectXConfigError extends Error {
   }
 }
 
-function url(env: Record<string, string | undefined>, name: string, fallback: string, problems: string[]): string {
+function url(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: string,
+  problems: string[],
+): string {
   const value = env[name]?.trim() || fallback;
   try {
     const parsed = new URL(value);
@@ -41,8 +46,12 @@ export function loadProjectXConfig(env: Record<string, string | undefined> = pro
   const userName = env.PROJECTX_USERNAME?.trim() ?? '';
   const apiKey = env.PROJECTX_API_KEY?.trim() ?? '';
   if (!userName) problems.push('PROJECTX_USERNAME is missing: set it to your TopstepX user name in .env');
-  if (!apiKey) problems.push('PROJECTX_API_KEY is missing: create an API key in the TopstepX dashboard (API access) and put it in .env');
-  else if (/\s/.test(apiKey)) problems.push('PROJECTX_API_KEY contains whitespace: copy the key again without spaces or line breaks');
+  if (!apiKey)
+    problems.push(
+      'PROJECTX_API_KEY is missing: create an API key in the TopstepX dashboard (API access) and put it in .env',
+    );
+  else if (/\s/.test(apiKey))
+    problems.push('PROJECTX_API_KEY contains whitespace: copy the key again without spaces or line breaks');
   const apiUrl = url(env, 'PROJECTX_API_URL', DEFAULT_API_URL, problems);
   const userHubUrl = url(env, 'PROJECTX_USER_HUB_URL', DEFAULT_USER_HUB_URL, problems);
   const marketHubUrl = url(env, 'PROJECTX_MARKET_HUB_URL', DEFAULT_MARKET_HUB_URL, problems);
@@ -51,7 +60,9 @@ export function loadProjectXConfig(env: Record<string, string | undefined> = pro
   if (rawAccount) {
     accountId = Number(rawAccount);
     if (!Number.isInteger(accountId) || accountId <= 0) {
-      problems.push(`PROJECTX_ACCOUNT_ID "${rawAccount}" is not a positive whole number: use the account id shown by Account/search`);
+      problems.push(
+        `PROJECTX_ACCOUNT_ID "${rawAccount}" is not a positive whole number: use the account id shown by Account/search`,
+      );
       accountId = undefined;
     }
   }

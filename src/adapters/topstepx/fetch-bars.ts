@@ -28,7 +28,9 @@ export interface FetchBarsArgs {
 
 export class UsageError extends Error {
   constructor(message: string) {
-    super(`${message}\nusage: npm run fetch-bars -- --symbol ES --from 2025-01-02 --to 2025-01-03 --unit 1m [--out data/bars/ES_1m.csv] [--live]`);
+    super(
+      `${message}\nusage: npm run fetch-bars -- --symbol ES --from 2025-01-02 --to 2025-01-03 --unit 1m [--out data/bars/ES_1m.csv] [--live]`,
+    );
     this.name = 'UsageError';
   }
 }
@@ -58,7 +60,8 @@ export function parseFetchBarsArgs(argv: readonly string[]): FetchBarsArgs {
       flags.add(name);
       continue;
     }
-    if (!['symbol', 'from', 'to', 'unit', 'out'].includes(name)) throw new UsageError(`unknown option --${name}`);
+    if (!['symbol', 'from', 'to', 'unit', 'out'].includes(name))
+      throw new UsageError(`unknown option --${name}`);
     const value = inline ?? argv[++i];
     if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value`);
     values.set(name, value);
@@ -79,7 +82,8 @@ export function parseFetchBarsArgs(argv: readonly string[]): FetchBarsArgs {
   }
   const fromDay = new Date(from).toISOString().slice(0, 10);
   const toDay = new Date(to - 1).toISOString().slice(0, 10);
-  const out = values.get('out') ?? `data/bars/${symbol.replace(/[^A-Z0-9]/g, '')}_${unitText}_${fromDay}_${toDay}.csv`;
+  const out =
+    values.get('out') ?? `data/bars/${symbol.replace(/[^A-Z0-9]/g, '')}_${unitText}_${fromDay}_${toDay}.csv`;
   return { symbol, from, to, unitText, ...unit, out, live: flags.has('live') };
 }
 
@@ -89,7 +93,9 @@ export function barsToCsv(bars: readonly ProjectXBar[], contract: string, decima
   const lines = ['ts_utc,epoch_s,open,high,low,close,volume,contract'];
   for (const b of bars) {
     const iso = new Date(b.ts).toISOString().replace('.000Z', 'Z');
-    lines.push(`${iso},${Math.floor(b.ts / 1000)},${fmt(b.open)},${fmt(b.high)},${fmt(b.low)},${fmt(b.close)},${b.volume},${contract}`);
+    lines.push(
+      `${iso},${Math.floor(b.ts / 1000)},${fmt(b.open)},${fmt(b.high)},${fmt(b.low)},${fmt(b.close)},${b.volume},${contract}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -104,7 +110,10 @@ export async function runFetchBars(
   const rest = new ProjectXRest({ baseUrl: config.apiUrl, credentials: config, logger });
   const contract = await resolveContract(rest, args.symbol, { live: args.live });
   const grid = rest.gridOf(contract.id);
-  logger.info({ contractId: contract.id, from: new Date(args.from).toISOString(), to: new Date(args.to).toISOString() }, 'fetching bars');
+  logger.info(
+    { contractId: contract.id, from: new Date(args.from).toISOString(), to: new Date(args.to).toISOString() },
+    'fetching bars',
+  );
   const bars = await fetchBars(rest, {
     contractId: contract.id,
     start: args.from,

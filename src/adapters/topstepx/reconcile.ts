@@ -194,6 +194,8 @@ export interface ReconcilerOptions {
   readonly broker?: TopstepxBroker;
   readonly accountId: number;
   readonly unknownExposure: UnknownExposurePolicy;
+  /** Diff and report only: cancel nothing, flatten nothing (dry-run sessions). */
+  readonly reportOnly?: boolean;
   /** What the engine believes: open positions and the order tags it knows. */
   readonly knownState: () => { knownPositions: readonly KnownPosition[]; knownOrderTags: readonly string[] };
   readonly hubs?: {
@@ -266,12 +268,14 @@ export class Reconciler {
         knownOrderTags: known.knownOrderTags,
         since: at - (this.options.lookbackMs ?? 24 * 3_600_000),
       });
-      const applied = await applyReconciliation(diff, {
-        rest: this.options.rest,
-        broker: this.options.broker,
-        accountId: this.options.accountId,
-        unknownExposure: this.options.unknownExposure,
-      });
+      const applied = this.options.reportOnly
+        ? { cancelled: [], flattened: [], adopted: diff.unknownExposure, replayedFills: 0, problems: [] }
+        : await applyReconciliation(diff, {
+            rest: this.options.rest,
+            broker: this.options.broker,
+            accountId: this.options.accountId,
+            unknownExposure: this.options.unknownExposure,
+          });
       const report = { reason: why, at, diff, applied };
       this.log.info(
         {

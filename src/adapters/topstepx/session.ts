@@ -1,0 +1,134 @@
+/**
+ * One TopstepX session for the bot: log in once, pick the account, resolve the traded symbols to
+ * active contracts, connect both hubs, and reconcile before anything trades. The runtime gets the
+ * ports (`broker`, `marketData`) and the gate (`reconciler.ready$`); nothing here decides trades.
+ */
+import { resolveTicker } from '../../domain/instruments.ts';
+import type { MarketData } from '../../ports/index.ts';
+import { TopstepxBroker } from './broker.ts';
+import type { ProjectXConfig } from './config.ts';
+import { resolveContract } from './contracts.ts';
+import { ProjectXHubs, type ProjectXHubsOptions } from './hubs.ts';
+import { type AdapterLogger, silentLogger } from './log.ts';
+import { marketDataFromHubs } from './market-data.ts';
+import type { Account, Contract } from './models.ts';
+import { type KnownPosition, Reconciler, type UnknownExposurePolicy } from './reconcile.ts';
+import { ProjectXRest } from './rest.ts';
+
+export interface TopstepxSessionOptions {
+  readonly config: ProjectXConfig;
+  /** Root symbols or TradingView tickers to trade (ES, NQ1!, MNQ…). */
+  readonly symbols: readonly string[];
+  readonly dryRun?: boolean;
+  readonly unknownExposure?: UnknownExposurePolicy;
+  /** What the engine believes after restoring its snapshot (default: nothing open). */
+  readonly knownPositions?: () => readonly KnownPosition[];
+  /** Poll REST for events the user hub missed while orders work (ms; 0 disables; default 15 s). */
+  readonly userHubPollMs?: number;
+  readonly hubs?: Partial<Omit<ProjectXHubsOptions, 'http' | 'userHubUrl' | 'marketHubUrl' | 'accountId'>>;
+  readonly logger?: AdapterLogger;
+}
+
+export interface TopstepxSession {
+  readonly rest: ProjectXRest;
+  readonly hubs: ProjectXHubs;
+  readonly broker: TopstepxBroker;
+  readonly marketData: MarketData;
+  readonly reconciler: Reconciler;
+  readonly account: Account;
+  /** Root symbol → active contract. */
+  readonly contracts: ReadonlyMap<string, Contract>;
+  stop(): Promise<void>;
+}
+
+export async function startTopstepxSession(options: TopstepxSessionOptions): Promise<TopstepxSession> {
+  const log = options.logger ?? silentLogger;
+  const { config } = options;
+  const rest = new ProjectXRest({ baseUrl: config.apiUrl, credentials: config, logger: log });
+  const account = pickAccount(await rest.searchAccounts(true), config.accountId);
+  const contracts = new Map<string, Contract>();
+  for (const ticker of options.symbols) {
+    const resolved = resolveTicker(ticker);
+    if (!resolved.ok) throw new Error(resolved.error);
+    contracts.set(resolved.symbol, await resolveContract(rest, ticker));
+  }
+  const symbolByContract = new Map([...contracts].map(([symbol, c]) => [c.id, symbol]));
+  const hubs = new ProjectXHubs({
+    ...options.hubs,
+    http: rest.http,
+    userHubUrl: config.userHubUrl,
+    marketHubUrl: config.marketHubUrl,
+    accountId: account.id,
+    grids: (id) => rest.gridOf(id),
+    logger: log,
+  });
+  await hubs.start();
+  for (const contract of contracts.values()) await hubs.subscribeContract(contract.id);
+  const broker = new TopstepxBroker({
+    rest,
+    hubs,
+    accountId: account.id,
+    dryRun: options.dryRun ?? false,
+    contractIds: Object.fromEntries([...contracts].map(([symbol, c]) => [symbol, c.id])),
+    logger: log,
+  });
+  const reconciler = new Reconciler({
+    rest,
+    broker,
+    hubs,
+    accountId: account.id,
+    unknownExposure: options.unknownExposure ?? 'adopt',
+    reportOnly: options.dryRun ?? false,
+    knownState: () => ({
+      knownPositions: options.knownPositions?.() ?? [],
+      knownOrderTags: broker.knownOrderTags(),
+    }),
+    logger: log,
+  });
+  await reconciler.start();
+  const pollMs = options.userHubPollMs ?? 15_000;
+  if (pollMs > 0 && !options.dryRun) reconciler.startPolling(pollMs);
+  log.info(
+    {
+      accountId: account.id,
+      contracts: [...contracts.values()].map((c) => c.id),
+      dryRun: options.dryRun ?? false,
+    },
+    'topstepx: session ready',
+  );
+  return {
+    rest,
+    hubs,
+    broker,
+    marketData: marketDataFromHubs(hubs, (id) => symbolByContract.get(id)),
+    reconciler,
+    account,
+    contracts,
+    async stop() {
+      reconciler.stop();
+      await broker.idle();
+      broker.dispose();
+      await hubs.stop();
+    },
+  };
+}
+
+function pickAccount(accounts: readonly Account[], wanted: number | undefined): Account {
+  const list = accounts
+    .map((a) => `${a.id} (${a.name}${a.simulated ? ', practice' : ''}${a.canTrade ? '' : ', cannot trade'})`)
+    .join(', ');
+  if (wanted !== undefined) {
+    const account = accounts.find((a) => a.id === wanted);
+    if (!account)
+      throw new Error(`PROJECTX_ACCOUNT_ID ${wanted} is not among your active accounts: ${list || 'none'}`);
+    if (!account.canTrade) throw new Error(`account ${wanted} cannot trade right now (canTrade is false)`);
+    return account;
+  }
+  const tradable = accounts.filter((a) => a.canTrade);
+  if (tradable.length === 1) return tradable[0]!;
+  throw new Error(
+    tradable.length === 0
+      ? `no account can trade: ${list || 'no active accounts'}`
+      : `several accounts can trade: set PROJECTX_ACCOUNT_ID in .env to one of ${list}`,
+  );
+}
