@@ -22,7 +22,7 @@ const MONTH_CODES = 'FGHJKMNQUVXZ';
 export function resolveAlertTicker(ticker: string, now: number): TickerResult {
   const nowDate = new Date(now);
   const resolution = resolveTicker(ticker, nowDate.getUTCFullYear());
-  if (!resolution.ok) return resolution;
+  if (!resolution.ok) return { ok: false, error: withFix(resolution.error) };
   const { symbol, instrument, contractMonth } = resolution;
   if (contractMonth) {
     const monthIndex = MONTH_CODES.indexOf(contractMonth.month);
@@ -35,4 +35,12 @@ export function resolveAlertTicker(ticker: string, now: number): TickerResult {
     return { ok: true, match: { symbol, contractMonth, tickSize: instrument.tickSize } };
   }
   return { ok: true, match: { symbol, tickSize: instrument.tickSize } };
+}
+
+/** Our errors read "<what is wrong> — <how to fix>"; the domain's use "; " before the fix. */
+function withFix(error: string): string {
+  if (error.includes(' — ')) return error;
+  const semicolon = error.indexOf('; ');
+  if (semicolon >= 0) return `${error.slice(0, semicolon)} — ${error.slice(semicolon + 2)}`;
+  return `${error} — use a ticker such as ES1!, NQZ5 or MNQU2025`;
 }
