@@ -230,16 +230,18 @@ describe('SimulatedExchange: the cached trigger band', () => {
         fc.array(fc.integer({ min: 370, max: 430 }), { minLength: 1, maxLength: 60 }),
         (limits, path) => {
           const s = setup({ ackLatencyMs: 0 });
-          limits.forEach((l, i) =>
+          limits.forEach((l, i) => {
             s.run({
               ...base,
               type: 'placeEntry',
               signalId: 's1',
               side: i % 2 ? 'sell' : 'buy',
               legs: [{ tag: `p${i}-e0`, price: l / 4, quantity: 1 }],
-            }),
-          );
-          path.forEach((p, i) => s.price(p / 4, i + 1));
+            });
+          });
+          path.forEach((p, i) => {
+            s.price(p / 4, i + 1);
+          });
           // Oracle: a limit fills at the first price strictly through it.
           const expected = limits
             .map((l, i) => {

@@ -1,0 +1,222 @@
+/**
+ * `npm run backtest -- --data <csv> [options]`: replay bars (or ticks) through the live engine on a
+ * virtual clock against the simulated exchange, then print the report.
+ * Exit codes: 0 done, 1 bad input or failure, 2 usage shown (no arguments or an unknown option).
+ */
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type BacktestAlert, demoSignals, loadAlertFile } from '../sim/alerts.ts';
+import { runBacktest } from '../sim/backtest.ts';
+import {
+  type BarSeries,
+  loadMarketCsv,
+  loadTicksCsv,
+  sliceBars,
+  sliceTicks,
+  type TickSeries,
+} from '../sim/csv.ts';
+import { inferBarMs, PATH_POLICIES, type PathPolicy } from '../sim/path.ts';
+import { barsFromTicks } from '../sim/replay.ts';
+import { htmlReport } from '../sim/report/html.ts';
+import { jsonReport } from '../sim/report/json.ts';
+import { colorWanted, terminalReport } from '../sim/report/terminal.ts';
+import { getInstrument, resolveTicker, SUPPORTED_SYMBOLS } from '../src/domain/instruments.ts';
+
+const USAGE = `valuearea backtest: replay market data through the trading engine and report the result.
+
+Usage:
+  npm run backtest -- --data <bars-or-ticks.csv> [options]
+
+Examples:
+  npm run backtest -- --data ../shared/data/market/ES_ESZ13_1m_2013-10-06_2013-10-14_utc.csv
+  npm run backtest -- --data my-nq-bars.csv --symbol NQ --alerts alerts.json --html report.html
+
+Options:
+  --data <csv>        OHLCV bars or tick prints (columns found by header: time/ts_utc/epoch_s…,
+                      open, high, low, close, volume | price, size)
+  --alerts <file>     JSON or CSV alerts, or a TradingView "List of trades" export.
+                      Without it the built-in demo signals run (close crossing its moving average).
+  --symbol <root>     ${SUPPORTED_SYMBOLS.join(', ')} (default: guessed from the file name)
+  --from <date>       start, ISO date or date-time in UTC (e.g. 2013-10-08 or 2013-10-08T13:30Z)
+  --to <date>         end (exclusive)
+  --ticks <csv>       tick prints to use inside the bars they cover (with --path ticks)
+  --path <policy>     intrabar path: conservative (default), direction, ticks
+  --tz <zone>         time zone of naive timestamps in the files (default UTC), e.g. America/New_York
+  --demo-period <n>   moving average length of the demo signals (default 60 bars)
+  --slippage <ticks>  market and stop fills, ticks against you (default 1)
+  --fill-on-touch     limits fill when price touches them (default: must trade through)
+  --json <file>       write the JSON report (stable, byte-identical for the same inputs)
+  --html <file>       write the self-contained HTML report (opens offline)
+  --verbose           list every trade and every alert decision
+  --no-color          plain text (also when NO_COLOR is set)
+  -h, --help          this text
+
+Exit codes: 0 done, 1 bad input, 2 usage shown.`;
+
+function fail(message: string): never {
+  process.stderr.write(`backtest: ${message}\n`);
+  process.exit(1);
+}
+
+function parseDate(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text)
+    ? `${text}T00:00:00Z`
+    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(text)
+      ? text
+      : `${text}Z`;
+  const ts = Date.parse(iso.replace(' ', 'T'));
+  if (Number.isNaN(ts)) fail(`${flag} "${text}" is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`);
+  return ts;
+}
+
+function guessSymbol(path: string): string | undefined {
+  const first = basename(path).split(/[_\-. ]/)[0] ?? '';
+  const resolved = resolveTicker(first);
+  return resolved.ok ? resolved.symbol : undefined;
+}
+
+function progressBar(): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  return (done, total) => {
+    if (total < 50_000) return;
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    process.stderr.write(
+      `\r  replay [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round((done / total) * 100)}%`,
+    );
+    if (done >= total) process.stderr.write('\r\u001b[K');
+  };
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.length === 0) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    process.stderr.write(`backtest: ${(error as Error).message}\n\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  if (v.data === undefined) fail('--data <csv> is required (bars or ticks); run with --help for the options');
+  const symbol = (v.symbol ?? guessSymbol(v.data))?.toUpperCase();
+  if (symbol === undefined)
+    fail(
+      `cannot tell the symbol from "${basename(v.data)}"; pass --symbol (one of ${SUPPORTED_SYMBOLS.join(', ')})`,
+    );
+  const instrument = getInstrument(symbol);
+  if (instrument === undefined)
+    fail(`--symbol "${symbol}" is not supported; use one of ${SUPPORTED_SYMBOLS.join(', ')}`);
+  const policy = (v.path ?? 'conservative') as PathPolicy;
+  if (!PATH_POLICIES.includes(policy))
+    fail(`--path "${v.path}" is not a policy; use ${PATH_POLICIES.join(', ')}`);
+  const from = parseDate('--from', v.from);
+  const to = parseDate('--to', v.to);
+  const slippage = v.slippage === undefined ? undefined : Number(v.slippage);
+  if (slippage !== undefined && !(Number.isInteger(slippage) && slippage >= 0))
+    fail(`--slippage "${v.slippage}" must be a whole number of ticks ≥ 0`);
+  const demoPeriod = v['demo-period'] === undefined ? 60 : Number(v['demo-period']);
+  if (!(Number.isInteger(demoPeriod) && demoPeriod >= 2))
+    fail(`--demo-period "${v['demo-period']}" must be a whole number ≥ 2`);
+
+  const csvOptions = { tickSize: instrument.tickSize, ...(v.tz ? { timeZone: v.tz } : {}) };
+  let bars: BarSeries;
+  let ticks: TickSeries | undefined;
+  let barMs: number;
+  try {
+    const market = loadMarketCsv(v.data, csvOptions);
+    if (market.kind === 'ticks') {
+      ticks = sliceTicks(market, from, to);
+      barMs = 60_000;
+      bars = barsFromTicks(ticks, barMs);
+    } else {
+      bars = sliceBars(market, from, to);
+      barMs = inferBarMs(market.ts, market.length);
+      if (v.ticks !== undefined) ticks = sliceTicks(loadTicksCsv(v.ticks, csvOptions), from, to);
+    }
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (bars.length === 0) fail('no bars between --from and --to; widen the range or check the dates (UTC)');
+  const effectivePolicy: PathPolicy =
+    ticks !== undefined && (policy === 'ticks' || v.ticks === undefined) ? 'ticks' : policy;
+
+  let alerts: BacktestAlert[];
+  try {
+    alerts =
+      v.alerts === undefined
+        ? demoSignals(bars, { symbol, period: demoPeriod, barMs })
+        : loadAlertFile(v.alerts, { symbol, ...(v.tz ? { timeZone: v.tz } : {}) }).filter(
+            (a) => a.symbol === symbol,
+          );
+  } catch (error) {
+    fail((error as Error).message);
+  }
+
+  const exchange = {
+    ...(slippage !== undefined ? { slippageTicks: slippage } : {}),
+    fillOnTouch: v['fill-on-touch'] ?? false,
+  };
+  const result = runBacktest({
+    symbol,
+    bars,
+    ticks,
+    alerts,
+    barMs,
+    policy: effectivePolicy,
+    exchange,
+    onProgress: progressBar(),
+  });
+  const color = colorWanted(argv, process.env);
+  process.stdout.write(terminalReport(result, { color, verbose: v.verbose ?? false }));
+  if (v.json !== undefined) {
+    writeFileSync(
+      v.json,
+      jsonReport(result, { dataFile: v.data, alertsFile: v.alerts, options: { exchange, barMs } }),
+    );
+    process.stdout.write(`JSON report: ${v.json}\n`);
+  }
+  if (v.html !== undefined) {
+    writeFileSync(v.html, htmlReport(result, bars, barMs));
+    process.stdout.write(`HTML report: ${v.html} (self-contained, opens offline)\n`);
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      data: { type: 'string' },
+      alerts: { type: 'string' },
+      symbol: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      ticks: { type: 'string' },
+      path: { type: 'string' },
+      tz: { type: 'string' },
+      'demo-period': { type: 'string' },
+      slippage: { type: 'string' },
+      'fill-on-touch': { type: 'boolean' },
+      json: { type: 'string' },
+      html: { type: 'string' },
+      verbose: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+main(process.argv.slice(2)).catch((error: unknown) =>
+  fail(error instanceof Error ? error.message : String(error)),
+);

@@ -1,0 +1,87 @@
+/**
+ * Backtest driver: the shared engine runtime on a virtual clock against the simulated exchange, fed
+ * by the replay. `runBacktest` takes loaded data and alerts and returns trades, decisions and metrics;
+ * scripts/backtest.ts adds files, options and reports around it.
+ */
+import { computeMetrics, type Metrics } from '../src/domain/metrics.ts';
+import { type BotSettings, DEFAULT_SETTINGS } from '../src/domain/settings.ts';
+import type { ProtectiveStopMode } from '../src/runtime/engine-runtime.ts';
+import type { BacktestAlert } from './alerts.ts';
+import { VirtualClock } from './clock.ts';
+import type { BarSeries, TickSeries } from './csv.ts';
+import { type AlertDecision, type BacktestTrade, EngineTarget, type PlannedLevels } from './engine-target.ts';
+import { type ExchangeConfig, type FillRecord, SimulatedExchange } from './exchange.ts';
+import type { PathPolicy } from './path.ts';
+import { type ReplayStats, replay } from './replay.ts';
+
+export type { BarHistory, ReplayTarget } from './replay.ts';
+
+export interface BacktestConfig {
+  readonly symbol: string;
+  readonly bars: BarSeries;
+  readonly ticks?: TickSeries;
+  readonly alerts: readonly BacktestAlert[];
+  readonly barMs: number;
+  readonly policy?: PathPolicy;
+  readonly settings?: Partial<BotSettings>;
+  readonly exchange?: ExchangeConfig;
+  readonly protectiveStops?: ProtectiveStopMode;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface BacktestResult {
+  readonly symbol: string;
+  readonly policy: PathPolicy;
+  readonly settings: BotSettings;
+  readonly stats: ReplayStats;
+  readonly trades: readonly BacktestTrade[];
+  readonly decisions: readonly AlertDecision[];
+  readonly levels: readonly PlannedLevels[];
+  readonly fills: readonly FillRecord[];
+  readonly cancelledEntries: number;
+  readonly metrics: Metrics;
+}
+
+export function runBacktest(config: BacktestConfig): BacktestResult {
+  const settings: BotSettings = { ...DEFAULT_SETTINGS, ...config.settings };
+  const policy = config.policy ?? 'conservative';
+  const firstTs = config.bars.length > 0 ? config.bars.ts[0]! : 0;
+  const clock = new VirtualClock(firstTs);
+  const exchange = new SimulatedExchange(clock, config.exchange);
+  const target = new EngineTarget({ clock, exchange, settings, protectiveStops: config.protectiveStops });
+  const stats = replay({
+    symbol: config.symbol,
+    bars: config.bars,
+    ticks: config.ticks,
+    alerts: config.alerts,
+    policy,
+    barMs: config.barMs,
+    lookbackMs: settings.profileLookbackMinutes * 60_000,
+    clock,
+    exchange,
+    target,
+    onProgress: config.onProgress,
+  });
+  target.runtime.stop();
+  const trades = [...target.trades].sort(
+    (a, b) => a.exitTime - b.exitTime || a.positionId.localeCompare(b.positionId),
+  );
+  const metrics = computeMetrics(trades, {
+    startingBalance: settings.startingBalance,
+    from: stats.firstTs,
+    to: Math.max(stats.endTs, stats.firstTs + 1),
+    cancelledEntries: target.cancelledEntries,
+  });
+  return {
+    symbol: config.symbol,
+    policy,
+    settings,
+    stats,
+    trades,
+    decisions: target.decisions,
+    levels: target.levels,
+    fills: exchange.fills,
+    cancelledEntries: target.cancelledEntries,
+    metrics,
+  };
+}

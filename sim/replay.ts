@@ -1,0 +1,226 @@
+/**
+ * The replay loop: market data in time order, alerts at their time, timers before data.
+ *
+ * For every price point: `clock.advanceTo(ts)` (due timers fire first), `exchange.onPrice(...)` (fills),
+ * `clock.flush()` (zero-latency replies go out now), then `target.price(...)` hands the price to the
+ * engine. An alert at time T is delivered before the first price point at or after T, with a
+ * BarHistory that holds only bars that closed at or before T (bar open + bar length ≤ T) inside the
+ * lookback: no later bar is reachable from it.
+ */
+import type { Bar } from '../src/domain/types.ts';
+import type { BacktestAlert } from './alerts.ts';
+import type { VirtualClock } from './clock.ts';
+import { type BarSeries, lowerBound, type TickSeries } from './csv.ts';
+import type { SimulatedExchange } from './exchange.ts';
+import { barPath, PathBuffer, type PathPolicy } from './path.ts';
+
+/** The completed bars before an alert, as read-only column views (no access past the alert). */
+export interface BarHistory {
+  readonly length: number;
+  readonly barMs: number;
+  readonly ts: Float64Array;
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly volume: Float64Array;
+  /** The same bars as objects (what src/domain/profile.ts takes). */
+  toBars(): Bar[];
+}
+
+/** What the replay drives: the engine runtime in a backtest, or a test double. */
+export interface ReplayTarget {
+  price(symbol: string, price: number, ts: number): void;
+  alert(alert: BacktestAlert, ts: number, history: BarHistory): void;
+  /** End of data: flatten, settle. Prices keep coming for a short settling period after this. */
+  finish(ts: number): void;
+}
+
+export interface ReplayInput {
+  readonly symbol: string;
+  /** Bars for prices (unless ticks are given) and for every alert's history. */
+  readonly bars: BarSeries;
+  /** Prints: with policy 'ticks' they replace the bar path inside the bars they cover. */
+  readonly ticks?: TickSeries;
+  readonly alerts: readonly BacktestAlert[];
+  readonly policy: PathPolicy;
+  readonly barMs: number;
+  /** History window before each alert, ms. */
+  readonly lookbackMs: number;
+  readonly clock: VirtualClock;
+  readonly exchange: SimulatedExchange;
+  readonly target: ReplayTarget;
+  /** Called every ~1% of bars. */
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+export interface ReplayStats {
+  readonly bars: number;
+  readonly ticks: number;
+  readonly pricePoints: number;
+  readonly alerts: number;
+  readonly firstTs: number;
+  readonly endTs: number;
+}
+
+export function historyBefore(bars: BarSeries, ts: number, barMs: number, lookbackMs: number): BarHistory {
+  // Bars that closed by ts: open time ≤ ts − barMs.
+  const end = lowerBound(bars.ts, bars.length, ts - barMs + 1);
+  const start = Math.min(end, lowerBound(bars.ts, bars.length, ts - lookbackMs));
+  const view = {
+    length: end - start,
+    barMs,
+    ts: bars.ts.subarray(start, end),
+    open: bars.open.subarray(start, end),
+    high: bars.high.subarray(start, end),
+    low: bars.low.subarray(start, end),
+    close: bars.close.subarray(start, end),
+    volume: bars.volume.subarray(start, end),
+  };
+  return {
+    ...view,
+    toBars(): Bar[] {
+      const out: Bar[] = new Array(view.length);
+      for (let i = 0; i < view.length; i++) {
+        out[i] = {
+          ts: view.ts[i]!,
+          open: view.open[i]!,
+          high: view.high[i]!,
+          low: view.low[i]!,
+          close: view.close[i]!,
+          volume: view.volume[i]!,
+        };
+      }
+      return out;
+    },
+  };
+}
+
+/** Settling period after the data ends: the last price repeats so market exits can fill. */
+const SETTLE_POINTS = 5;
+const SETTLE_STEP_MS = 1000;
+
+export function replay(input: ReplayInput): ReplayStats {
+  const { symbol, bars, ticks, alerts, policy, barMs, lookbackMs, clock, exchange, target } = input;
+  const path = new PathBuffer();
+  let alertIndex = 0;
+  let pricePoints = 0;
+  let ticksUsed = 0;
+  let tickIndex = 0;
+  const progressStep = Math.max(1, Math.floor(bars.length / 100));
+  let lastPrice = Number.NaN;
+  let lastTs = bars.length > 0 ? bars.ts[0]! : 0;
+
+  const deliverAlertsUpTo = (ts: number) => {
+    while (alertIndex < alerts.length && alerts[alertIndex]!.ts <= ts) {
+      const alert = alerts[alertIndex++]!;
+      if (alert.ts > clock.now()) clock.advanceTo(alert.ts);
+      target.alert(alert, clock.now(), historyBefore(bars, alert.ts, barMs, lookbackMs));
+    }
+  };
+  const deliver = (price: number, ts: number, size: number, sweep: boolean) => {
+    deliverAlertsUpTo(ts);
+    clock.advanceTo(ts);
+    exchange.onPrice(symbol, price, ts, size, sweep);
+    clock.flush();
+    target.price(symbol, price, ts);
+    pricePoints++;
+    lastPrice = price;
+    lastTs = ts;
+  };
+
+  // Skip alerts before the data: they have no history and no price.
+  const firstTs = bars.length > 0 ? bars.ts[0]! : ticks && ticks.length > 0 ? ticks.ts[0]! : 0;
+  while (alertIndex < alerts.length && alerts[alertIndex]!.ts < firstTs) alertIndex++;
+  const skipped = alertIndex;
+  if (firstTs > clock.now()) clock.advanceTo(firstTs);
+
+  for (let i = 0; i < bars.length; i++) {
+    const barTs = bars.ts[i]!;
+    const barEnd = barTs + barMs;
+    deliverAlertsUpTo(barTs);
+    if (policy === 'ticks' && ticks !== undefined) {
+      while (tickIndex < ticks.length && ticks.ts[tickIndex]! < barTs) tickIndex++;
+      if (tickIndex < ticks.length && ticks.ts[tickIndex]! < barEnd) {
+        while (tickIndex < ticks.length && ticks.ts[tickIndex]! < barEnd) {
+          // Consecutive prints within a bar: the market passed the prices between them.
+          deliver(ticks.price[tickIndex]!, ticks.ts[tickIndex]!, ticks.size[tickIndex]!, ticksUsed > 0);
+          tickIndex++;
+          ticksUsed++;
+        }
+        if (i % progressStep === 0) input.onProgress?.(i, bars.length);
+        continue;
+      }
+    }
+    const n = barPath(
+      policy === 'direction' ? 'direction' : 'conservative',
+      barTs,
+      bars.open[i]!,
+      bars.high[i]!,
+      bars.low[i]!,
+      bars.close[i]!,
+      barMs,
+      policy === 'direction' ? 0 : exchange.exposure(symbol),
+      path,
+    );
+    for (let k = 0; k < n; k++)
+      deliver(path.price[k]!, path.ts[k]!, Number.POSITIVE_INFINITY, path.sweep[k] === 1);
+    if (i % progressStep === 0) input.onProgress?.(i, bars.length);
+  }
+
+  const endTs = bars.length > 0 ? bars.ts[bars.length - 1]! + barMs : lastTs;
+  deliverAlertsUpTo(endTs - 1);
+  const delivered = alertIndex - skipped;
+  clock.advanceTo(Math.max(endTs, clock.now()));
+  target.finish(clock.now());
+  if (!Number.isNaN(lastPrice)) {
+    for (let k = 1; k <= SETTLE_POINTS; k++) {
+      const ts = endTs + k * SETTLE_STEP_MS;
+      clock.advanceTo(ts);
+      exchange.onPrice(symbol, lastPrice, ts, Number.POSITIVE_INFINITY, false);
+      clock.flush();
+      target.price(symbol, lastPrice, ts);
+    }
+  }
+  input.onProgress?.(bars.length, bars.length);
+  return { bars: bars.length, ticks: ticksUsed, pricePoints, alerts: delivered, firstTs, endTs };
+}
+
+/** One-minute (or any) bars from prints, for history when only ticks are given. */
+export function barsFromTicks(ticks: TickSeries, barMs: number): BarSeries {
+  const ts: number[] = [];
+  const open: number[] = [];
+  const high: number[] = [];
+  const low: number[] = [];
+  const close: number[] = [];
+  const volume: number[] = [];
+  for (let i = 0; i < ticks.length; i++) {
+    const t = Math.floor(ticks.ts[i]! / barMs) * barMs;
+    const p = ticks.price[i]!;
+    const last = ts.length - 1;
+    if (last >= 0 && ts[last] === t) {
+      if (p > high[last]!) high[last] = p;
+      if (p < low[last]!) low[last] = p;
+      close[last] = p;
+      volume[last] = volume[last]! + ticks.size[i]!;
+    } else {
+      ts.push(t);
+      open.push(p);
+      high.push(p);
+      low.push(p);
+      close.push(p);
+      volume.push(ticks.size[i]!);
+    }
+  }
+  return {
+    kind: 'bars',
+    source: ticks.source,
+    length: ts.length,
+    ts: Float64Array.from(ts),
+    open: Float64Array.from(open),
+    high: Float64Array.from(high),
+    low: Float64Array.from(low),
+    close: Float64Array.from(close),
+    volume: Float64Array.from(volume),
+  };
+}
