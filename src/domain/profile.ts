@@ -94,6 +94,8 @@ export function computeProfile(bars: readonly Bar[], options: ProfileOptions): P
   if (bars.length === 0) return { kind: 'empty', reason: 'no bars in the profile range' };
 
   // Pass 1: validate and find the range in ticks.
+  const lowOf = scratch(bars.length, 0);
+  const highOf = scratch(bars.length, 1);
   let lowTicks = Number.POSITIVE_INFINITY;
   let highTicks = Number.NEGATIVE_INFINITY;
   let totalVolume = 0;
@@ -103,6 +105,8 @@ export function computeProfile(bars: readonly Bar[], options: ProfileOptions): P
     if (problem) return { kind: 'invalid', reason: `bar ${i} (ts ${bar.ts}): ${problem}` };
     const barLow = Math.round(bar.low / tickSize);
     const barHigh = Math.round(bar.high / tickSize);
+    lowOf[i] = barLow;
+    highOf[i] = barHigh;
     if (barLow < lowTicks) lowTicks = barLow;
     if (barHigh > highTicks) highTicks = barHigh;
     totalVolume += bar.volume;
@@ -117,10 +121,11 @@ export function computeProfile(bars: readonly Bar[], options: ProfileOptions): P
   // Pass 2: spread each bar's volume evenly over the rows from its low's row to its high's row.
   const up = new Float64Array(rowCount);
   const down = new Float64Array(rowCount);
-  for (const bar of bars) {
+  for (let i = 0; i < bars.length; i++) {
+    const bar = bars[i]!;
     if (bar.volume === 0) continue;
-    const first = Math.min(lastRow, Math.floor((Math.round(bar.low / tickSize) - lowTicks) / ticksPerRow));
-    const last = Math.min(lastRow, Math.floor((Math.round(bar.high / tickSize) - lowTicks) / ticksPerRow));
+    const first = Math.min(lastRow, Math.floor((lowOf[i]! - lowTicks) / ticksPerRow));
+    const last = Math.min(lastRow, Math.floor((highOf[i]! - lowTicks) / ticksPerRow));
     const share = bar.volume / (last - first + 1);
     const side = bar.close >= bar.open ? up : down;
     for (let r = first; r <= last; r++) side[r] = side[r]! + share;
@@ -161,8 +166,14 @@ export function computeProfile(bars: readonly Bar[], options: ProfileOptions): P
     }
   }
 
-  const decimals = options.decimals ?? decimalsOf(tickSize);
-  const price = (ticks: number): number => Number((ticks * tickSize).toFixed(decimals));
+  // Canonical prices as (whole number) ÷ 10^decimals: the same double as parsing the decimal text,
+  // without the cost of toFixed on every row.
+  let decimals = options.decimals ?? decimalsOf(tickSize);
+  if (Math.abs(tickSize * 10 ** decimals - Math.round(tickSize * 10 ** decimals)) > 1e-9)
+    decimals = decimalsOf(tickSize);
+  const scale = 10 ** decimals;
+  const tickUnits = Math.round(tickSize * scale);
+  const price = (ticks: number): number => (ticks * tickUnits) / scale;
   const rowBottomTicks = (r: number): number => lowTicks + r * ticksPerRow;
   const rowTopTicks = (r: number): number => Math.min(highTicks, lowTicks + (r + 1) * ticksPerRow);
 
@@ -184,7 +195,7 @@ export function computeProfile(bars: readonly Bar[], options: ProfileOptions): P
     rowHeight: price(ticksPerRow),
     ticksPerRow,
     rows,
-    poc: Number(((pocTwiceTicks * tickSize) / 2).toFixed(decimals + 1)),
+    poc: (pocTwiceTicks * tickUnits * 5) / (scale * 10),
     pocRow,
     vah: price(rowTopTicks(vahRow)),
     val: price(rowBottomTicks(valRow)),
@@ -195,7 +206,29 @@ export function computeProfile(bars: readonly Bar[], options: ProfileOptions): P
   };
 }
 
+/** Reused per-bar tick buffers: the profile runs at every alert in a backtest. */
+const scratchBuffers: [Float64Array, Float64Array] = [new Float64Array(512), new Float64Array(512)];
+
+function scratch(length: number, which: 0 | 1): Float64Array {
+  if (scratchBuffers[which].length < length)
+    scratchBuffers[which] = new Float64Array(Math.max(length, 2 * scratchBuffers[which].length));
+  return scratchBuffers[which];
+}
+
 function barProblem(bar: Bar): string | undefined {
+  const { open, high, low, close, volume } = bar;
+  // Fast path: one comparison chain per bar (NaN fails every comparison, infinities fail the bounds).
+  if (
+    low <= high &&
+    volume >= 0 &&
+    volume < Infinity &&
+    low > -Infinity &&
+    high < Infinity &&
+    open === open &&
+    close === close
+  ) {
+    if (Number.isFinite(open) && Number.isFinite(close)) return undefined;
+  }
   for (const field of ['open', 'high', 'low', 'close', 'volume'] as const) {
     if (!Number.isFinite(bar[field])) return `${field} is ${bar[field]}; every field must be a finite number`;
   }
