@@ -217,17 +217,17 @@ function scratch(length: number, which: 0 | 1): Float64Array {
 
 function barProblem(bar: Bar): string | undefined {
   const { open, high, low, close, volume } = bar;
-  // Fast path: one comparison chain per bar (NaN fails every comparison, infinities fail the bounds).
+  // Fast path for good bars; the loop below only runs to name the bad field.
   if (
-    low <= high &&
+    Number.isFinite(open) &&
+    Number.isFinite(high) &&
+    Number.isFinite(low) &&
+    Number.isFinite(close) &&
+    Number.isFinite(volume) &&
     volume >= 0 &&
-    volume < Infinity &&
-    low > -Infinity &&
-    high < Infinity &&
-    open === open &&
-    close === close
+    low <= high
   ) {
-    if (Number.isFinite(open) && Number.isFinite(close)) return undefined;
+    return undefined;
   }
   for (const field of ['open', 'high', 'low', 'close', 'volume'] as const) {
     if (!Number.isFinite(bar[field])) return `${field} is ${bar[field]}; every field must be a finite number`;
