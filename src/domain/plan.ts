@@ -37,6 +37,8 @@ export type EntryPlanResult =
 
 export function buildEntryPlan(request: EntryPlanRequest): EntryPlanResult {
   const { bars, side, instrument, settings } = request;
+  const settingsProblem = planSettingsProblem(settings);
+  if (settingsProblem) return { ok: false, reason: settingsProblem };
   const profileOptions = {
     tickSize: instrument.tickSize,
     decimals: instrument.decimals,
@@ -102,4 +104,18 @@ export function buildEntryPlan(request: EntryPlanRequest): EntryPlanResult {
     confirmationScore: confirmation?.score ?? null,
   };
   return confirmation ? { ok: true, plan, profile, confirmation } : { ok: true, plan, profile };
+}
+
+/** The profile settings, checked here so the reason names the settings field rather than an option. */
+function planSettingsProblem(settings: BotSettings): string | undefined {
+  if (!Number.isInteger(settings.profileRows) || settings.profileRows < 1) {
+    return `settings.profileRows ${settings.profileRows} must be a whole number of at least 1 (24 is TradingView's default)`;
+  }
+  if (!(settings.valueAreaPercent > 0 && settings.valueAreaPercent <= 100)) {
+    return `settings.valueAreaPercent ${settings.valueAreaPercent} must be greater than 0 and at most 100 (70 is the default)`;
+  }
+  if (!(settings.confirmationThreshold >= 0 && settings.confirmationThreshold <= 100)) {
+    return `settings.confirmationThreshold ${settings.confirmationThreshold} must be between 0 (off) and 100`;
+  }
+  return undefined;
 }

@@ -154,6 +154,7 @@ function inputProblem(input: SizingInput): string | undefined {
   return undefined;
 }
 
+/** "$150" for whole dollars, "$12.50" otherwise. */
 function dollars(cents: number): string {
-  return (cents / 100).toFixed(2);
+  return cents % 100 === 0 ? String(cents / 100) : (cents / 100).toFixed(2);
 }

@@ -106,7 +106,21 @@ describe('buildEntryPlan', () => {
       instrument: es,
       settings: { ...settings, riskPerTrade: 20 },
     });
-    expect(poor.ok === false && poor.reason).toContain("risk $20.00 is less than one contract's risk $50.00");
+    expect(poor.ok === false && poor.reason).toContain("risk $20 is less than one contract's risk $50");
+    const rows = buildEntryPlan({
+      bars,
+      side: 'long',
+      instrument: es,
+      settings: { ...settings, profileRows: 0 },
+    });
+    expect(rows.ok === false && rows.reason).toContain('settings.profileRows 0');
+    const percent = buildEntryPlan({
+      bars,
+      side: 'long',
+      instrument: es,
+      settings: { ...settings, valueAreaPercent: 0 },
+    });
+    expect(percent.ok === false && percent.reason).toContain('settings.valueAreaPercent 0');
   });
 
   it('scores confirmation when the long-lookback bars are given and enforces the threshold', () => {

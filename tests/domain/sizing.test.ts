@@ -63,7 +63,7 @@ describe('sizePosition without DCA', () => {
     expect(result).toEqual({
       ok: false,
       reason:
-        "risk $100.00 is less than one contract's risk $150.00 (12 ticks × $12.50 from entry 4500 to stop 4497); " +
+        "risk $100 is less than one contract's risk $150 (12 ticks × $12.50 from entry 4500 to stop 4497); " +
         'raise riskPerTrade or use a tighter stop or a micro contract',
     });
   });
