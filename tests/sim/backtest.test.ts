@@ -1,0 +1,152 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { demoSignals } from '../../sim/alerts.ts';
+import { runBacktest } from '../../sim/backtest.ts';
+import { loadBarsCsv } from '../../sim/csv.ts';
+import { htmlReport } from '../../sim/report/html.ts';
+import { jsonReport } from '../../sim/report/json.ts';
+import { terminalReport } from '../../sim/report/terminal.ts';
+
+const repo = fileURLToPath(new URL('../../', import.meta.url));
+const ES = fileURLToPath(
+  new URL('../../../shared/data/market/ES_ESZ13_1m_2013-10-06_2013-10-14_utc.csv', import.meta.url),
+);
+const haveData = existsSync(ES);
+if (!haveData && process.env.CI === 'true') throw new Error(`CI needs the shared market data at ${ES}`);
+if (!haveData)
+  console.warn(`skipped ES end-to-end backtest: ${ES} not found (clone ../shared beside the repo)`);
+
+/** A synthetic ES file: a range-bound mix of sine waves from a fixed formula, so trades happen. */
+function syntheticCsv(bars: number): string {
+  const rows = ['ts_utc,open,high,low,close,volume'];
+  const t0 = Date.UTC(2021, 2, 1, 14, 30);
+  let price = 4000;
+  for (let i = 0; i < bars; i++) {
+    const open = price;
+    const close =
+      Math.round((4000 + 8 * Math.sin(i / 30) + 3 * Math.sin(i / 5.3) + 2 * Math.sin(i * 1.7)) * 4) / 4;
+    const high = Math.max(open, close) + 0.25 * (1 + (i % 3));
+    const low = Math.min(open, close) - 0.25 * (1 + ((i * 7) % 4));
+    rows.push(
+      `${new Date(t0 + i * 60_000).toISOString()},${open},${high},${low},${close},${100 + ((i * 37) % 400)}`,
+    );
+    price = close;
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'valuearea-sim-'));
+const synthetic = join(dir, 'ES_synthetic_1m.csv');
+writeFileSync(synthetic, syntheticCsv(3000));
+
+function backtestOf(path: string) {
+  const bars = loadBarsCsv(path, { tickSize: 0.25 });
+  const alerts = demoSignals(bars, { symbol: 'ES', period: 60, barMs: 60_000 });
+  return { bars, result: runBacktest({ symbol: 'ES', bars, alerts, barMs: 60_000 }) };
+}
+
+describe('backtest on the shared engine runtime', () => {
+  it('trades the synthetic data: every trade is closed, priced on the grid, and the metrics add up', () => {
+    const { result } = backtestOf(synthetic);
+    expect(result.trades.length).toBeGreaterThan(0);
+    for (const t of result.trades) {
+      expect(t.exitTime).toBeGreaterThanOrEqual(t.entryTime);
+      expect(t.quantity).toBeGreaterThan(0);
+      expect(Math.abs(t.netPnl - (t.grossPnl - t.commissions))).toBeLessThan(0.006);
+    }
+    const sum = result.trades.reduce((s, t) => s + t.netPnl, 0);
+    expect(result.metrics.totalNetPnl).toBeCloseTo(sum, 2);
+    expect(result.decisions.length).toBeGreaterThanOrEqual(result.stats.alerts);
+  });
+
+  it('gives byte-identical JSON reports for the same inputs in one process', () => {
+    const a = jsonReport(backtestOf(synthetic).result, { dataFile: synthetic });
+    const b = jsonReport(backtestOf(synthetic).result, { dataFile: synthetic });
+    expect(a).toBe(b);
+    expect(a).not.toContain(dir); // no absolute paths
+    expect(a).toContain('"data": "ES_synthetic_1m.csv"');
+  });
+
+  it('gives byte-identical JSON reports across two processes (the CLI)', () => {
+    const run = (out: string) =>
+      execFileSync(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/backtest.ts', '--data', synthetic, '--json', out, '--no-color'],
+        {
+          cwd: repo,
+          encoding: 'utf8',
+        },
+      );
+    const first = join(dir, 'first.json');
+    const second = join(dir, 'second.json');
+    run(first);
+    run(second);
+    expect(readFileSync(first)).toEqual(readFileSync(second));
+    expect(readFileSync(first, 'utf8')).toBe(
+      jsonReport(backtestOf(synthetic).result, {
+        dataFile: synthetic,
+        options: { barMs: 60000, exchange: { fillOnTouch: false } },
+      }),
+    );
+  });
+
+  it('terminal report honours colour choice; HTML report is self-contained', () => {
+    const { bars, result } = backtestOf(synthetic);
+    const plain = terminalReport(result, { color: false });
+    expect(plain).not.toContain('\u001b[');
+    expect(plain).toContain('Exits by reason');
+    expect(terminalReport(result, { color: true })).toContain('\u001b[3');
+    const html = htmlReport(result, bars, 60_000);
+    expect(html).toContain('LightweightCharts');
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
+    expect(html).toContain('"poc"');
+  });
+
+  it.skipIf(!haveData)('runs the ES file end to end (needs ../shared/data/market)', () => {
+    const { result } = backtestOf(ES);
+    expect(result.stats.bars).toBe(8198);
+    expect(result.trades.length).toBeGreaterThan(10);
+    expect(result.metrics.trades).toBe(result.trades.length);
+    const again = backtestOf(ES).result;
+    expect(jsonReport(again, { dataFile: ES })).toBe(jsonReport(result, { dataFile: ES }));
+  });
+});
+
+describe('backtest CLI', () => {
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    spawnSync(process.execPath, ['--import', 'tsx', 'scripts/backtest.ts', ...args], {
+      cwd: repo,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
+
+  it('explains itself with no arguments (exit 2)', () => {
+    const r = cli([]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain('npm run backtest -- --data');
+  });
+
+  it('fails with a clear message on bad input (exit 1)', () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, 'ts_utc,open,high,low,close,volume\n2021-01-01T00:00:00Z,1,0.5,0.25,1,1\n');
+    const r = cli(['--data', bad, '--symbol', 'ES']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/bad\.csv: line 2, column "high": high 0\.5 is below max/);
+    const missing = cli(['--data', join(dir, 'nope.csv'), '--symbol', 'ES']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(/cannot read .*nope\.csv \(ENOENT\)/);
+    const unknown = cli(['--data', synthetic, '--symbol', 'XX']);
+    expect(unknown.stderr).toMatch(/--symbol "XX" is not supported/);
+  });
+
+  it('honours NO_COLOR', () => {
+    const r = cli(['--data', synthetic], { NO_COLOR: '1' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain('\u001b[');
+    expect(r.stdout).toContain('Net P&L');
+  });
+});
