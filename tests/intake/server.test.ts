@@ -52,7 +52,11 @@ async function start(overrides: Partial<WebhookDeps> = {}): Promise<Harness> {
   return { url, inbox, accepted, logs, app };
 }
 
-async function post(url: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}) {
+async function post(
+  url: string,
+  body: string | Uint8Array<ArrayBuffer>,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(url, { method: 'POST', body, headers });
   return { status: res.status, json: (await res.json()) as Record<string, string> };
 }
