@@ -7,6 +7,7 @@
  */
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import type { BrokerEvent, EngineCommand, MoveStopCommand } from '../../domain/events.ts';
+import { parseTag } from '../../domain/tags.ts';
 import type { OrderSide } from '../../domain/types.ts';
 import type { Broker } from '../../ports/index.ts';
 import { isTerminalState, OrderType } from './enums.ts';
@@ -121,7 +122,8 @@ export class TopstepxBroker implements Broker {
   /** An order update from the user hub or from reconciliation. */
   ingestOrder(order: Order): void {
     const tag = order.customTag ?? this.tagByOrderId.get(order.id);
-    if (!tag) return;
+    // Only tags in our format (a manual order with some other tag is not the engine's business).
+    if (!tag || !parseTag(tag)) return;
     this.track(tag, order.id, order.createdAt, order.limitPrice ?? order.stopPrice, order.size);
     const tracked = this.byTag.get(tag)!;
     switch (order.state) {
@@ -157,6 +159,8 @@ export class TopstepxBroker implements Broker {
       const waiting = this.orphanFills.get(trade.orderId) ?? [];
       if (!waiting.some((t) => t.id === trade.id)) waiting.push(trade);
       this.orphanFills.set(trade.orderId, waiting);
+      // Fills of orders that are not ours never find a tag: keep only the most recent ones.
+      if (this.orphanFills.size > 1_000) this.orphanFills.delete(this.orphanFills.keys().next().value!);
       return;
     }
     this.seenFills.add(trade.id);

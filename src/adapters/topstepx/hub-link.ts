@@ -180,6 +180,7 @@ export class HubLink {
           // Rebuild the URL with a current token before starting again (allowed while Disconnected).
           await this.options.token(true).catch(() => undefined);
           this.refreshUrl();
+          if (this.stopping) return;
           if (this.connection.state === HubConnectionState.Disconnected) await this.connection.start();
           this.lastFrameAt = this.options.now();
           await this.replay();
