@@ -275,7 +275,8 @@ const CHICAGO = new Intl.DateTimeFormat('en-US', {
 
 /**
  * The Globex trading day of an instant, as days since 1970-01-01: the Chicago calendar date, plus
- * one from 17:00 on (the evening session belongs to the next trading date).
+ * one from 17:00 on (the evening session belongs to the next trading date); a Saturday or Sunday
+ * date moves on to Monday. Same answer as session-time.ts tradingDayId, memoised.
  */
 export function globexDayNumber(ts: number): number {
   // Chicago's UTC offset is a whole number of hours, so the Globex day is constant within a UTC hour:
@@ -303,7 +304,10 @@ function chicagoGlobexDay(ts: number): number {
     else if (part.type === 'day') day = Number(part.value);
     else if (part.type === 'hour') hour = Number(part.value);
   }
-  return Date.UTC(year, month - 1, day) / DAY_MS + (hour >= 17 ? 1 : 0);
+  const dayNumber = Date.UTC(year, month - 1, day) / DAY_MS + (hour % 24 >= 17 ? 1 : 0);
+  // Friday evening and the weekend belong to Monday, as in session-time.ts tradingDayId (the guards' day).
+  const weekday = weekdayOf(dayNumber);
+  return weekday === 6 ? dayNumber + 2 : weekday === 0 ? dayNumber + 1 : dayNumber;
 }
 
 /** YYYY-MM-DD of a day number. */
@@ -311,8 +315,13 @@ export function dayLabel(dayNumber: number): string {
   return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** 0 = Sunday … 6 = Saturday (1970-01-01 was a Thursday). */
+function weekdayOf(dayNumber: number): number {
+  return (((dayNumber + 4) % 7) + 7) % 7;
+}
+
 function isWeekday(dayNumber: number): boolean {
-  const weekday = (dayNumber + 4) % 7; // 1970-01-01 was a Thursday; 0 = Sunday.
+  const weekday = weekdayOf(dayNumber);
   return weekday >= 1 && weekday <= 5;
 }
 

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   computeMetrics,
@@ -10,6 +11,7 @@ import {
   sortinoRatio,
   type TradeLike,
 } from '../../src/domain/metrics.ts';
+import { tradingDayId } from '../../src/domain/session-time.ts';
 import type { ExitReason, Side } from '../../src/domain/types.ts';
 
 const HOUR = 3_600_000;
@@ -341,5 +343,23 @@ describe('globexDayNumber', () => {
   });
   it('puts the Sunday evening session on Monday', () => {
     expect(label('2024-03-10T23:00:00Z')).toBe('2024-03-11');
+  });
+  it('puts Friday evening and the weekend on Monday', () => {
+    expect(label('2024-03-08T23:30:00Z')).toBe('2024-03-11');
+    expect(label('2024-03-09T12:00:00Z')).toBe('2024-03-11');
+  });
+  it("agrees with the guards' trading day (session-time.ts tradingDayId) at every instant", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2040, 0, 1) }), (ts) => {
+        expect(dayLabel(globexDayNumber(ts))).toBe(tradingDayId(ts));
+        return true;
+      }),
+      { numRuns: 2000 },
+    );
+    // Around both 2024 DST switches, minute by minute.
+    for (const start of [Date.UTC(2024, 2, 9, 18), Date.UTC(2024, 10, 2, 18)]) {
+      for (let ts = start; ts < start + 3 * 86_400_000; ts += 60_000)
+        expect(dayLabel(globexDayNumber(ts))).toBe(tradingDayId(ts));
+    }
   });
 });
