@@ -6,7 +6,7 @@
  */
 import type { NormalizedAlert } from '../domain/alert.ts';
 import type { BotSettings } from '../domain/settings.ts';
-import type { ExitReason, Side } from '../domain/types.ts';
+import type { ExitReason, OrderSide, Side } from '../domain/types.ts';
 
 export type AlertStatus = 'received' | 'rejected' | 'duplicate' | 'ignored' | 'processed';
 
@@ -46,7 +46,14 @@ export interface SignalRecord {
   readonly updatedAt: number;
 }
 
-export type PositionStateName = 'pending_entry' | 'active' | 'tp1_hit' | 'tp2_hit' | 'tp3_hit' | 'closed' | 'cancelled';
+export type PositionStateName =
+  | 'pending_entry'
+  | 'active'
+  | 'tp1_hit'
+  | 'tp2_hit'
+  | 'tp3_hit'
+  | 'closed'
+  | 'cancelled';
 
 export interface PositionRecord {
   readonly id: string;
@@ -114,23 +121,129 @@ export interface ExecutionEvent {
   readonly detail: Record<string, unknown>;
 }
 
+export type OrderKind = 'entry' | 'stop' | 'exit';
+export type OrderStatus = 'submitted' | 'accepted' | 'rejected' | 'filled' | 'cancelled';
+
+/** A broker order recorded under its idempotency tag (the ProjectX customTag) before it is sent. */
+export interface OrderRecord {
+  readonly tag: string;
+  readonly positionId: string;
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly contractId: string;
+  readonly side: OrderSide;
+  readonly kind: OrderKind;
+  /** Limit or stop price; null for market orders. */
+  readonly price: number | null;
+  readonly quantity: number;
+  readonly brokerOrderId: string | null;
+  readonly status: OrderStatus;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface RecordOrderResult {
+  /** False when the tag was already recorded: resolve by looking it up, never send again blindly. */
+  readonly inserted: boolean;
+  readonly brokerOrderId: string | null;
+  readonly status: OrderStatus;
+}
+
+export interface StoredTrade extends TradeRecord {
+  readonly id: number;
+  readonly createdAt: number;
+}
+
+export interface StoredExecutionEvent extends ExecutionEvent {
+  readonly id: number;
+}
+
+/** Risk-guard state per account, persisted so a restart keeps the day's losses and latches. */
+export interface GuardStateRecord {
+  readonly accountId: string;
+  /** Trading day (exchange local date), YYYY-MM-DD. */
+  readonly tradingDay: string;
+  readonly dayStartBalance: number;
+  readonly dailyRealizedPnl: number;
+  /** Equity high-water mark for the trailing drawdown. */
+  readonly highWaterMark: number;
+  readonly dailyLossLatched: boolean;
+  readonly drawdownLatched: boolean;
+  readonly latchedReason: string | null;
+  readonly updatedAt: number;
+}
+
+/** A stored backtest report (the dashboard lists them). */
+export interface BacktestRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: number;
+  readonly params: unknown;
+  readonly report: unknown;
+}
+
+export type StoreKind = 'pglite' | 'postgres' | 'supabase';
+
 export interface Store {
+  readonly kind: StoreKind;
+  /** Apply pending migrations (and the idempotent seed). The supabase adapter only checks the schema. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+
   /** Insert under the unique idempotency key; `inserted: false` when the key already exists (duplicate). */
   insertAlert(alert: AlertRecord): Promise<{ inserted: boolean; id: number }>;
+  getAlert(id: number): Promise<StoredAlert | null>;
   setAlertStatus(id: number, status: AlertStatus, reason: string | null): Promise<void>;
   /** Alerts with status 'received' and no signal yet, oldest first (catch-up sweep). */
   unprocessedAlerts(limit: number): Promise<StoredAlert[]>;
+  /**
+   * Call `onNewAlert` with the id of every alert inserted from now on (LISTEN/NOTIFY or Realtime).
+   * Best effort: ids may be missed while disconnected; the sweep in alert-stream.ts covers that.
+   */
+  subscribeAlerts(onNewAlert: (alertId: number) => void): Promise<() => Promise<void>>;
+
+  /** Insert or update; a final decision (FILTERED, EXECUTED, IGNORED) never changes to another status. */
   upsertSignal(signal: SignalRecord): Promise<void>;
+  getSignal(id: string): Promise<SignalRecord | null>;
   /** Atomically claim PENDING signals due at `now` (FOR UPDATE SKIP LOCKED), marking them EXECUTING. */
   claimPendingSignals(owner: string, now: number, limit: number): Promise<SignalRecord[]>;
+
   appendEvents(events: readonly ExecutionEvent[]): Promise<void>;
-  upsertPositions(positions: readonly PositionRecord[]): Promise<void>;
-  /** Close a position and write its immutable trade row in one transaction. */
-  closePositionWithTrade(position: PositionRecord, trade: TradeRecord): Promise<void>;
-  /** Positions not closed/cancelled (crash recovery). */
+  eventsFor(entityType: ExecutionEvent['entityType'], entityId: string): Promise<StoredExecutionEvent[]>;
+
+  /** Batch upsert; closed/cancelled rows are final and older `updatedAt` never overwrites newer. Returns rows written. */
+  upsertPositions(positions: readonly PositionRecord[]): Promise<number>;
+  /** Close a position and write its immutable trade row in one transaction. False when already recorded. */
+  closePositionWithTrade(position: PositionRecord, trade: TradeRecord): Promise<boolean>;
+  getPosition(id: string): Promise<PositionRecord | null>;
+  /** Positions not closed/cancelled (crash recovery), oldest first. */
   openPositions(accountId?: string): Promise<PositionRecord[]>;
+  /** Most recent trades first. */
+  recentTrades(limit: number, accountId?: string): Promise<StoredTrade[]>;
+
+  /** Record an order under its tag before sending it (idempotent). */
+  recordOrder(order: OrderRecord): Promise<RecordOrderResult>;
+  updateOrder(
+    tag: string,
+    update: { brokerOrderId: string | null; status: OrderStatus; updatedAt: number },
+  ): Promise<void>;
+  findOrder(tag: string): Promise<OrderRecord | null>;
+
   getSettings(): Promise<BotSettings>;
   saveSettings(settings: BotSettings): Promise<void>;
+
+  getGuardState(accountId: string): Promise<GuardStateRecord | null>;
+  saveGuardState(state: GuardStateRecord): Promise<void>;
+
+  saveBacktest(backtest: BacktestRecord): Promise<void>;
+  /** Newest first, without the report body. */
+  listBacktests(limit: number): Promise<Omit<BacktestRecord, 'report'>[]>;
+  getBacktest(id: string): Promise<BacktestRecord | null>;
+
+  /**
+   * Own a trading account: a session-level advisory lock (pg_try_advisory_lock(hashtext(account)))
+   * held on a dedicated connection until released or the process ends. False when another process owns it.
+   */
+  acquireAccountLock(accountId: string): Promise<boolean>;
+  releaseAccountLock(accountId: string): Promise<void>;
 }

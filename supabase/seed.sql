@@ -1,0 +1,14 @@
+-- Default bot settings, matching DEFAULT_SETTINGS in src/domain/settings.ts (a test checks this).
+-- Safe to run again: an existing row is kept.
+insert into bot_settings (
+  id, is_active, market_types, watchlist, blacklist, cooldown_ms, max_concurrent_trades, risk_per_trade,
+  max_contracts, dca_levels, stop_buffer_ticks, confirmation_threshold, profile_lookback_minutes, profile_rows,
+  value_area_percent, entry_timeout_ms, close_at_tp3, max_alert_lag_ms, daily_loss_limit, trailing_drawdown,
+  trading_window_start, trading_window_end, flat_by_time, time_zone, starting_balance
+) values (
+  1, true, array['futures'], array[]::text[], array[]::text[], 300000, 3, 500,
+  5, '[]'::jsonb, 4, 0, 240, 24,
+  70, 1800000, false, 60000, 1000, 2000,
+  '', '', '15:10', 'America/Chicago', 50000
+)
+on conflict (id) do nothing;
