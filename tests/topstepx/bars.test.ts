@@ -50,7 +50,13 @@ describe('historical bars', () => {
     let now = 0;
     const slept: number[] = [];
     const limited = client(gw, {
-      time: { now: () => now, sleep: async (ms) => void slept.push((now += ms)) },
+      time: {
+        now: () => now,
+        sleep: async (ms) => {
+          now += ms;
+          slept.push(ms);
+        },
+      },
       barsLimit: { limit: 2, windowMs: 30_000 },
     });
     await limited.availableContracts();
