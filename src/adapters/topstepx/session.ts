@@ -25,6 +25,8 @@ export interface TopstepxSessionOptions {
   readonly knownPositions?: () => readonly KnownPosition[];
   /** Poll REST for events the user hub missed while orders work (ms; 0 disables; default 15 s). */
   readonly userHubPollMs?: number;
+  /** How often to check the token's age so it is refreshed even without REST traffic (default 10 min). */
+  readonly tokenCheckMs?: number;
   readonly hubs?: Partial<Omit<ProjectXHubsOptions, 'http' | 'userHubUrl' | 'marketHubUrl' | 'accountId'>>;
   readonly logger?: AdapterLogger;
 }
@@ -86,6 +88,13 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
     logger: log,
   });
   await reconciler.start();
+  // Hubs hold the token for hours without REST calls: refresh it on schedule (20 h), not only on demand.
+  const tokenTimer = setInterval(() => {
+    rest.http
+      .currentToken()
+      .catch((error) => log.warn({ error: String(error) }, 'topstepx: token refresh failed'));
+  }, options.tokenCheckMs ?? 600_000);
+  tokenTimer.unref?.();
   const pollMs = options.userHubPollMs ?? 15_000;
   if (pollMs > 0 && !options.dryRun) reconciler.startPolling(pollMs);
   log.info(
@@ -105,6 +114,7 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
     account,
     contracts,
     async stop() {
+      clearInterval(tokenTimer);
       reconciler.stop();
       await broker.idle();
       broker.dispose();
