@@ -42,6 +42,6 @@ async function template(): Promise<Uint8Array> {
 
 /** A migrated, empty in-memory PGlite store. */
 export async function freshPgliteStore(): Promise<SqlStore> {
-  const db = await PGlite.create({ loadDataDir: new Blob([await template()]) });
+  const db = await PGlite.create({ loadDataDir: new Blob([(await template()) as Uint8Array<ArrayBuffer>]) });
   return createPgliteStore({ db });
 }
