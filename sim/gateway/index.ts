@@ -12,7 +12,7 @@ import { Exchange, type ExchangeRules } from './exchange.ts';
 import { Hubs } from './hubs.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import { renderOrder, renderPosition, renderTrade } from './records.ts';
-import { RestApi, type RestCall } from './rest.ts';
+import { type AmbiguousMode, type MutationEndpoint, RestApi, type RestCall } from './rest.ts';
 import { bearerToken, Sessions } from './sessions.ts';
 import type {
   GatewayAccountSetup,
@@ -26,6 +26,7 @@ import type {
 } from './types.ts';
 import type { TimestampStyle } from './wire-format.ts';
 
+export type { AmbiguousMode, MutationEndpoint, RestCall } from './rest.ts';
 export * from './types.ts';
 
 export interface LocalGatewayOptions {
@@ -70,6 +71,12 @@ export interface LocalGatewayFaults {
   expireTokens(): void;
   /** The next Order/place gets an ambiguous outcome. */
   holdNextPlace(mode: HoldPlaceMode): void;
+  /**
+   * The next call to a mutation endpoint gets an ambiguous outcome: held past the client timeout
+   * (applied when the client gives up, or not at all), HTTP 500 after applying, or the endpoint's own
+   * Pending (applied) / UnknownError (not applied) code.
+   */
+  ambiguousNext(endpoint: MutationEndpoint, mode: AmbiguousMode): void;
   /** Stop (or resume) server pings too, so the client's 30 s server timeout fires. */
   silence(hub: HubName, silent: boolean): void;
   /** Send a Close message (type 7), with or without allowReconnect, then close the sockets. */
@@ -115,6 +122,7 @@ const DEFAULT_QUIRKS: GatewayQuirks = {
   nullLists: false,
   nineDigitDecimals: false,
   singleLogin: false,
+  rejectedOrdersHiddenFromSearch: false,
 };
 
 export const DEFAULT_ACCOUNT: GatewayAccountSetup = {
@@ -277,6 +285,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       },
       expireTokens: () => sessions.expireAll(),
       holdNextPlace: (mode) => rest.holdNextPlace(mode),
+      ambiguousNext: (endpoint, mode) => rest.ambiguousNext(endpoint, mode),
       silence: (hub, silent) => hubs.silence(hub, silent),
       closeHubs: (hub, opts = {}) => hubs.close(hub, opts),
       inject: (hub, target, args) => hubs.inject(hub, target, args),

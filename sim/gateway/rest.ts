@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BarHistory } from './bars.ts';
-import type { Exchange } from './exchange.ts';
+import type { Exchange, Outcome } from './exchange.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { type OrderRecord, renderOrder, renderPosition, renderTrade } from './records.ts';
 import {
@@ -53,6 +53,39 @@ interface RequestInfo {
 
 type Handler = (request: RequestInfo) => Reply;
 
+export type AmbiguousMode =
+  | 'timeout-then-apply'
+  | 'timeout-no-apply'
+  | 'server-error-then-apply'
+  | 'pending-then-apply'
+  | 'unknown-error-no-apply';
+
+const MUTATION_ENDPOINTS = [
+  '/api/Order/place',
+  '/api/Order/modify',
+  '/api/Order/cancel',
+  '/api/Position/closeContract',
+  '/api/Position/partialCloseContract',
+] as const;
+export type MutationEndpoint = (typeof MUTATION_ENDPOINTS)[number];
+
+/** Each endpoint's own Pending and UnknownError codes (§7). */
+const AMBIGUOUS_CODES: Record<string, { pending: number; unknown: number }> = {
+  '/api/order/place': { pending: 6, unknown: 7 },
+  '/api/order/modify': { pending: 4, unknown: 5 },
+  '/api/order/cancel': { pending: 4, unknown: 5 },
+  '/api/position/closecontract': { pending: 6, unknown: 7 },
+  '/api/position/partialclosecontract': { pending: 7, unknown: 8 },
+};
+
+const PLACE_MODES: Record<HoldPlaceMode, AmbiguousMode> = {
+  'timeout-then-create': 'timeout-then-apply',
+  'timeout-no-create': 'timeout-no-apply',
+  'server-error-then-create': 'server-error-then-apply',
+  'pending-then-create': 'pending-then-apply',
+  'unknown-error-no-create': 'unknown-error-no-apply',
+};
+
 const PUBLIC_PATHS = new Set(['/api/auth/loginkey', '/api/auth/loginapp', '/api/status/ping']);
 
 export interface RestCall {
@@ -64,7 +97,8 @@ export interface RestCall {
 export class RestApi {
   private readonly routes: Map<string, { method: 'GET' | 'POST'; handler: Handler }>;
   readonly calls: RestCall[] = [];
-  private holdMode: HoldPlaceMode | null = null;
+  /** Armed ambiguous outcomes by lower-cased mutation path; each fires once. */
+  private readonly ambiguous = new Map<string, AmbiguousMode>();
   private retryAfterEnabled = true;
   /** Held placements commit before any later request is answered, so a lookup always sees them. */
   private readonly pendingCommits: (() => void)[] = [];
@@ -79,7 +113,18 @@ export class RestApi {
   }
 
   holdNextPlace(mode: HoldPlaceMode): void {
-    this.holdMode = mode;
+    this.ambiguous.set('/api/order/place', PLACE_MODES[mode]);
+  }
+
+  /** Arm an ambiguous outcome for the next call to a mutation endpoint (place, modify, cancel, close, partial close). */
+  ambiguousNext(endpoint: MutationEndpoint, mode: AmbiguousMode): void {
+    const key = endpoint.toLowerCase();
+    if (!(key in AMBIGUOUS_CODES)) {
+      throw new Error(
+        `ambiguousNext: '${endpoint}' is not a mutation endpoint; use one of ${MUTATION_ENDPOINTS.join(', ')}`,
+      );
+    }
+    this.ambiguous.set(key, mode);
   }
 
   handles(path: string): boolean {
@@ -184,6 +229,12 @@ export class RestApi {
     return result.errorCode === 0 ? this.ok() : this.failure(result.errorCode, result.errorMessage);
   }
 
+  /** Orders that searches may return: all, or without rejections under the quirk. */
+  private searchable(accountId: number): OrderRecord[] {
+    const orders = this.ctx.exchange.orderList(accountId);
+    return this.ctx.quirks.rejectedOrdersHiddenFromSearch ? orders.filter((o) => o.status !== 5) : orders;
+  }
+
   private renderOrders(orders: OrderRecord[], omitTag = false): Record<string, unknown>[] {
     return orders.map((order) => {
       const wire: Record<string, unknown> = { ...renderOrder(order, this.ctx.entityTimestamps) };
@@ -274,9 +325,7 @@ export class RestApi {
         const end = readTime(body, 'endTimestamp', false) ?? Number.POSITIVE_INFINITY;
         if (!accountExists(accountId))
           return this.failure(1, `Account ${accountId} not found`, { orders: null });
-        const orders = exchange
-          .orderList(accountId)
-          .filter((o) => o.createdAt >= start && o.createdAt <= end);
+        const orders = this.searchable(accountId).filter((o) => o.createdAt >= start && o.createdAt <= end);
         return this.ok({ orders: this.renderOrders(orders) });
       },
       '/api/Order/searchOpen': ({ body }) => {
@@ -299,19 +348,22 @@ export class RestApi {
       },
       '/api/Order/v2/query': ({ body }) => this.queryOrders(body),
       '/api/Order/place': ({ body }) => this.place(body),
-      '/api/Order/modify': ({ body }) =>
-        this.outcome(
-          exchange.modify({
-            accountId: readInt(body, 'accountId', true),
-            orderId: readInt(body, 'orderId', true),
-            size: readInt(body, 'size', false),
-            limitPrice: readNumber(body, 'limitPrice'),
-            stopPrice: readNumber(body, 'stopPrice'),
-            trailPrice: readNumber(body, 'trailPrice'),
-          }),
-        ),
-      '/api/Order/cancel': ({ body }) =>
-        this.outcome(exchange.cancel(readInt(body, 'accountId', true), readInt(body, 'orderId', true))),
+      '/api/Order/modify': ({ body }) => {
+        const request = {
+          accountId: readInt(body, 'accountId', true),
+          orderId: readInt(body, 'orderId', true),
+          size: readInt(body, 'size', false),
+          limitPrice: readNumber(body, 'limitPrice'),
+          stopPrice: readNumber(body, 'stopPrice'),
+          trailPrice: readNumber(body, 'trailPrice'),
+        };
+        return this.mutate('/api/order/modify', () => exchange.modify(request), {});
+      },
+      '/api/Order/cancel': ({ body }) => {
+        const accountId = readInt(body, 'accountId', true);
+        const orderId = readInt(body, 'orderId', true);
+        return this.mutate('/api/order/cancel', () => exchange.cancel(accountId, orderId), {});
+      },
       '/api/Position/searchOpen': ({ body }) => {
         const accountId = readInt(body, 'accountId', true);
         if (!accountExists(accountId))
@@ -321,18 +373,25 @@ export class RestApi {
           .map((p) => renderPosition(p, this.ctx.entityTimestamps));
         return this.ok({ positions });
       },
-      '/api/Position/closeContract': ({ body }) =>
-        this.outcome(
-          exchange.closeContract(readInt(body, 'accountId', true), readString(body, 'contractId', true)),
-        ),
-      '/api/Position/partialCloseContract': ({ body }) =>
-        this.outcome(
-          exchange.partialCloseContract(
-            readInt(body, 'accountId', true),
-            readString(body, 'contractId', true),
-            readInt(body, 'size', true),
-          ),
-        ),
+      '/api/Position/closeContract': ({ body }) => {
+        const accountId = readInt(body, 'accountId', true);
+        const contractId = readString(body, 'contractId', true);
+        return this.mutate(
+          '/api/position/closecontract',
+          () => exchange.closeContract(accountId, contractId),
+          {},
+        );
+      },
+      '/api/Position/partialCloseContract': ({ body }) => {
+        const accountId = readInt(body, 'accountId', true);
+        const contractId = readString(body, 'contractId', true);
+        const size = readInt(body, 'size', true);
+        return this.mutate(
+          '/api/position/partialclosecontract',
+          () => exchange.partialCloseContract(accountId, contractId, size),
+          {},
+        );
+      },
       '/api/Trade/search': ({ body }) => {
         const accountId = readInt(body, 'accountId', true);
         const start = readTime(body, 'startTimestamp', false) ?? 0;
@@ -363,16 +422,37 @@ export class RestApi {
       stopLossBracket: readBracket(body, 'stopLossBracket'),
       takeProfitBracket: readBracket(body, 'takeProfitBracket'),
     };
-    const mode = this.holdMode;
-    this.holdMode = null;
-    const exchange = this.ctx.exchange;
+    return this.mutate(
+      '/api/order/place',
+      () => this.ctx.exchange.place(request),
+      { orderId: null },
+      (outcome) =>
+        outcome.errorCode === 0
+          ? this.ok({ orderId: outcome.orderId })
+          : this.failure(outcome.errorCode, outcome.errorMessage, { orderId: outcome.orderId }),
+    );
+  }
+
+  /**
+   * Runs a mutation, unless an ambiguous outcome was armed for this endpoint: then the client cannot
+   * tell whether it happened (§7 Ambiguous codes, §8.3).
+   */
+  private mutate<T extends Outcome>(
+    key: string,
+    apply: () => T,
+    ambiguousPayload: Record<string, unknown>,
+    reply: (outcome: T) => Reply = (outcome) => this.outcome(outcome),
+  ): Reply {
+    const mode = this.ambiguous.get(key);
+    this.ambiguous.delete(key);
+    const codes = AMBIGUOUS_CODES[key]!;
     switch (mode) {
-      case 'timeout-then-create':
-        return { kind: 'hold', commit: () => void exchange.place(request) };
-      case 'timeout-no-create':
+      case 'timeout-then-apply':
+        return { kind: 'hold', commit: () => void apply() };
+      case 'timeout-no-apply':
         return { kind: 'hold', commit: null };
-      case 'server-error-then-create':
-        exchange.place(request);
+      case 'server-error-then-apply':
+        apply();
         return {
           kind: 'json',
           status: 500,
@@ -382,16 +462,13 @@ export class RestApi {
             status: 500,
           },
         };
-      case 'pending-then-create':
-        exchange.place(request);
-        return this.failure(6, null, { orderId: null });
-      case 'unknown-error-no-create':
-        return this.failure(7, null, { orderId: null });
-      default: {
-        const outcome = exchange.place(request);
-        if (outcome.errorCode === 0) return this.ok({ orderId: outcome.orderId });
-        return this.failure(outcome.errorCode, outcome.errorMessage, { orderId: outcome.orderId });
-      }
+      case 'pending-then-apply':
+        apply();
+        return this.failure(codes.pending, null, ambiguousPayload);
+      case 'unknown-error-no-apply':
+        return this.failure(codes.unknown, null, ambiguousPayload);
+      default:
+        return reply(apply());
     }
   }
 
@@ -414,8 +491,7 @@ export class RestApi {
     if (pageOffset < 0) throw new ValidationFailure({ pageOffset: ['pageOffset must be 0 or more.'] });
     if (this.ctx.exchange.account(accountId) === undefined)
       return this.failure(1, `Account ${accountId} not found`, { orders: null });
-    const matching = this.ctx.exchange
-      .orderList(accountId)
+    const matching = this.searchable(accountId)
       .filter(
         (o) =>
           (!statuses || statuses.includes(o.status)) &&

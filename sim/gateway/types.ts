@@ -181,6 +181,8 @@ export interface GatewayQuirks {
   nineDigitDecimals: boolean;
   /** A second loginKey sends GatewayLogout to hubs and invalidates earlier tokens. */
   singleLogin: boolean;
+  /** Rejected orders do not appear in Order/search or v2/query (unconfirmed either way, §8.3). */
+  rejectedOrdersHiddenFromSearch: boolean;
 }
 
 export type HubName = 'user' | 'market';

@@ -260,4 +260,51 @@ describe('REST fault controls', () => {
       expect((await place('x4')).json).toMatchObject({ success: true });
     });
   });
+
+  it('ambiguousNext gives modify, cancel, close and partial close their own Pending and UnknownError codes', async () => {
+    await withGateway({}, async (gateway, token) => {
+      const es = gateway.activeContractId('ES');
+      const call = (path: string, body: Record<string, unknown>) =>
+        post(gateway, path, { accountId: 1001, ...body }, token);
+      await call('/api/Order/place', { contractId: es, type: 1, side: 0, size: 1, limitPrice: 4000 });
+      gateway.faults.ambiguousNext('/api/Order/modify', 'pending-then-apply');
+      expect((await call('/api/Order/modify', { orderId: 1, limitPrice: 4001 })).json).toMatchObject({
+        success: false,
+        errorCode: 4,
+      });
+      expect(gateway.orders()[0]!.limitPrice).toBe(4001);
+      gateway.faults.ambiguousNext('/api/Order/cancel', 'unknown-error-no-apply');
+      expect((await call('/api/Order/cancel', { orderId: 1 })).json).toMatchObject({
+        success: false,
+        errorCode: 5,
+      });
+      expect(gateway.orders()[0]!.status).toBe(1);
+      await call('/api/Order/place', { contractId: es, type: 2, side: 0, size: 3 });
+      gateway.pushPrice(es, 5000);
+      gateway.faults.ambiguousNext('/api/Position/partialCloseContract', 'unknown-error-no-apply');
+      expect(
+        (await call('/api/Position/partialCloseContract', { contractId: es, size: 1 })).json,
+      ).toMatchObject({ errorCode: 8 });
+      gateway.faults.ambiguousNext('/api/Position/closeContract', 'pending-then-apply');
+      expect((await call('/api/Position/closeContract', { contractId: es })).json).toMatchObject({
+        errorCode: 6,
+      });
+      gateway.pushPrice(es, 5001);
+      expect(gateway.positions()).toEqual([]);
+      gateway.faults.ambiguousNext('/api/Order/cancel', 'timeout-then-apply');
+      await expect(
+        fetch(`${gateway.baseUrl}/api/Order/cancel`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ accountId: 1001, orderId: 1 }),
+          signal: AbortSignal.timeout(150),
+        }),
+      ).rejects.toThrow();
+      const status = await call('/api/Order/searchById', { orderId: 1 });
+      expect(status.json!['order']).toMatchObject({ status: 3 });
+      expect(() =>
+        gateway.faults.ambiguousNext('/api/Order/search' as '/api/Order/place', 'timeout-no-apply'),
+      ).toThrow(/not a mutation endpoint/);
+    });
+  });
 });

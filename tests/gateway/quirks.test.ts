@@ -203,4 +203,30 @@ describe('payload quirks (§12) behind switches', () => {
       expect(gateway.orders()[0]!.creationTimestamp).toBe('2026-01-05T15:30:01.268000+00:00');
     });
   });
+
+  it('rejectedOrdersHiddenFromSearch keeps rejected orders out of Order/search and v2/query (the tag stays burned)', async () => {
+    for (const hidden of [false, true]) {
+      await withGateway({ quirks: { rejectedOrdersHiddenFromSearch: hidden } }, async (gateway, token) => {
+        const es = gateway.activeContractId('ES');
+        const place = (size: number) =>
+          post(
+            gateway,
+            '/api/Order/place',
+            { accountId: 1001, contractId: es, type: 2, side: 0, size, customTag: 'r1' },
+            token,
+          );
+        expect((await place(0)).json).toMatchObject({ success: false, errorCode: 2, orderId: 1 });
+        const search = await post(
+          gateway,
+          '/api/Order/search',
+          { accountId: 1001, startTimestamp: '2020-01-01T00:00:00Z' },
+          token,
+        );
+        expect((search.json!['orders'] as unknown[]).length).toBe(hidden ? 0 : 1);
+        const query = await post(gateway, '/api/Order/v2/query', { filter: { accountId: 1001 } }, token);
+        expect((query.json!['orders'] as unknown[]).length).toBe(hidden ? 0 : 1);
+        expect((await place(1)).json!.errorMessage).toBe('Specified custom tag is already in use');
+      });
+    }
+  });
 });
