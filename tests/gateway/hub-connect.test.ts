@@ -98,3 +98,29 @@ describe.each<Connect>(['negotiate', 'direct'])('the real SignalR client connect
     });
   });
 });
+
+describe('unsubscribing', () => {
+  it('UnsubscribeOrders stops order events while other subscriptions keep flowing', async () => {
+    await withGateway({}, async (gateway, token) => {
+      const es = gateway.activeContractId('ES');
+      const hub = hubConnection(gateway.userHubUrl, token, 'negotiate');
+      const orders: unknown[] = [];
+      hub.on('GatewayUserOrder', (order) => orders.push(order));
+      await hub.start();
+      await hub.invoke('SubscribeOrders', 1001);
+      await hub.invoke('SubscribeTrades', 1001);
+      await hub.invoke('UnsubscribeOrders', 1001);
+      const trades = nextEvents(hub, 'GatewayUserTrade');
+      await post(
+        gateway,
+        '/api/Order/place',
+        { accountId: 1001, contractId: es, type: 2, side: 0, size: 1 },
+        token,
+      );
+      gateway.pushPrice(es, 5000);
+      await trades;
+      expect(orders).toEqual([]);
+      await hub.stop();
+    });
+  });
+});

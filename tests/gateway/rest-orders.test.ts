@@ -226,6 +226,40 @@ describe('Order/place rules', () => {
   });
 });
 
+describe('order types that follow the market', () => {
+  it('a sell trailing stop ratchets up behind prints and fills at the print that crosses it', async () => {
+    await withGateway({}, async (gateway, token) => {
+      const es = gateway.activeContractId('ES');
+      gateway.pushPrice(es, 105.75);
+      await placer(gateway, token)({ type: 5, side: 1, trailPrice: 104.25 });
+      gateway.pushPrice(es, 110);
+      expect(gateway.orders()[0]).toMatchObject({ status: 1, stopPrice: 108.5, trailDistance: 6 });
+      gateway.pushPrice(es, 109);
+      expect(gateway.orders()[0]).toMatchObject({ status: 1, stopPrice: 108.5 });
+      gateway.pushPrice(es, 108.25);
+      expect(gateway.orders()[0]).toMatchObject({ status: 2, filledPrice: 108.25 });
+    });
+  });
+
+  it('JoinBid rests at the bid (last print) and JoinAsk one tick above, and need a last price', async () => {
+    await withGateway({}, async (gateway, token) => {
+      const es = gateway.activeContractId('ES');
+      const place = placer(gateway, token);
+      expect((await place({ type: 6 })).json!.errorMessage).toBe('Cannot join without a last price');
+      gateway.pushPrice(es, 5000);
+      await place({ type: 6, side: 0 });
+      await place({ type: 7, side: 1 });
+      const [, bid, ask] = gateway.orders();
+      expect(bid).toMatchObject({ type: 6, limitPrice: 5000, status: 1 });
+      expect(ask).toMatchObject({ type: 7, limitPrice: 5000.25, status: 1 });
+      gateway.pushPrice(es, 5000.25);
+      expect(gateway.orders()[2]!.status).toBe(2);
+      gateway.pushPrice(es, 5000);
+      expect(gateway.orders()[1]!.status).toBe(2);
+    });
+  });
+});
+
 describe('modify, cancel and searches', () => {
   it('modify uses its own codes: 1 account, 2 order not found, 3 rejected', async () => {
     await withGateway({}, async (gateway, token) => {
