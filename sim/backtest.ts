@@ -27,6 +27,8 @@ export interface BacktestConfig {
   readonly exchange?: ExchangeConfig;
   readonly protectiveStops?: ProtectiveStopMode;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Deliver every path point even in bars where nothing can happen (default false; for parity tests). */
+  readonly deliverEveryPoint?: boolean;
 }
 
 export interface BacktestResult {
@@ -61,6 +63,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     exchange,
     target,
     onProgress: config.onProgress,
+    skipQuietBars: !config.deliverEveryPoint,
   });
   target.runtime.stop();
   const trades = [...target.trades].sort(

@@ -13,7 +13,7 @@ import type { PositionContext } from '../machines/position/types.ts';
 import { getInstrument, pointValue } from '../src/domain/instruments.ts';
 import { buildEntryPlan } from '../src/domain/plan.ts';
 import type { BotSettings } from '../src/domain/settings.ts';
-import type { EntryPlan } from '../src/domain/types.ts';
+import type { EntryPlan, PriceBand } from '../src/domain/types.ts';
 import type { TradeRecord } from '../src/ports/store.ts';
 import {
   createEngineRuntime,
@@ -69,6 +69,8 @@ export class EngineTarget implements ReplayTarget {
   cancelledEntries = 0;
   private readonly accountId: string;
   private readonly alertsBySignal = new Map<string, BacktestAlert>();
+  /** Mirror of the runtime's routing bands (from its `routing` outputs), for quiet-bar skipping. */
+  private readonly bands = new Map<string, PriceBand>();
 
   constructor(private readonly options: EngineTargetOptions) {
     this.accountId = options.accountId ?? 'BACKTEST';
@@ -82,6 +84,8 @@ export class EngineTarget implements ReplayTarget {
         if (output.state === 'closed' && output.context.filledQty > 0)
           this.trades.push(this.tradeOf(output.context));
         else this.cancelledEntries++;
+      } else if (output.type === 'routing') {
+        this.bands.set(output.symbol, output.band);
       } else if (output.type === 'alert.outcome') {
         const alert = this.alertsBySignal.get(output.signalId);
         if (alert) this.decide(alert, output.outcome, output.reason);
@@ -91,6 +95,17 @@ export class EngineTarget implements ReplayTarget {
 
   price(symbol: string, price: number, ts: number): void {
     this.runtime.tick(symbol, price, ts);
+  }
+
+  /**
+   * The runtime routes a tick when price ≤ band.low, price ≥ band.high or ts ≥ band.until; a bar
+   * entirely strictly inside the band, closing before `until`, routes nothing. The runtime also
+   * treats a fully open band as "nothing to route", which this check accepts too.
+   */
+  quietBetween(symbol: string, low: number, high: number, untilTs: number): boolean {
+    const band = this.bands.get(symbol);
+    if (band === undefined) return true;
+    return low > band.low && high < band.high && untilTs < band.until;
   }
 
   alert(alert: BacktestAlert, ts: number, history: BarHistory): void {

@@ -189,6 +189,22 @@ export class SimulatedExchange implements Broker {
     this.match(book, price, ts, size, sweep);
   }
 
+  /**
+   * True when no working order on the symbol can trigger at any price in [low, high] (the replay then
+   * skips a bar's points). Pending acknowledgements and cancels are clock timers, checked by the caller.
+   */
+  quietBetween(symbol: string, low: number, high: number): boolean {
+    const book = this.books.get(symbol);
+    if (book === undefined || book.working.length === 0) return true;
+    return (
+      book.markets === 0 &&
+      (this.touch ? low > book.maxBuyLimit : low >= book.maxBuyLimit) &&
+      (this.touch ? high < book.minSellLimit : high <= book.minSellLimit) &&
+      low > book.maxSellStop &&
+      high < book.minBuyStop
+    );
+  }
+
   /** +1 when only long risk is on the symbol (long position or working buy entries), −1 short, 0 otherwise. */
   exposure(symbol: string): Exposure {
     const book = this.books.get(symbol);

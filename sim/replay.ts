@@ -12,7 +12,7 @@ import type { BacktestAlert } from './alerts.ts';
 import type { VirtualClock } from './clock.ts';
 import { type BarSeries, lowerBound, type TickSeries } from './csv.ts';
 import type { SimulatedExchange } from './exchange.ts';
-import { barPath, PathBuffer, type PathPolicy } from './path.ts';
+import { barPath, PathBuffer, type PathPolicy, slotOffsets } from './path.ts';
 
 /** The completed bars before an alert, as read-only column views (no access past the alert). */
 export interface BarHistory {
@@ -32,6 +32,12 @@ export interface BarHistory {
 export interface ReplayTarget {
   price(symbol: string, price: number, ts: number): void;
   alert(alert: BacktestAlert, ts: number, history: BarHistory): void;
+  /**
+   * Optional: true when no price in [low, high] at times before `untilTs` can change anything in the
+   * target (its routing band). Lets the replay skip the points of a quiet bar; the target then gets
+   * only the bar's close, so its last price stays right.
+   */
+  quietBetween?(symbol: string, low: number, high: number, untilTs: number): boolean;
   /** End of data: flatten, settle. Prices keep coming for a short settling period after this. */
   finish(ts: number): void;
 }
@@ -50,6 +56,12 @@ export interface ReplayInput {
   readonly clock: VirtualClock;
   readonly exchange: SimulatedExchange;
   readonly target: ReplayTarget;
+  /**
+   * Skip the points of a bar when nothing can happen inside it: no alert and no timer before its
+   * close, no order that can trigger within [low, high], and the target says the bar is inside its
+   * band. Exactly equivalent to delivering every point (tested); default true.
+   */
+  readonly skipQuietBars?: boolean;
   /** Called every ~1% of bars. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -58,6 +70,8 @@ export interface ReplayStats {
   readonly bars: number;
   readonly ticks: number;
   readonly pricePoints: number;
+  /** Bars whose points were skipped because nothing could happen inside them. */
+  readonly quietBars: number;
   readonly alerts: number;
   readonly firstTs: number;
   readonly endTs: number;
@@ -108,6 +122,10 @@ export function replay(input: ReplayInput): ReplayStats {
   let ticksUsed = 0;
   let tickIndex = 0;
   const progressStep = Math.max(1, Math.floor(bars.length / 100));
+  const skipQuiet = input.skipQuietBars ?? true;
+  const quiet = target.quietBetween;
+  const closeOffset = slotOffsets(barMs)[3];
+  let skippedBars = 0;
   let lastPrice = Number.NaN;
   let lastTs = bars.length > 0 ? bars.ts[0]! : 0;
 
@@ -152,6 +170,27 @@ export function replay(input: ReplayInput): ReplayStats {
         continue;
       }
     }
+    if (skipQuiet) {
+      const closeTs = barTs + closeOffset;
+      const low = bars.low[i]!;
+      const high = bars.high[i]!;
+      if (
+        (alertIndex >= alerts.length || alerts[alertIndex]!.ts > closeTs) &&
+        clock.nextDueAt() > closeTs &&
+        exchange.quietBetween(symbol, low, high) &&
+        quiet !== undefined &&
+        quiet.call(target, symbol, low, high, closeTs)
+      ) {
+        clock.advanceTo(closeTs);
+        const close = bars.close[i]!;
+        target.price(symbol, close, closeTs);
+        lastPrice = close;
+        lastTs = closeTs;
+        skippedBars++;
+        if (i % progressStep === 0) input.onProgress?.(i, bars.length);
+        continue;
+      }
+    }
     const n = barPath(
       policy === 'direction' ? 'direction' : 'conservative',
       barTs,
@@ -183,7 +222,15 @@ export function replay(input: ReplayInput): ReplayStats {
     }
   }
   input.onProgress?.(bars.length, bars.length);
-  return { bars: bars.length, ticks: ticksUsed, pricePoints, alerts: delivered, firstTs, endTs };
+  return {
+    bars: bars.length,
+    ticks: ticksUsed,
+    pricePoints,
+    quietBars: skippedBars,
+    alerts: delivered,
+    firstTs,
+    endTs,
+  };
 }
 
 /** One-minute (or any) bars from prints, for history when only ticks are given. */

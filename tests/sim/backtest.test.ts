@@ -63,6 +63,29 @@ describe('backtest on the shared engine runtime', () => {
     expect(result.decisions.length).toBeGreaterThanOrEqual(result.stats.alerts);
   });
 
+  it('skipping quiet bars changes nothing: same fills, trades, decisions and metrics as delivering every point', () => {
+    for (const path of haveData ? [synthetic, ES] : [synthetic]) {
+      const bars = loadBarsCsv(path, { tickSize: 0.25 });
+      for (const period of [20, 60]) {
+        const alerts = demoSignals(bars, { symbol: 'ES', period, barMs: 60_000 });
+        const skipping = runBacktest({ symbol: 'ES', bars, alerts, barMs: 60_000 });
+        const everyPoint = runBacktest({
+          symbol: 'ES',
+          bars,
+          alerts,
+          barMs: 60_000,
+          deliverEveryPoint: true,
+        });
+        expect(skipping.stats.quietBars).toBeGreaterThan(0);
+        expect(everyPoint.stats.quietBars).toBe(0);
+        expect(skipping.fills).toEqual(everyPoint.fills);
+        expect(skipping.trades).toEqual(everyPoint.trades);
+        expect(skipping.decisions).toEqual(everyPoint.decisions);
+        expect(skipping.metrics).toEqual(everyPoint.metrics);
+      }
+    }
+  });
+
   it('gives byte-identical JSON reports for the same inputs in one process', () => {
     const a = jsonReport(backtestOf(synthetic).result, { dataFile: synthetic });
     const b = jsonReport(backtestOf(synthetic).result, { dataFile: synthetic });
