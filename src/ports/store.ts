@@ -194,8 +194,8 @@ export interface Store {
   insertAlert(alert: AlertRecord): Promise<{ inserted: boolean; id: number }>;
   getAlert(id: number): Promise<StoredAlert | null>;
   setAlertStatus(id: number, status: AlertStatus, reason: string | null): Promise<void>;
-  /** Alerts with status 'received' and no signal yet, oldest first (catch-up sweep). */
-  unprocessedAlerts(limit: number): Promise<StoredAlert[]>;
+  /** Alerts with status 'received' and no signal yet, oldest first (catch-up sweep); page with afterId. */
+  unprocessedAlerts(limit: number, afterId?: number): Promise<StoredAlert[]>;
   /**
    * Call `onNewAlert` with the id of every alert inserted from now on (LISTEN/NOTIFY or Realtime).
    * Best effort: ids may be missed while disconnected; the sweep in alert-stream.ts covers that.

@@ -25,12 +25,14 @@ begin
 end
 $$;
 
--- Alerts the engine has not handled yet (no signal, status received), oldest first.
-create function unprocessed_alerts(p_limit integer)
+-- Alerts the engine has not handled yet (no signal, status received), oldest first; page with
+-- p_after_id (the last id of the previous page).
+create function unprocessed_alerts(p_limit integer, p_after_id bigint default 0)
 returns setof alerts
 language sql stable as $$
   select a.* from alerts a
-  where a.status = 'received' and not exists (select 1 from signals s where s.alert_id = a.id)
+  where a.status = 'received' and a.id > coalesce(p_after_id, 0)
+    and not exists (select 1 from signals s where s.alert_id = a.id)
   order by a.id
   limit greatest(p_limit, 0)
 $$;

@@ -45,11 +45,11 @@ grant select (id, idempotency_key, received_at, content_type, parsed, symbol, ac
   on alerts to anon, authenticated;
 
 -- Functions run with the caller's rights; only the engine's roles may call them.
-revoke execute on function insert_alert(jsonb), unprocessed_alerts(integer), upsert_signal(jsonb),
+revoke execute on function insert_alert(jsonb), unprocessed_alerts(integer, bigint), upsert_signal(jsonb),
   claim_pending_signals(text, timestamptz, integer), record_order(jsonb),
   update_order(text, text, text, timestamptz), upsert_positions(jsonb), close_position_with_trade(jsonb, jsonb)
   from public, anon, authenticated;
-grant execute on function insert_alert(jsonb), unprocessed_alerts(integer), upsert_signal(jsonb),
+grant execute on function insert_alert(jsonb), unprocessed_alerts(integer, bigint), upsert_signal(jsonb),
   claim_pending_signals(text, timestamptz, integer), record_order(jsonb),
   update_order(text, text, text, timestamptz), upsert_positions(jsonb), close_position_with_trade(jsonb, jsonb)
   to service_role;

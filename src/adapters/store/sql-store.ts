@@ -141,12 +141,12 @@ export class SqlStore implements Store {
     if (rows.length === 0) throw invalidInput('setAlertStatus', 'id', `${id} is not a stored alert`);
   }
 
-  async unprocessedAlerts(limit: number): Promise<StoredAlert[]> {
+  async unprocessedAlerts(limit: number, afterId = 0): Promise<StoredAlert[]> {
     positiveLimit('unprocessedAlerts', limit);
     const rows = await this.rows(
       'unprocessedAlerts',
-      'select to_jsonb(a) as row from unprocessed_alerts($1) a',
-      [limit],
+      'select to_jsonb(a) as row from unprocessed_alerts($1, $2) a',
+      [limit, afterId],
     );
     return rows.map(rowToAlert);
   }
