@@ -1,9 +1,12 @@
 /**
- * The fake gateway's matching engine: accounts, an order book per account that fills working orders
- * against pushed prices, netted positions with average price, and half-trades with P&L and fees.
+ * The fake gateway's matching engine: accounts and an order book that fills working orders against
+ * pushed prices (positions and half-trades are booked by the ledger).
  * Pure state + synchronous events; the REST and hub layers render and deliver them. Never reads
  * wall time: the clock is injected.
  */
+
+import { Ledger } from './ledger.ts';
+import { type PlacementRules, placementRejection } from './placement-rules.ts';
 import {
   type BracketSpec,
   type OrderRecord,
@@ -68,32 +71,24 @@ export interface PlaceOutcome extends Outcome {
   orderId: number | null;
 }
 
-export interface ExchangeRules {
-  /** Reject bracket stops closer than this many ticks (field report, unconfirmed). 0 disables. */
-  minimumBracketTicks: number;
-  /** Reject a stop-loss bracket whose type is not Stop (4) (field report, unconfirmed). */
-  requireStopTypeForStopLoss: boolean;
+export interface ExchangeRules extends PlacementRules {
   /** Leave the contract's resting orders behind on close (field report §8.2). */
   closeLeavesWorkingOrders: boolean;
 }
 
 const PLACEABLE_TYPES = new Set([1, 2, 4, 5, 6, 7]);
-const MAX_TRAIL_TICKS = 1000;
 
 export class Exchange {
   private readonly accounts = new Map<number, GatewayAccountSetup>();
   private readonly contracts = new Map<string, GatewayContractSetup>();
   private readonly orderBook = new Map<number, OrderRecord>();
-  private readonly positionBook = new Map<string, PositionRecord>();
-  private readonly tradeLog: TradeRecord[] = [];
   private readonly tagsByAccount = new Map<number, Set<string>>();
   private readonly lastTicks = new Map<string, number>();
   /** Market orders that fill at the next pushed price. */
   private readonly awaitingPrice = new Set<number>();
   private nextOrderId = 1;
-  private nextPositionId = 1;
-  private nextTradeId = 1;
   private readonly listeners = new Set<(event: ExchangeEvent) => void>();
+  private readonly ledger = new Ledger((event) => this.emit(event));
 
   constructor(
     accounts: readonly GatewayAccountSetup[],
@@ -144,15 +139,11 @@ export class Exchange {
   }
 
   openPositions(accountId?: number): PositionRecord[] {
-    return [...this.positionBook.values()].filter(
-      (p) => p.netSize !== 0 && (accountId === undefined || p.accountId === accountId),
-    );
+    return this.ledger.openPositions(accountId);
   }
 
   tradeList(accountId?: number): TradeRecord[] {
-    return accountId === undefined
-      ? [...this.tradeLog]
-      : this.tradeLog.filter((t) => t.accountId === accountId);
+    return this.ledger.trades(accountId);
   }
 
   // ---------------------------------------------------------------- placing
@@ -201,7 +192,8 @@ export class Exchange {
     };
     this.orderBook.set(order.id, order);
 
-    const rejection = this.validatePlacement(account, contract, order, request);
+    const last = this.lastTicks.get(contract.id);
+    const rejection = placementRejection(account, contract, order, request, last, this.rules);
     if (rejection !== null) {
       order.status = 5;
       this.emit({ kind: 'order', order });
@@ -212,91 +204,6 @@ export class Exchange {
     this.emit({ kind: 'order', order });
     this.createBracketChildren(order);
     return { errorCode: 0, errorMessage: null, orderId: order.id };
-  }
-
-  /** Fills in prices on `order` and returns a rejection message, or null when the order is valid. */
-  private validatePlacement(
-    account: GatewayAccountSetup,
-    contract: GatewayContractSetup,
-    order: OrderRecord,
-    request: PlaceRequest,
-  ): string | null {
-    const tick = contract.tickSize;
-    if (order.type === 0) return `Invalid order type (${request.type})`;
-    if (request.side !== 0 && request.side !== 1) return `Invalid order side (${request.side})`;
-    if (order.size === 0) return `Invalid order size (${request.size})`;
-    const last = this.lastTicks.get(contract.id);
-    if (order.type === 1) {
-      if (request.limitPrice == null) return 'Limit price not set.';
-      if (!onTickGrid(request.limitPrice, tick)) return 'Invalid price. Price is not aligned to tick size.';
-      order.limitTicks = ticksOf(request.limitPrice, tick);
-    }
-    if (order.type === 4) {
-      if (request.stopPrice == null) return 'Stop price not set.';
-      if (!onTickGrid(request.stopPrice, tick)) return 'Invalid price. Price is not aligned to tick size.';
-      order.stopTicks = ticksOf(request.stopPrice, tick);
-    }
-    if (order.type === 5) {
-      if (request.trailPrice == null) return 'Trail Distance not set.';
-      if (!onTickGrid(request.trailPrice, tick))
-        return 'Invalid trail price. Price is not aligned to tick size.';
-      if (last === undefined) return 'Cannot trail without a last price';
-      const distance = Math.abs(last - ticksOf(request.trailPrice, tick));
-      if (distance > MAX_TRAIL_TICKS) return `Trail Distance exceeds maximum (${MAX_TRAIL_TICKS})`;
-      if (distance === 0) return 'Trail Distance not set.';
-      order.trailTicks = distance;
-      order.stopTicks = order.side === 1 ? last - distance : last + distance;
-    }
-    if (order.type === 6 || order.type === 7) {
-      if (last === undefined) return 'Cannot join without a last price';
-      // The fake's quote is bid = last, ask = last + 1 tick.
-      order.limitTicks = order.type === 6 ? last : last + 1;
-    }
-    const hasBrackets = order.stopLossBracket !== null || order.takeProfitBracket !== null;
-    if (hasBrackets) {
-      if ((account.bracketMode ?? 'auto-oco') === 'position-brackets') {
-        return 'Brackets cannot be used with Position Brackets. You must enable Auto OCO Brackets.';
-      }
-      return this.validateBrackets(order);
-    }
-    return null;
-  }
-
-  private validateBrackets(order: OrderRecord): string | null {
-    const long = order.side === 0;
-    const stopLoss = order.stopLossBracket;
-    const takeProfit = order.takeProfitBracket;
-    if (stopLoss) {
-      if (!Number.isInteger(stopLoss.ticks) || stopLoss.ticks === 0) {
-        return `Invalid stop loss ticks (${stopLoss.ticks}).`;
-      }
-      if (long && stopLoss.ticks > 0) {
-        return `Invalid stop loss ticks (${stopLoss.ticks}). Ticks should be less than zero when longing.`;
-      }
-      if (!long && stopLoss.ticks < 0) {
-        return `Invalid stop loss ticks (${stopLoss.ticks}). Ticks should be greater than zero when going short.`;
-      }
-      if (this.rules.minimumBracketTicks > 0 && Math.abs(stopLoss.ticks) < this.rules.minimumBracketTicks) {
-        return `Invalid stop loss ticks (${stopLoss.ticks}). Stop loss tick value should be at least ${this.rules.minimumBracketTicks} ticks.`;
-      }
-      if (this.rules.requireStopTypeForStopLoss && stopLoss.type !== 4) {
-        return `Invalid stop loss type (${typeName(stopLoss.type)})`;
-      }
-    }
-    if (takeProfit) {
-      if (!Number.isInteger(takeProfit.ticks) || takeProfit.ticks === 0) {
-        return `Invalid take profit ticks (${takeProfit.ticks}).`;
-      }
-      if (long && takeProfit.ticks < 0) {
-        return `Invalid take profit ticks (${takeProfit.ticks}). Ticks should be greater than zero when longing.`;
-      }
-      if (!long && takeProfit.ticks > 0) {
-        return `Invalid take profit ticks (${takeProfit.ticks}). Ticks should be less than zero when going short.`;
-      }
-      if (takeProfit.type !== 1 && takeProfit.type !== 4)
-        return `Invalid take profit type (${typeName(takeProfit.type)})`;
-    }
-    return null;
   }
 
   /** Bracket children wait Suspended (8) until the parent fills (§8.2). */
@@ -443,10 +350,9 @@ export class Exchange {
     if (!contract) return { errorCode: codes.contractNotFound, errorMessage: 'Invalid symbol' };
     if (!account.simulated)
       return { errorCode: codes.accountRejected, errorMessage: 'Live accounts not supported' };
-    const position = this.positionBook.get(positionKey(accountId, contractId));
-    if (!position || position.netSize === 0)
-      return { errorCode: codes.positionNotFound, errorMessage: 'Position not found' };
-    const held = Math.abs(position.netSize);
+    const net = this.ledger.netSize(accountId, contractId);
+    if (net === 0) return { errorCode: codes.positionNotFound, errorMessage: 'Position not found' };
+    const held = Math.abs(net);
     if (size !== null && (!Number.isInteger(size) || size <= 0 || size > held)) {
       return { errorCode: 5, errorMessage: `Invalid close size (${size}); position size is ${held}` };
     }
@@ -461,7 +367,7 @@ export class Exchange {
       accountId,
       contractId,
       type: 2,
-      side: position.netSize > 0 ? 1 : 0,
+      side: net > 0 ? 1 : 0,
       size: size ?? held,
       reduceOnly: true,
     });
@@ -501,7 +407,7 @@ export class Exchange {
 
   /** A close order only reduces: cancel it when flat (or same side), shrink it to the position. */
   private fitToPosition(order: OrderRecord): boolean {
-    const held = this.positionBook.get(positionKey(order.accountId, order.contract.id))?.netSize ?? 0;
+    const held = this.ledger.netSize(order.accountId, order.contract.id);
     const reducible = order.side === 1 ? Math.max(held, 0) : Math.max(-held, 0);
     if (reducible === 0) {
       this.finish(order, 3);
@@ -554,7 +460,13 @@ export class Exchange {
     order.updatedAt = ts;
     this.awaitingPrice.delete(order.id);
     this.emit({ kind: 'order', order });
-    this.applyFill(order, fillTicks, ts);
+    const realised = this.ledger.applyFill(order, fillTicks, ts);
+    const account = this.accounts.get(order.accountId);
+    if (account) {
+      // Realised P&L less fees moves the balance, as on a practice account.
+      account.balance = cents(account.balance + realised - (order.contract.feePerSide ?? 0) * order.size);
+      this.emit({ kind: 'account', account });
+    }
     // Parent filled: activate its bracket children at prices relative to the fill.
     for (const child of this.childrenOf(order.id)) {
       if (child.status !== 8) continue;
@@ -572,94 +484,4 @@ export class Exchange {
       }
     }
   }
-
-  /** Nets the fill into the position; a fill that reduces exposure books P&L on its closing part. */
-  private applyFill(order: OrderRecord, fillTicks: number, ts: number): void {
-    const contract = order.contract;
-    const key = positionKey(order.accountId, contract.id);
-    let position = this.positionBook.get(key);
-    const signed = order.side === 0 ? order.size : -order.size;
-    if (!position || position.netSize === 0) {
-      position = {
-        id: this.nextPositionId++,
-        accountId: order.accountId,
-        contract,
-        createdAt: ts,
-        netSize: 0,
-        averageTicks: 0,
-      };
-      this.positionBook.set(key, position);
-    }
-    const held = position.netSize;
-    const closing =
-      held !== 0 && Math.sign(held) !== Math.sign(signed) ? Math.min(Math.abs(held), Math.abs(signed)) : 0;
-    const opening = Math.abs(signed) - closing;
-    const feePerSide = contract.feePerSide ?? 0;
-    let realised = 0;
-    if (closing > 0) {
-      const direction = held > 0 ? 1 : -1;
-      const ticks = (fillTicks - position.averageTicks) * direction * closing;
-      const pnl = cents(ticks * contract.tickValue);
-      realised += pnl;
-      this.recordTrade(order, fillTicks, closing, pnl, ts);
-      position.netSize += held > 0 ? -closing : closing;
-    }
-    if (opening > 0) {
-      if (position.netSize === 0 && closing > 0) {
-        // Flipped through flat: the remainder is a new position.
-        this.emit({ kind: 'position', position });
-        position = {
-          id: this.nextPositionId++,
-          accountId: order.accountId,
-          contract,
-          createdAt: ts,
-          netSize: 0,
-          averageTicks: 0,
-        };
-        this.positionBook.set(key, position);
-      }
-      const existing = Math.abs(position.netSize);
-      position.averageTicks = (position.averageTicks * existing + fillTicks * opening) / (existing + opening);
-      position.netSize += signed > 0 ? opening : -opening;
-      this.recordTrade(order, fillTicks, opening, null, ts);
-    }
-    this.emit({ kind: 'position', position });
-    const account = this.accounts.get(order.accountId);
-    if (account) {
-      account.balance = cents(account.balance + realised - feePerSide * order.size);
-      this.emit({ kind: 'account', account });
-    }
-  }
-
-  private recordTrade(
-    order: OrderRecord,
-    priceTicks: number,
-    size: number,
-    pnl: number | null,
-    ts: number,
-  ): void {
-    const trade: TradeRecord = {
-      id: this.nextTradeId++,
-      accountId: order.accountId,
-      contract: order.contract,
-      createdAt: ts,
-      priceTicks,
-      profitAndLoss: pnl,
-      fees: cents((order.contract.feePerSide ?? 0) * size),
-      side: order.side,
-      size,
-      orderId: order.id,
-    };
-    this.tradeLog.push(trade);
-    this.emit({ kind: 'trade', trade });
-  }
-}
-
-function positionKey(accountId: number, contractId: string): string {
-  return `${accountId}|${contractId}`;
-}
-
-function typeName(type: number): string {
-  const names = ['Unknown', 'Limit', 'Market', 'StopLimit', 'Stop', 'TrailingStop', 'JoinBid', 'JoinAsk'];
-  return names[type] ?? String(type);
 }
