@@ -36,6 +36,9 @@ function digitsAt(b: Uint8Array, p: number, count: number, end: number): number 
   return v;
 }
 
+let lastDateKey = -1;
+let lastDateMs = 0;
+
 /** Parse `YYYY-MM-DD[(T| )HH:MM[:SS[.fff…]]][Z|±HH[:]MM]` in bytes [p, end). Writes into `out`. */
 export function parseIsoBytes(b: Uint8Array, p: number, end: number, out: ParsedTime): void {
   out.naive = true;
@@ -54,7 +57,13 @@ export function parseIsoBytes(b: Uint8Array, p: number, end: number, out: Parsed
     out.error = 'has an impossible month or day; use YYYY-MM-DD';
     return;
   }
-  let ms = daysFromCivil(year, month, day) * MS_PER_DAY;
+  // Consecutive rows share their date: remember the last one.
+  const dateKey = year * 10_000 + month * 100 + day;
+  if (dateKey !== lastDateKey) {
+    lastDateKey = dateKey;
+    lastDateMs = daysFromCivil(year, month, day) * MS_PER_DAY;
+  }
+  let ms = lastDateMs;
   let q = p + 10;
   if (q < end && (b[q] === 84 /* T */ || b[q] === 32) /* space */) {
     const hour = digitsAt(b, q + 1, 2, end);

@@ -215,8 +215,11 @@ class Columns {
       return next;
     });
   }
+  /** Views of the filled part; copies only when more than a quarter would be wasted. */
   trimmed(length: number): Float64Array[] {
-    return this.arrays.map((a) => (length === a.length ? a : a.slice(0, length)));
+    return this.arrays.map((a) =>
+      length === a.length ? a : length * 4 >= a.length * 3 ? a.subarray(0, length) : a.slice(0, length),
+    );
   }
 }
 
@@ -596,16 +599,16 @@ export function parseTicksCsv(bytes: Uint8Array, options: CsvOptions = {}): Tick
   return { kind: 'ticks', source, length, ts, price, size };
 }
 
-function offGrid(price: number, grid: { tickSize: number; decimals: number }): boolean {
-  const exact = price / grid.tickSize;
+function offGrid(price: number, grid: { tickSize: number; perTick: number }): boolean {
+  const exact = price * grid.perTick;
   const d = exact - Math.round(exact);
   return d > 1e-6 || d < -1e-6;
 }
 
-function gridOf(tickSize: number | undefined): { tickSize: number; decimals: number } | null {
+function gridOf(tickSize: number | undefined): { tickSize: number; perTick: number } | null {
   if (tickSize === undefined) return null;
   if (!(tickSize > 0)) throw new Error(`tickSize must be a positive number, got ${tickSize}`);
-  return { tickSize, decimals: 0 };
+  return { tickSize, perTick: 1 / tickSize };
 }
 
 /** Index of the first element ≥ ts in a sorted time column (binary search). */

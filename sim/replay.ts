@@ -178,8 +178,7 @@ export function replay(input: ReplayInput): ReplayStats {
         (alertIndex >= alerts.length || alerts[alertIndex]!.ts > closeTs) &&
         clock.nextDueAt() > closeTs &&
         exchange.quietBetween(symbol, low, high) &&
-        quiet !== undefined &&
-        quiet.call(target, symbol, low, high, closeTs)
+        quiet?.call(target, symbol, low, high, closeTs)
       ) {
         clock.advanceTo(closeTs);
         const close = bars.close[i]!;
