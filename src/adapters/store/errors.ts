@@ -52,13 +52,15 @@ export function isRetryableCode(code: string): boolean {
     code === '40001' || // serialization failure
     code === '40P01' || // deadlock
     code === 'connection' ||
+    /^PGRST00[0-3]$/.test(code) || // PostgREST cannot reach the database
     RETRYABLE_NODE_CODES.has(code)
   );
 }
 
 function fixFor(code: string, e: DatabaseErrorLike): string | undefined {
   const column = text(e.column);
-  const constraint = text(e.constraint);
+  // PostgREST sends no constraint field: take the name from the message.
+  const constraint = text(e.constraint) ?? /constraint "([^"]+)"/.exec(text(e.message) ?? '')?.[1];
   switch (code) {
     case '23505':
       return 'the row already exists; use a new key or treat the write as a duplicate';
@@ -90,8 +92,10 @@ function fixFor(code: string, e: DatabaseErrorLike): string | undefined {
 export function toStoreError(operation: string, error: unknown): StoreError {
   if (error instanceof StoreError) return error;
   const e = (typeof error === 'object' && error !== null ? error : {}) as DatabaseErrorLike;
-  const code = text(e.code) ?? (error instanceof TypeError ? 'connection' : 'unknown');
   const base = text(e.message) ?? String(error);
+  const networkFailure =
+    error instanceof TypeError || /fetch failed|ECONNREFUSED|ECONNRESET|socket hang up/i.test(base);
+  const code = text(e.code) ?? (networkFailure ? 'connection' : 'unknown');
   const parts = [`${operation} failed: ${base}`];
   // Only key details (unique / foreign key) are quoted: other details can echo a whole row.
   const detail = text(e.detail) ?? text(e.details);
