@@ -6,13 +6,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import type { AmbiguousMode, MutationEndpoint } from './ambiguous-outcomes.ts';
 import { BarHistory } from './bars.ts';
 import { defaultContracts } from './contracts.ts';
 import { Exchange, type ExchangeRules } from './exchange.ts';
 import { Hubs } from './hubs.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import { renderOrder, renderPosition, renderTrade } from './records.ts';
-import { type AmbiguousMode, type MutationEndpoint, RestApi, type RestCall } from './rest.ts';
+import { RestApi, type RestCall } from './rest.ts';
 import { bearerToken, Sessions } from './sessions.ts';
 import type {
   GatewayAccountSetup,
@@ -26,7 +27,8 @@ import type {
 } from './types.ts';
 import type { TimestampStyle } from './wire-format.ts';
 
-export type { AmbiguousMode, MutationEndpoint, RestCall } from './rest.ts';
+export type { AmbiguousMode, MutationEndpoint } from './ambiguous-outcomes.ts';
+export type { RestCall } from './rest.ts';
 export * from './types.ts';
 
 export interface LocalGatewayOptions {

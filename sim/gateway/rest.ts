@@ -4,6 +4,12 @@
  * the ambiguous-placement faults.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type AmbiguousMode,
+  AmbiguousOutcomes,
+  type MutationEndpoint,
+  SERVER_ERROR,
+} from './ambiguous-outcomes.ts';
 import type { BarHistory } from './bars.ts';
 import type { Exchange, Outcome } from './exchange.ts';
 import type { RateLimiter } from './rate-limit.ts';
@@ -53,39 +59,6 @@ interface RequestInfo {
 
 type Handler = (request: RequestInfo) => Reply;
 
-export type AmbiguousMode =
-  | 'timeout-then-apply'
-  | 'timeout-no-apply'
-  | 'server-error-then-apply'
-  | 'pending-then-apply'
-  | 'unknown-error-no-apply';
-
-const MUTATION_ENDPOINTS = [
-  '/api/Order/place',
-  '/api/Order/modify',
-  '/api/Order/cancel',
-  '/api/Position/closeContract',
-  '/api/Position/partialCloseContract',
-] as const;
-export type MutationEndpoint = (typeof MUTATION_ENDPOINTS)[number];
-
-/** Each endpoint's own Pending and UnknownError codes (§7). */
-const AMBIGUOUS_CODES: Record<string, { pending: number; unknown: number }> = {
-  '/api/order/place': { pending: 6, unknown: 7 },
-  '/api/order/modify': { pending: 4, unknown: 5 },
-  '/api/order/cancel': { pending: 4, unknown: 5 },
-  '/api/position/closecontract': { pending: 6, unknown: 7 },
-  '/api/position/partialclosecontract': { pending: 7, unknown: 8 },
-};
-
-const PLACE_MODES: Record<HoldPlaceMode, AmbiguousMode> = {
-  'timeout-then-create': 'timeout-then-apply',
-  'timeout-no-create': 'timeout-no-apply',
-  'server-error-then-create': 'server-error-then-apply',
-  'pending-then-create': 'pending-then-apply',
-  'unknown-error-no-create': 'unknown-error-no-apply',
-};
-
 const PUBLIC_PATHS = new Set(['/api/auth/loginkey', '/api/auth/loginapp', '/api/status/ping']);
 
 export interface RestCall {
@@ -97,8 +70,7 @@ export interface RestCall {
 export class RestApi {
   private readonly routes: Map<string, { method: 'GET' | 'POST'; handler: Handler }>;
   readonly calls: RestCall[] = [];
-  /** Armed ambiguous outcomes by lower-cased mutation path; each fires once. */
-  private readonly ambiguous = new Map<string, AmbiguousMode>();
+  private readonly ambiguous = new AmbiguousOutcomes();
   private retryAfterEnabled = true;
   /** Held placements commit before any later request is answered, so a lookup always sees them. */
   private readonly pendingCommits: (() => void)[] = [];
@@ -113,18 +85,11 @@ export class RestApi {
   }
 
   holdNextPlace(mode: HoldPlaceMode): void {
-    this.ambiguous.set('/api/order/place', PLACE_MODES[mode]);
+    this.ambiguous.armPlace(mode);
   }
 
-  /** Arm an ambiguous outcome for the next call to a mutation endpoint (place, modify, cancel, close, partial close). */
   ambiguousNext(endpoint: MutationEndpoint, mode: AmbiguousMode): void {
-    const key = endpoint.toLowerCase();
-    if (!(key in AMBIGUOUS_CODES)) {
-      throw new Error(
-        `ambiguousNext: '${endpoint}' is not a mutation endpoint; use one of ${MUTATION_ENDPOINTS.join(', ')}`,
-      );
-    }
-    this.ambiguous.set(key, mode);
+    this.ambiguous.arm(endpoint, mode);
   }
 
   handles(path: string): boolean {
@@ -443,32 +408,21 @@ export class RestApi {
     ambiguousPayload: Record<string, unknown>,
     reply: (outcome: T) => Reply = (outcome) => this.outcome(outcome),
   ): Reply {
-    const mode = this.ambiguous.get(key);
-    this.ambiguous.delete(key);
-    const codes = AMBIGUOUS_CODES[key]!;
-    switch (mode) {
+    const armed = this.ambiguous.take(key);
+    if (!armed) return reply(apply());
+    switch (armed.mode) {
       case 'timeout-then-apply':
         return { kind: 'hold', commit: () => void apply() };
       case 'timeout-no-apply':
         return { kind: 'hold', commit: null };
       case 'server-error-then-apply':
         apply();
-        return {
-          kind: 'json',
-          status: 500,
-          body: {
-            type: 'https://tools.ietf.org/html/rfc9110#section-15.6.1',
-            title: 'An error occurred while processing your request.',
-            status: 500,
-          },
-        };
+        return { kind: 'json', status: 500, body: SERVER_ERROR };
       case 'pending-then-apply':
         apply();
-        return this.failure(codes.pending, null, ambiguousPayload);
+        return this.failure(armed.codes.pending, null, ambiguousPayload);
       case 'unknown-error-no-apply':
-        return this.failure(codes.unknown, null, ambiguousPayload);
-      default:
-        return reply(apply());
+        return this.failure(armed.codes.unknown, null, ambiguousPayload);
     }
   }
 
