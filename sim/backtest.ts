@@ -11,6 +11,7 @@ import { VirtualClock } from './clock.ts';
 import type { BarSeries, TickSeries } from './csv.ts';
 import { type AlertDecision, type BacktestTrade, EngineTarget, type PlannedLevels } from './engine-target.ts';
 import { type ExchangeConfig, type FillRecord, SimulatedExchange } from './exchange.ts';
+import type { EngineDecision, JournalEntry } from './journal.ts';
 import type { PathPolicy } from './path.ts';
 import { type ReplayStats, replay } from './replay.ts';
 
@@ -29,6 +30,10 @@ export interface BacktestConfig {
   readonly onProgress?: (done: number, total: number) => void;
   /** Deliver every path point even in bars where nothing can happen (default false; for parity tests). */
   readonly deliverEveryPoint?: boolean;
+  /** Record every runtime input here (journal.ts). */
+  readonly journal?: JournalEntry[];
+  /** Record every engine decision here (journal.ts). */
+  readonly decisionLog?: EngineDecision[];
 }
 
 export interface BacktestResult {
@@ -50,7 +55,14 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
   const firstTs = config.bars.length > 0 ? config.bars.ts[0]! : 0;
   const clock = new VirtualClock(firstTs);
   const exchange = new SimulatedExchange(clock, config.exchange);
-  const target = new EngineTarget({ clock, exchange, settings, protectiveStops: config.protectiveStops });
+  const target = new EngineTarget({
+    clock,
+    exchange,
+    settings,
+    protectiveStops: config.protectiveStops,
+    journal: config.journal,
+    decisionLog: config.decisionLog,
+  });
   const stats = replay({
     symbol: config.symbol,
     bars: config.bars,

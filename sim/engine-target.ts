@@ -10,6 +10,7 @@
 
 import { averageEntryPrice, averageExitPrice, realizedGross } from '../machines/position/ladder.ts';
 import type { PositionContext } from '../machines/position/types.ts';
+import type { OpenPositionRequest } from '../src/domain/events.ts';
 import { getInstrument, pointValue } from '../src/domain/instruments.ts';
 import { buildEntryPlan } from '../src/domain/plan.ts';
 import type { BotSettings } from '../src/domain/settings.ts';
@@ -23,6 +24,7 @@ import {
 import type { BacktestAlert } from './alerts.ts';
 import type { VirtualClock } from './clock.ts';
 import type { SimulatedExchange } from './exchange.ts';
+import { decisionOf, type EngineDecision, type JournalEntry } from './journal.ts';
 import type { BarHistory, ReplayTarget } from './replay.ts';
 
 export interface BacktestTrade extends TradeRecord {
@@ -59,6 +61,10 @@ export interface EngineTargetOptions {
   readonly settings: BotSettings;
   readonly accountId?: string;
   readonly protectiveStops?: ProtectiveStopMode;
+  /** When given, every runtime input is appended here (see journal.ts). */
+  readonly journal?: JournalEntry[];
+  /** When given, every engine decision (commands, outcomes) is appended here. */
+  readonly decisionLog?: EngineDecision[];
 }
 
 export class EngineTarget implements ReplayTarget {
@@ -74,12 +80,21 @@ export class EngineTarget implements ReplayTarget {
 
   constructor(private readonly options: EngineTargetOptions) {
     this.accountId = options.accountId ?? 'BACKTEST';
+    const journal = options.journal;
+    // Subscribed before the runtime, so broker replies are journaled in the order the runtime sees them.
+    if (journal)
+      options.exchange.events$.subscribe((event) => journal.push({ kind: 'broker', ts: event.ts, event }));
     this.runtime = createEngineRuntime({
       clock: options.clock,
       broker: options.exchange,
       protectiveStops: options.protectiveStops ?? 'broker',
     });
+    const decisionLog = options.decisionLog;
     this.runtime.outputs$.subscribe((output) => {
+      if (decisionLog) {
+        const decision = decisionOf(output);
+        if (decision) decisionLog.push(decision);
+      }
       if (output.type === 'position.finished') {
         if (output.state === 'closed' && output.context.filledQty > 0)
           this.trades.push(this.tradeOf(output.context));
@@ -94,6 +109,7 @@ export class EngineTarget implements ReplayTarget {
   }
 
   price(symbol: string, price: number, ts: number): void {
+    this.options.journal?.push({ kind: 'price', ts, symbol, price });
     this.runtime.tick(symbol, price, ts);
   }
 
@@ -112,6 +128,14 @@ export class EngineTarget implements ReplayTarget {
     const signalId = `S${alert.id}`;
     this.alertsBySignal.set(signalId, alert);
     if (alert.action === 'close') {
+      this.options.journal?.push({
+        kind: 'close',
+        ts,
+        accountId: this.accountId,
+        symbol: alert.symbol,
+        signalId,
+        reason: 'close_alert',
+      });
       this.runtime.close(this.accountId, alert.symbol, signalId, ts, 'close_alert');
       return;
     }
@@ -142,27 +166,27 @@ export class EngineTarget implements ReplayTarget {
       vah: plan.vah,
       val: plan.val,
     });
-    this.runtime.open(
-      {
-        positionId: `P${alert.id}`,
-        signalId,
-        accountId: this.accountId,
-        symbol: alert.symbol,
-        contractId: `SIM.${alert.symbol}`,
-        instrument: {
-          tickSize: instrument.tickSize,
-          tickValue: instrument.tickValue,
-          decimals: instrument.decimals,
-        },
-        plan,
-        expiresAt: ts + this.options.settings.entryTimeoutMs,
-        closeAtTp3: this.options.settings.closeAtTp3,
+    const request: OpenPositionRequest = {
+      positionId: `P${alert.id}`,
+      signalId,
+      accountId: this.accountId,
+      symbol: alert.symbol,
+      contractId: `SIM.${alert.symbol}`,
+      instrument: {
+        tickSize: instrument.tickSize,
+        tickValue: instrument.tickValue,
+        decimals: instrument.decimals,
       },
-      ts,
-    );
+      plan,
+      expiresAt: ts + this.options.settings.entryTimeoutMs,
+      closeAtTp3: this.options.settings.closeAtTp3,
+    };
+    this.options.journal?.push({ kind: 'open', ts, request });
+    this.runtime.open(request, ts);
   }
 
   finish(ts: number): void {
+    this.options.journal?.push({ kind: 'flatten', ts, reason: 'manual' });
     this.runtime.flatten('manual', ts);
   }
 
