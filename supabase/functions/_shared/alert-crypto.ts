@@ -34,6 +34,22 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+const patterns = new Map<string, { jsonMember: RegExp; pair: RegExp }>();
+
+function patternsFor(fieldNames: readonly string[]): { jsonMember: RegExp; pair: RegExp } {
+  const cacheKey = fieldNames.join('\n');
+  let p = patterns.get(cacheKey);
+  if (!p) {
+    const names = fieldNames.map(escapeRegExp).join('|');
+    p = {
+      jsonMember: new RegExp(`("(?:${names})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\]\\s]+)`, 'gi'),
+      pair: new RegExp(`(^|[\\s&,;?])((?:${names})\\s*=\\s*)([^\\s&,;]*)`, 'gi'),
+    };
+    patterns.set(cacheKey, p);
+  }
+  return p;
+}
+
 /**
  * Replace the values of secret-named fields in a raw body with "[redacted]": JSON members
  * (`"token": "…"` or bare values), key=value pairs, and any literal occurrence of a known secret.
@@ -45,10 +61,8 @@ export function redactSecrets(
 ): string {
   let text = raw;
   if (fieldNames.length > 0) {
-    const names = fieldNames.map(escapeRegExp).join('|');
-    const jsonMember = new RegExp(`("(?:${names})"\\s*:\\s*)("(?:[^"\\\\]|\\\\.)*"|[^,}\\]\\s]+)`, 'gi');
+    const { jsonMember, pair } = patternsFor(fieldNames);
     text = text.replace(jsonMember, `$1"${REDACTED}"`);
-    const pair = new RegExp(`(^|[\\s&,;?])((?:${names})\\s*=\\s*)([^\\s&,;]*)`, 'gi');
     text = text.replace(pair, `$1$2${REDACTED}`);
   }
   for (const secret of knownSecrets) {

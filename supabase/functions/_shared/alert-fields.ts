@@ -95,7 +95,7 @@ export function readNumber(fields: FlatFields, aliases: readonly string[], what:
 export function readQuantity(fields: FlatFields, aliases: readonly string[]): Read<number> {
   const r = readNumber(fields, aliases, 'quantity');
   if (!r.ok || r.value === undefined) return r;
-  if (r.value <= 0 || !Number.isInteger(r.value)) {
+  if (r.value <= 0 || !Number.isSafeInteger(r.value)) {
     return {
       ok: false,
       field: r.field ?? aliases[0] ?? 'quantity',

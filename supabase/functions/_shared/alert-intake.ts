@@ -97,6 +97,7 @@ export type IntakeResult = IntakeAccepted | IntakeRejected;
 export const DEFAULT_SECRET_FIELDS: readonly string[] = ['passphrase', 'secret', 'token'];
 export const DEFAULT_MAX_BODY_BYTES = 65_536;
 const KEY_HEX_LENGTH = 24;
+const utf8 = new TextEncoder();
 
 const ALIASES = {
   action: [
@@ -188,8 +189,7 @@ export async function intakeAlert(request: IntakeRequest, config: IntakeConfig =
   };
 
   try {
-    const size =
-      typeof request.body === 'string' ? new TextEncoder().encode(request.body).length : request.body.length;
+    const size = typeof request.body === 'string' ? utf8.encode(request.body).length : request.body.length;
     const maxBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (size > maxBytes) {
       fail(
