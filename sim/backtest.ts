@@ -47,6 +47,13 @@ export interface BacktestResult {
   readonly fills: readonly FillRecord[];
   readonly cancelledEntries: number;
   readonly metrics: Metrics;
+  /**
+   * Net contracts the simulated exchange still holds after the run, and its orders still working.
+   * Non-zero means an order outlived its position (e.g. a protective stop left working after a close
+   * filled later and opened a position the engine does not track): the report warns about it.
+   */
+  readonly strayPosition: number;
+  readonly strayOrders: readonly string[];
 }
 
 export function runBacktest(config: BacktestConfig): BacktestResult {
@@ -98,5 +105,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     fills: exchange.fills,
     cancelledEntries: target.cancelledEntries,
     metrics,
+    strayPosition: exchange.position(config.symbol),
+    strayOrders: exchange.openOrders().map((o) => o.tag),
   };
 }

@@ -99,6 +99,20 @@ export function terminalReport(result: BacktestResult, options: TerminalOptions)
     for (const d of result.decisions)
       lines.push(`  ${iso(d.ts)}  ${d.action.padEnd(5)} ${d.outcome.padEnd(10)} ${d.reason}`);
   }
+  if (result.strayPosition !== 0 || result.strayOrders.length > 0) {
+    lines.push('');
+    const warn = (text: string) => (options.color ? `\u001b[33m${text}\u001b[39m` : text);
+    lines.push(
+      warn(
+        `Warning: the simulated exchange ends holding ${result.strayPosition} contract(s) with ${result.strayOrders.length} order(s) still working` +
+          (result.strayOrders.length > 0
+            ? ` (${result.strayOrders.slice(0, 5).join(', ')}${result.strayOrders.length > 5 ? ', …' : ''})`
+            : '') +
+          '. An order outlived its position' +
+          ' (for example a protective stop not cancelled after a close); fills of such orders are not in the trades above.',
+      ),
+    );
+  }
   lines.push('');
   lines.push(`Metrics: ${m.definition}`);
   return `${lines.join('\n')}\n`;

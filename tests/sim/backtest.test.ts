@@ -123,6 +123,14 @@ describe('backtest on the shared engine runtime', () => {
     expect(plain).not.toContain('\u001b[');
     expect(plain).toContain('Exits by reason');
     expect(terminalReport(result, { color: true })).toContain('\u001b[3');
+    const stray = terminalReport(
+      { ...result, strayPosition: -5, strayOrders: ['Pabc-s1'] },
+      { color: false },
+    );
+    expect(stray).toContain(
+      'Warning: the simulated exchange ends holding -5 contract(s) with 1 order(s) still working (Pabc-s1)',
+    );
+    if (result.strayPosition === 0 && result.strayOrders.length === 0) expect(plain).not.toContain('Warning');
     const html = htmlReport(result, bars, 60_000);
     expect(html).toContain('LightweightCharts');
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href="http/);
