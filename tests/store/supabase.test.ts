@@ -6,6 +6,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
 import { StoreError } from '../../src/adapters/store/errors.ts';
 import {
   alertToRow,
@@ -353,5 +354,72 @@ describe('Supabase adapter (supabase-js against a local PostgREST stand-in)', ()
 
   it('account locks are refused with the way to get them (a direct database connection)', async () => {
     await expect(store.acquireAccountLock('ACC-1')).rejects.toThrow(/needs a database session.*DATABASE_URL/);
+  });
+});
+
+describe('Supabase adapter: new alerts through a Realtime channel', () => {
+  it('joins postgres_changes INSERT on public.alerts, passes on inserted ids, and leaves on stop', async () => {
+    const server = createServer((_req, res) => res.end('[]'));
+    const sockets = new WebSocketServer({ server });
+    const connections: string[] = [];
+    const frames: unknown[][] = [];
+    sockets.on('connection', (socket, req) => {
+      connections.push(req.url ?? '');
+      socket.on('message', (data) => {
+        const frame = JSON.parse(data.toString()) as unknown[];
+        frames.push(frame);
+        const [joinRef, ref, topic, event, payload] = frame as [
+          string,
+          string,
+          string,
+          string,
+          { config: { postgres_changes: object[] } },
+        ];
+        if (event !== 'phx_join') return;
+        const changes = payload.config.postgres_changes.map((c, i) => ({ ...c, id: 100 + i }));
+        socket.send(
+          JSON.stringify([
+            joinRef,
+            ref,
+            topic,
+            'phx_reply',
+            { status: 'ok', response: { postgres_changes: changes } },
+          ]),
+        );
+        const insert = (id: number) => ({
+          ids: [100],
+          data: {
+            type: 'INSERT',
+            schema: 'public',
+            table: 'alerts',
+            commit_timestamp: '2026-03-10T14:30:00Z',
+            record: { id },
+            columns: [],
+            errors: null,
+          },
+        });
+        socket.send(JSON.stringify([null, null, topic, 'postgres_changes', insert(77)]));
+        socket.send(JSON.stringify([null, null, topic, 'postgres_changes', insert(78)]));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const store = new SupabaseStore({ url, serviceRoleKey: KEY });
+    try {
+      const heard: number[] = [];
+      const stop = await store.subscribeAlerts((id) => heard.push(id));
+      await expect.poll(() => heard, { timeout: 5_000 }).toEqual([77, 78]);
+      expect(connections).toEqual([`/realtime/v1/websocket?apikey=${KEY}&vsn=2.0.0`]);
+      expect(frames[0]?.slice(2, 4)).toEqual(['realtime:valuearea-alerts', 'phx_join']);
+      expect(frames[0]?.[4]).toMatchObject({
+        config: { postgres_changes: [{ event: 'INSERT', schema: 'public', table: 'alerts' }] },
+      });
+      await stop();
+      await expect.poll(() => frames.map((f) => f[3]), { timeout: 5_000 }).toContain('phx_leave');
+    } finally {
+      await store.close();
+      sockets.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
