@@ -66,7 +66,11 @@ export function redactSecrets(
     text = text.replace(pair, `$1$2${REDACTED}`);
   }
   for (const secret of knownSecrets) {
-    if (secret.length > 0) text = text.split(secret).join(REDACTED);
+    if (secret.length === 0) continue;
+    text = text.split(secret).join(REDACTED);
+    // Inside a JSON string the secret appears escaped (a quote as \", a backslash as \\).
+    const escaped = JSON.stringify(secret).slice(1, -1);
+    if (escaped !== secret) text = text.split(escaped).join(REDACTED);
   }
   return text;
 }
