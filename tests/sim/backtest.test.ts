@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { demoSignals } from '../../sim/alerts.ts';
 import { runBacktest } from '../../sim/backtest.ts';
-import { loadBarsCsv } from '../../sim/csv.ts';
+import { loadBarsCsv, loadTicksCsv, sliceBars } from '../../sim/csv.ts';
+import { barsFromTicks } from '../../sim/replay.ts';
 import { htmlReport } from '../../sim/report/html.ts';
 import { jsonReport } from '../../sim/report/json.ts';
 import { terminalReport } from '../../sim/report/terminal.ts';
@@ -144,6 +145,37 @@ describe('backtest on the shared engine runtime', () => {
     expect(result.metrics.trades).toBe(result.trades.length);
     const again = backtestOf(ES).result;
     expect(jsonReport(again, { dataFile: ES })).toBe(jsonReport(result, { dataFile: ES }));
+  });
+});
+
+const GC_BARS = fileURLToPath(
+  new URL('../../../shared/data/market/GC_GCZ13_1m_2013-10-07_2013-10-11_utc.csv', import.meta.url),
+);
+const GC_TICKS = fileURLToPath(
+  new URL('../../../shared/data/market/GC_GCZ13_ticks_2013-10-08_utc.csv', import.meta.url),
+);
+
+describe.skipIf(!haveData)('backtest with tick prints (needs ../shared/data/market)', () => {
+  it('replays GC ticks inside the GC bars they cover, and the ticks alone give the same trades', () => {
+    const from = Date.UTC(2013, 9, 8);
+    const to = Date.UTC(2013, 9, 9);
+    const bars = sliceBars(loadBarsCsv(GC_BARS, { tickSize: 0.1 }), from, to);
+    const ticks = loadTicksCsv(GC_TICKS, { tickSize: 0.1 });
+    const alerts = demoSignals(bars, { symbol: 'GC', period: 20, barMs: 60_000 });
+    const withBars = runBacktest({ symbol: 'GC', bars, ticks, alerts, barMs: 60_000, policy: 'ticks' });
+    expect(withBars.stats.ticks).toBe(52_038);
+    expect(withBars.trades.length).toBeGreaterThan(0);
+    const fromTicks = runBacktest({
+      symbol: 'GC',
+      bars: barsFromTicks(ticks, 60_000),
+      ticks,
+      alerts,
+      barMs: 60_000,
+      policy: 'ticks',
+    });
+    expect(fromTicks.trades).toEqual(withBars.trades);
+    // Tick fills happen at real print times, not at the :00/:15/:30/:59 slots of a bar path.
+    expect(withBars.fills.some((f) => f.ts % 15_000 !== 0)).toBe(true);
   });
 });
 
