@@ -251,7 +251,9 @@ export async function intakeAlert(request: IntakeRequest, config: IntakeConfig =
 /** Remove the configured secrets and the path token from a message. */
 function scrub(message: string, secrets: readonly string[], pathToken: string | undefined): string {
   let out = message;
-  for (const s of [...secrets, pathToken ?? '']) if (s.length > 0) out = out.split(s).join(REDACTED);
+  for (const s of secrets) if (s.length > 0) out = out.split(s).join(REDACTED);
+  // A presented (possibly wrong) token of a few characters reveals nothing and would garble the message.
+  if (pathToken && pathToken.length >= 4) out = out.split(pathToken).join(REDACTED);
   return out;
 }
 
