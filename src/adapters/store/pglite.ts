@@ -1,21 +1,23 @@
 /**
  * The embedded default: PostgreSQL compiled to WebAssembly (PGlite), zero setup. Data lives in
- * ./data/pglite under the project (created and migrated on first use); `dataDir: 'memory'` keeps
+ * data/pglite under the project folder (created and migrated on first use); `dataDir: 'memory'` keeps
  * everything in memory (tests, backtests). PGlite is one process and one session: advisory locks
  * and SKIP LOCKED work but only guard against this process — run one engine per data folder and
  * use PostgreSQL to scale out.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { Row } from './rows.ts';
 import type { SqlDriver, SqlSession } from './sql-driver.ts';
 import { SqlStore } from './sql-store.ts';
 
-export const DEFAULT_PGLITE_DIR = './data/pglite';
+/** <project>/data/pglite, wherever the process was started from. */
+export const DEFAULT_PGLITE_DIR = fileURLToPath(new URL('../../../data/pglite', import.meta.url));
 
 export interface PgliteStoreOptions {
-  /** A folder, or 'memory' for an in-memory database. Default ./data/pglite (relative to the working directory). */
+  /** A folder (relative paths from the working directory), or 'memory'. Default <project>/data/pglite. */
   readonly dataDir?: string;
   /** Apply pending migrations and the seed on open (default true). */
   readonly migrate?: boolean;
