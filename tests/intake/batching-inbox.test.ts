@@ -70,3 +70,39 @@ describe('batching inbox', () => {
     await expect(inbox.insertAlert(record('b'))).resolves.toEqual({ inserted: true, id: 1 });
   });
 });
+
+describe('receiver with a store that offers insertAlerts', () => {
+  it('group-commits concurrent deliveries through it', async () => {
+    const { createHttpServer, registerWebhookRoutes } = await import('../../src/adapters/webhook/server.ts');
+    const { batches, insertMany, fake } = recordingStore();
+    const app = createHttpServer({ logger: false });
+    registerWebhookRoutes(app, {
+      inbox: {
+        insertAlert: async () => {
+          throw new Error('single inserts are not used when insertAlerts exists');
+        },
+        insertAlerts: insertMany,
+      },
+      rateLimit: false,
+      now: () => Date.parse('2025-06-10T14:30:02Z'),
+    });
+    await app.ready();
+    const bodies = [0, 1, 2, 3, 4, 5].map((i) =>
+      JSON.stringify({ symbol: 'ES1!', action: 'buy', time: `2025-06-10T14:30:0${i % 3}Z` }),
+    );
+    const replies = await Promise.all(
+      bodies.map((payload) => app.inject({ method: 'POST', url: '/webhook/tradingview', payload })),
+    );
+    expect(replies.map((r) => r.json().status).sort()).toEqual([
+      'accepted',
+      'accepted',
+      'accepted',
+      'duplicate',
+      'duplicate',
+      'duplicate',
+    ]);
+    expect(fake.rows).toHaveLength(3);
+    for (const b of batches) expect(new Set(b).size).toBe(b.length);
+    await app.close();
+  });
+});

@@ -14,12 +14,16 @@ import {
   intakeAlert,
 } from '../../../supabase/functions/_shared/alert-intake.ts';
 import type { AlertRecord, Store, StoredAlert } from '../../ports/store.ts';
+import { createBatchingInbox, type InsertMany } from './batching-inbox.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { clientAddress, redactWebhookUrl, TRADINGVIEW_ADDRESSES } from './source-address.ts';
 
 export interface WebhookDeps {
-  /** Where alerts are written; the Store port's insertAlert (unique on idempotencyKey). */
-  readonly inbox: Pick<Store, 'insertAlert'>;
+  /**
+   * Where alerts are written: the Store port's insertAlert (unique on idempotencyKey). When the store
+   * also offers `insertAlerts` (many in one statement), concurrent deliveries are group-committed.
+   */
+  readonly inbox: Pick<Store, 'insertAlert'> & { readonly insertAlerts?: InsertMany };
   /** Called after the reply for each newly stored, accepted alert (the runtime processes it). */
   readonly onAccepted?: ((alert: StoredAlert) => void | Promise<void>) | undefined;
   /** Secrets, grammars, staleness: see IntakeConfig. */
@@ -38,6 +42,8 @@ const SECRET_QUERY_NAMES = ['token', 'secret', 'passphrase', 'key'];
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): void {
   const now = deps.now ?? Date.now;
+  const batch = deps.inbox.insertAlerts;
+  const inbox = batch ? createBatchingInbox((alerts) => batch.call(deps.inbox, alerts)) : deps.inbox;
   const intake: IntakeConfig = deps.intake ?? {};
   const bodyLimit = intake.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const hops = deps.trustProxy === true ? 1 : typeof deps.trustProxy === 'number' ? deps.trustProxy : 0;
@@ -57,7 +63,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): 
     const source = sourceOf(req);
     const key = `r_${(await sha256Hex(`${receivedAt}|${source}|${req.id}|413`)).slice(0, 24)}`;
     try {
-      await deps.inbox.insertAlert({
+      await inbox.insertAlert({
         idempotencyKey: key,
         receivedAt,
         sourceAddress: source || null,
@@ -154,7 +160,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): 
 
       let stored: { inserted: boolean; id: number };
       try {
-        stored = await deps.inbox.insertAlert(record);
+        stored = await inbox.insertAlert(record);
       } catch (err) {
         req.log.error({ err: err instanceof Error ? err.message : String(err) }, 'storing the alert failed');
         return reply.code(503).send({
