@@ -3,7 +3,7 @@
  * virtual clock against the simulated exchange, then print the report.
  * Exit codes: 0 done, 1 bad input or failure, 2 usage shown (no arguments or an unknown option).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type BacktestAlert, demoSignals, loadAlertFile } from '../sim/alerts.ts';
@@ -22,6 +22,7 @@ import { htmlReport } from '../sim/report/html.ts';
 import { jsonReport } from '../sim/report/json.ts';
 import { colorWanted, terminalReport } from '../sim/report/terminal.ts';
 import { getInstrument, resolveTicker, SUPPORTED_SYMBOLS } from '../src/domain/instruments.ts';
+import { type BotSettings, DEFAULT_SETTINGS } from '../src/domain/settings.ts';
 
 const USAGE = `valuearea backtest: replay market data through the trading engine and report the result.
 
@@ -44,6 +45,8 @@ Options:
   --path <policy>     intrabar path: conservative (default), direction, ticks
   --tz <zone>         time zone of naive timestamps in the files (default UTC), e.g. America/New_York
   --demo-period <n>   moving average length of the demo signals (default 60 bars)
+  --settings <json>   bot settings to override, e.g. {"riskPerTrade":250,"profileLookbackMinutes":120}
+                      (a JSON file path or inline JSON; keys as in src/domain/settings.ts)
   --slippage <ticks>  market and stop fills, ticks against you (default 1)
   --fill-on-touch     limits fill when price touches them (default: must trade through)
   --json <file>       write the JSON report (stable, byte-identical for the same inputs)
@@ -128,6 +131,7 @@ async function main(argv: string[]): Promise<void> {
   if (!(Number.isInteger(demoPeriod) && demoPeriod >= 2))
     fail(`--demo-period "${v['demo-period']}" must be a whole number ≥ 2`);
 
+  const settings = v.settings === undefined ? {} : parseSettings(v.settings);
   const csvOptions = { tickSize: instrument.tickSize, ...(v.tz ? { timeZone: v.tz } : {}) };
   let bars: BarSeries;
   let ticks: TickSeries | undefined;
@@ -191,6 +195,35 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+/** --settings: inline JSON or a file; every key must be a known setting with the same type. */
+function parseSettings(text: string): Partial<BotSettings> {
+  let raw: string;
+  try {
+    raw = text.trimStart().startsWith('{') ? text : readFileSync(text, 'utf8');
+  } catch {
+    fail(`--settings: cannot read "${text}"; give a JSON file path or inline JSON like {"riskPerTrade":250}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    fail(`--settings: ${(error as Error).message}; fix the JSON`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    fail('--settings must be a JSON object');
+  for (const [key, v] of Object.entries(value)) {
+    if (!(key in DEFAULT_SETTINGS))
+      fail(`--settings: unknown setting "${key}"; known: ${Object.keys(DEFAULT_SETTINGS).join(', ')}`);
+    const expected = DEFAULT_SETTINGS[key as keyof BotSettings];
+    if (Array.isArray(expected) !== Array.isArray(v) || typeof expected !== typeof v) {
+      fail(
+        `--settings: "${key}" must be ${Array.isArray(expected) ? 'an array' : `a ${typeof expected}`}, got ${JSON.stringify(v)}`,
+      );
+    }
+  }
+  return value as Partial<BotSettings>;
+}
+
 function parse(argv: string[]) {
   return parseArgs({
     args: argv,
@@ -207,6 +240,7 @@ function parse(argv: string[]) {
       tz: { type: 'string' },
       'demo-period': { type: 'string' },
       slippage: { type: 'string' },
+      settings: { type: 'string' },
       'fill-on-touch': { type: 'boolean' },
       json: { type: 'string' },
       html: { type: 'string' },

@@ -204,6 +204,12 @@ describe('backtest CLI', () => {
     expect(missing.stderr).toMatch(/cannot read .*nope\.csv \(ENOENT\)/);
     const unknown = cli(['--data', synthetic, '--symbol', 'XX']);
     expect(unknown.stderr).toMatch(/--symbol "XX" is not supported/);
+    const settings = cli(['--data', synthetic, '--settings', '{"riskPerTrade":"lots"}']);
+    expect(settings.status).toBe(1);
+    expect(settings.stderr).toMatch(/"riskPerTrade" must be a number/);
+    const option = cli(['--data', synthetic, '--frobnicate']);
+    expect(option.status).toBe(2);
+    expect(option.stderr).toMatch(/Unknown option '--frobnicate'/);
   });
 
   it('honours NO_COLOR', () => {
