@@ -124,7 +124,7 @@ describe('CLI trade notes with a real child process', () => {
     service.request('p7', 'FAKE:answer');
     await service.idle();
     expect(notes.size).toBe(0);
-    expect(String((logger.lines.at(-1)?.fields as { reason: string }).reason)).toMatch(
+    expect(String((logger.lines.at(-1)?.fields as { reason?: string } | undefined)?.reason)).toMatch(
       /could not run "\/nonexistent\/claude-cli": spawn \/nonexistent\/claude-cli ENOENT/,
     );
   });

@@ -158,17 +158,8 @@ export class CliTradeNotes implements TradeNotes {
         return;
       }
       killTree(child); // stragglers the command left behind
-      if (outcome === 'error') return this.finish(job, null, detail ?? 'the process failed');
-      if (tooMuch) return this.finish(job, null, `the output exceeded ${this.maxOutputBytes} bytes`);
-      if (exitCode !== 0) {
-        const tail = stderrTail.trim().slice(-200);
-        return this.finish(job, null, `the command exited with code ${exitCode}${tail ? `: ${tail}` : ''}`);
-      }
-      try {
-        this.finish(job, parseCliOutput(Buffer.concat(stdout).toString('utf8')), null);
-      } catch (error) {
-        this.finish(job, null, (error as Error).message);
-      }
+      const [note, failure] = this.outcomeOf(outcome, detail, tooMuch, exitCode, stderrTail, stdout);
+      this.finish(job, note, failure);
     };
     const timer = setTimeout(() => settle('timeout'), this.timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -188,6 +179,27 @@ export class CliTradeNotes implements TradeNotes {
       exitCode = code ?? (signal ? 128 : 1);
     });
     child.on('close', () => settle('closed'));
+  }
+
+  private outcomeOf(
+    outcome: 'closed' | 'error',
+    detail: string | undefined,
+    tooMuch: boolean,
+    exitCode: number | null,
+    stderrTail: string,
+    stdout: readonly Buffer[],
+  ): [TradeNote | null, string | null] {
+    if (outcome === 'error') return [null, detail ?? 'the process failed'];
+    if (tooMuch) return [null, `the output exceeded ${this.maxOutputBytes} bytes`];
+    if (exitCode !== 0) {
+      const tail = stderrTail.trim().slice(-200);
+      return [null, `the command exited with code ${exitCode}${tail ? `: ${tail}` : ''}`];
+    }
+    try {
+      return [parseCliOutput(Buffer.concat(stdout).toString('utf8')), null];
+    } catch (error) {
+      return [null, (error as Error).message];
+    }
   }
 
   private finish(job: NoteJob, note: TradeNote | null, failure: string | null, timedOut = false): void {
