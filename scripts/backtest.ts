@@ -170,16 +170,23 @@ async function main(argv: string[]): Promise<void> {
     ...(slippage !== undefined ? { slippageTicks: slippage } : {}),
     fillOnTouch: v['fill-on-touch'] ?? false,
   };
-  const result = runBacktest({
-    symbol,
-    bars,
-    ticks,
-    alerts,
-    barMs,
-    policy: effectivePolicy,
-    exchange,
-    onProgress: progressBar(),
-  });
+  let result: ReturnType<typeof runBacktest>;
+  try {
+    result = runBacktest({
+      symbol,
+      bars,
+      ticks,
+      alerts,
+      barMs,
+      policy: effectivePolicy,
+      exchange,
+      settings,
+      onProgress: progressBar(),
+    });
+  } catch (error) {
+    if (process.env.BACKTEST_DEBUG) console.error(error);
+    fail(`the backtest stopped: ${(error as Error).message}`);
+  }
   const color = colorWanted(argv, process.env);
   process.stdout.write(terminalReport(result, { color, verbose: v.verbose ?? false }));
   if (v.json !== undefined) {
