@@ -1,0 +1,216 @@
+/**
+ * What the dashboard's live stream carries, and the mapping from the engine runtime's outputs.
+ * Events are plain JSON values; the browser applies them to its tables without asking the API.
+ */
+import { interval, map, merge, mergeMap, type Observable, type SchedulerLike } from 'rxjs';
+import type { SignalStatus } from '../../ports/store.ts';
+
+/** A live position as the positions table and the stop ladder draw it. */
+export interface LivePosition {
+  readonly positionId: string;
+  readonly signalId: string;
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly side: 'long' | 'short';
+  readonly state: string;
+  readonly quantity: number;
+  readonly filledQuantity: number;
+  readonly entryPrice: number;
+  /** Average fill price, null until filled. */
+  readonly fillPrice: number | null;
+  readonly initialStop: number;
+  /** Current ladder stop. */
+  readonly stop: number;
+  readonly tp1: number;
+  readonly tp2: number;
+  readonly tp3: number;
+  /** Highest target reached: 0 none, 1..3. */
+  readonly rung: number;
+  readonly lastPrice: number | null;
+  readonly unrealizedPnl: number;
+  readonly realizedPnl: number;
+  readonly openedAt: number;
+}
+
+export interface ActorTransition {
+  readonly actorId: string;
+  readonly machine: string;
+  readonly from: string | null;
+  readonly to: string;
+  readonly event: string;
+  readonly ts: number;
+}
+
+export type DashboardEvent =
+  | {
+      readonly type: 'signal';
+      readonly signalId: string;
+      readonly symbol: string | null;
+      readonly status: SignalStatus;
+      readonly reason: string;
+      readonly positionId: string | null;
+      readonly ts: number;
+    }
+  | { readonly type: 'position'; readonly position: LivePosition; readonly ts: number }
+  | {
+      readonly type: 'position.finished';
+      readonly positionId: string;
+      readonly symbol: string;
+      readonly state: 'closed' | 'cancelled';
+      readonly realizedPnl: number;
+      readonly ts: number;
+    }
+  | { readonly type: 'marks'; readonly positions: readonly LivePosition[]; readonly ts: number }
+  | { readonly type: 'actor'; readonly transition: ActorTransition }
+  | { readonly type: 'control'; readonly action: string; readonly detail: string; readonly ts: number };
+
+/** The slice of the engine runtime's outputs the dashboard reads (structural, so no runtime import). */
+export type RuntimeOutputLike =
+  | {
+      readonly type: 'alert.outcome';
+      readonly signalId: string;
+      readonly outcome: string;
+      readonly positionId: string | null;
+      readonly reason: string;
+      readonly ts: number;
+    }
+  | {
+      readonly type: 'position.update';
+      readonly update: { readonly positionId: string; readonly ts: number };
+    }
+  | {
+      readonly type: 'position.finished';
+      readonly positionId: string;
+      readonly state: 'closed' | 'cancelled';
+      readonly context: { readonly symbol: string; readonly lastTs: number };
+    }
+  | { readonly type: string };
+
+export interface RuntimeLike {
+  readonly outputs$: Observable<RuntimeOutputLike>;
+  /** Live positions (LivePosition, or the runtime's PositionView via toLivePosition). */
+  livePositions(): readonly LivePosition[];
+}
+
+/** The engine's alert outcomes, as the signal statuses the feed shows. */
+export function signalStatusOf(outcome: string): SignalStatus {
+  return outcome === 'declined' ? 'FILTERED' : 'EXECUTED';
+}
+
+/**
+ * The dashboard stream for a running engine: alert outcomes, position changes (with the live view
+ * of that position) and finished positions, plus marks of every open position every `markEveryMs`
+ * (unrealised P&L changes with ticks, which never reach the outputs).
+ */
+export function dashboardEventsFromRuntime(
+  runtime: RuntimeLike,
+  options: {
+    readonly markEveryMs?: number;
+    readonly scheduler?: SchedulerLike;
+    readonly now?: () => number;
+  } = {},
+): Observable<DashboardEvent> {
+  const now = options.now ?? Date.now;
+  const outputs = runtime.outputs$.pipe(
+    mergeMap((output): DashboardEvent[] => {
+      if (output.type === 'alert.outcome' && 'signalId' in output) {
+        return [
+          {
+            type: 'signal',
+            signalId: output.signalId,
+            symbol: null,
+            status: signalStatusOf(output.outcome),
+            reason: output.reason,
+            positionId: output.positionId,
+            ts: output.ts,
+          },
+        ];
+      }
+      if (output.type === 'position.update' && 'update' in output) {
+        const position = runtime.livePositions().find((p) => p.positionId === output.update.positionId);
+        return position ? [{ type: 'position', position, ts: output.update.ts }] : [];
+      }
+      if (output.type === 'position.finished' && 'context' in output) {
+        const final = runtime.livePositions().find((p) => p.positionId === output.positionId);
+        return [
+          {
+            type: 'position.finished',
+            positionId: output.positionId,
+            symbol: output.context.symbol,
+            state: output.state,
+            realizedPnl: final?.realizedPnl ?? 0,
+            ts: output.context.lastTs,
+          },
+        ];
+      }
+      return [];
+    }),
+  );
+  const every = options.markEveryMs ?? 1000;
+  if (every <= 0) return outputs;
+  const marks = interval(every, options.scheduler).pipe(
+    map((): DashboardEvent => ({ type: 'marks', positions: runtime.livePositions(), ts: now() })),
+  );
+  return merge(outputs, marks);
+}
+
+/** The runtime's PositionView (src/runtime/engine-runtime.ts) as a LivePosition. */
+export function toLivePosition(view: {
+  readonly positionId: string;
+  readonly signalId: string;
+  readonly accountId: string;
+  readonly symbol: string;
+  readonly state: string;
+  readonly lastPrice: number | null;
+  readonly unrealizedPnl: number;
+  readonly context: {
+    readonly side: 'long' | 'short';
+    readonly plan: {
+      readonly entryPrice: number;
+      readonly stopPrice: number;
+      readonly tp1: number;
+      readonly tp2: number;
+      readonly tp3: number;
+      readonly quantity: number;
+    };
+    readonly grid: { readonly tickSize: number; readonly tickValue: number };
+    readonly filledQty: number;
+    readonly entryTicksSum: number;
+    readonly exitedQty: number;
+    readonly exitTicksSum: number;
+    readonly fees: number;
+    readonly stop: number;
+    readonly rung: number;
+    readonly openedAt: number;
+  };
+}): LivePosition {
+  const c = view.context;
+  const fillPrice = c.filledQty > 0 ? (c.entryTicksSum / c.filledQty) * c.grid.tickSize : null;
+  // Realised so far: exited contracts against the average entry, in ticks, less fees.
+  const direction = c.side === 'long' ? 1 : -1;
+  const avgEntryTicks = c.filledQty > 0 ? c.entryTicksSum / c.filledQty : 0;
+  const realizedTicks = c.exitedQty > 0 ? direction * (c.exitTicksSum - avgEntryTicks * c.exitedQty) : 0;
+  const realizedPnl = Math.round((realizedTicks * c.grid.tickValue - c.fees) * 100) / 100;
+  return {
+    positionId: view.positionId,
+    signalId: view.signalId,
+    accountId: view.accountId,
+    symbol: view.symbol,
+    side: c.side,
+    state: view.state,
+    quantity: c.plan.quantity,
+    filledQuantity: c.filledQty,
+    entryPrice: c.plan.entryPrice,
+    fillPrice,
+    initialStop: c.plan.stopPrice,
+    stop: c.stop,
+    tp1: c.plan.tp1,
+    tp2: c.plan.tp2,
+    tp3: c.plan.tp3,
+    rung: c.rung,
+    lastPrice: view.lastPrice,
+    unrealizedPnl: view.unrealizedPnl,
+    realizedPnl,
+    openedAt: c.openedAt,
+  };
+}

@@ -1,0 +1,387 @@
+/**
+ * The dashboard on the bot's Fastify instance: the JSON API under /api, the live stream, control
+ * actions, and the built app at /. See docs/dashboard.md.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { EMPTY, type Observable, Subject } from 'rxjs';
+import type { AnyStateMachine } from 'xstate';
+import { engineMachine } from '../../../machines/engine/machine.ts';
+import { positionMachine } from '../../../machines/position/machine.ts';
+import { signalMachine } from '../../../machines/signal/machine.ts';
+import type { GuardName } from '../../domain/guards.ts';
+import type { BotSettings } from '../../domain/settings.ts';
+import type { Store } from '../../ports/store.ts';
+import { SqlStore } from '../store/sql-store.ts';
+import { type ActorView, statechartOf } from './actors.ts';
+import { isLoopbackHost, requireToken } from './auth.ts';
+import { listBacktestFiles, readBacktestFile, readBacktestHtml } from './backtest-files.ts';
+import { ApiError, notFound, sendApiError } from './errors.ts';
+import type { ActorTransition, DashboardEvent, LivePosition } from './events.ts';
+import { computeKpis } from './kpis.ts';
+import {
+  alertId,
+  alertsQuery,
+  backtestId,
+  controlBody,
+  kpisQuery,
+  listQuery,
+  parseParams,
+  positionsQuery,
+  signalsQuery,
+  tradesQuery,
+} from './params.ts';
+import { type BarsSource, profilePanel } from './profile-panel.ts';
+import { createSqlDashboardQueries, type DashboardQueries } from './queries.ts';
+import { buildDashboard, DASHBOARD_DIST, isBuilt, notBuiltPage, readStatic } from './static.ts';
+import { serveStream } from './stream.ts';
+
+export type { ActorView } from './actors.ts';
+export { ActorObserver, statechartOf } from './actors.ts';
+export { isLoopbackHost } from './auth.ts';
+export type { ActorTransition, DashboardEvent, LivePosition, RuntimeLike } from './events.ts';
+export { dashboardEventsFromRuntime, toLivePosition } from './events.ts';
+export { createSqlDashboardQueries, type DashboardQueries } from './queries.ts';
+export { buildDashboard, DASHBOARD_DIST, isBuilt } from './static.ts';
+
+/** What the control buttons do; the bot wires them to the engine and the guards. */
+export interface DashboardControls {
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  flattenAll(): Promise<void>;
+  resetGuard(which: GuardName, accountId: string | undefined): Promise<void>;
+  /** For the header: is the bot paused? */
+  paused?(): boolean;
+}
+
+export type DashboardSettings = Pick<
+  BotSettings,
+  | 'startingBalance'
+  | 'dailyLossLimit'
+  | 'trailingDrawdown'
+  | 'profileLookbackMinutes'
+  | 'profileRows'
+  | 'valueAreaPercent'
+>;
+
+export interface DashboardDeps {
+  readonly queries: DashboardQueries;
+  /** Current settings (store.getSettings). */
+  readonly settings: () => Promise<DashboardSettings>;
+  /** Decisions, position changes, trades, marks (dashboardEventsFromRuntime). */
+  readonly live$?: Observable<DashboardEvent> | undefined;
+  /** Live positions with unrealised P&L (the engine runtime's positions()). */
+  readonly livePositions?: (() => readonly LivePosition[]) | undefined;
+  /** Live actors and their transitions (an ActorObserver on the runtime's inspect hook). */
+  readonly actors?:
+    | {
+        actors(): readonly ActorView[];
+        transitions(): readonly ActorTransition[];
+        readonly events$: Observable<DashboardEvent>;
+      }
+    | undefined;
+  /** Machines the Actors view draws; default engine, position and signal. */
+  readonly machines?: readonly AnyStateMachine[] | undefined;
+  readonly controls?: DashboardControls | undefined;
+  /** DASHBOARD_TOKEN. Required when exposed; control actions need it always. */
+  readonly token?: string | undefined;
+  /** True when the server listens on anything but loopback: every /api route then needs the token. */
+  readonly exposed: boolean;
+  /** Folder of backtest reports (JSON + HTML with one base name). */
+  readonly backtestsDir?: string | undefined;
+  /** Bars for the alert profile panel; without it only the stored levels are shown. */
+  readonly bars?: BarsSource | undefined;
+  /** Wall clock (today's P&L); injected in tests. */
+  readonly now?: (() => number) | undefined;
+  /** Built app folder (default dashboard/dist); built on first start when missing unless buildIfMissing is false. */
+  readonly distDir?: string | undefined;
+  readonly buildIfMissing?: boolean | undefined;
+}
+
+export interface DashboardHandle {
+  /** Resolves when the app is built and servable (at once when it already was). */
+  readonly ready: Promise<void>;
+  /** Push an event to every stream client (e.g. the bot's own notices). */
+  publish(event: DashboardEvent): void;
+}
+
+/** Queries for a Store: the SQL adapters (PGlite, PostgreSQL) expose their session. */
+export function dashboardQueriesFor(store: Store): DashboardQueries {
+  if (store instanceof SqlStore) return createSqlDashboardQueries(store.sql);
+  throw new Error(
+    'the dashboard needs SQL access for its list queries, which the supabase-js adapter does not give: ' +
+      "set DATABASE_URL to the Supabase project's Postgres connection string (Project Settings → Database)",
+  );
+}
+
+const CONFIRM_WORDS: Readonly<Record<string, string>> = {
+  pause: 'PAUSE',
+  resume: 'RESUME',
+  'flatten-all': 'FLATTEN',
+  'reset-guard': 'RESET',
+};
+
+export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): DashboardHandle {
+  if (deps.exposed && !deps.token) {
+    throw new Error(
+      'the dashboard is exposed beyond 127.0.0.1 but DASHBOARD_TOKEN is not set: set DASHBOARD_TOKEN to a long random value, or bind to 127.0.0.1',
+    );
+  }
+  const now = deps.now ?? Date.now;
+  const notices = new Subject<DashboardEvent>();
+  const machines = deps.machines ?? [engineMachine, positionMachine, signalMachine];
+  const statecharts = machines.map((m) => ({ machine: m.id, root: statechartOf(m) }));
+  const distDir = deps.distDir ?? DASHBOARD_DIST;
+  let build: { state: 'ready' | 'building' | 'failed'; reason: string } = { state: 'ready', reason: '' };
+  let ready: Promise<void> = Promise.resolve();
+  if (!isBuilt(distDir)) {
+    if (deps.buildIfMissing === false)
+      build = { state: 'failed', reason: `${distDir}/index.html is missing` };
+    else {
+      build = { state: 'building', reason: '' };
+      app.log.info('dashboard app not built yet: building it now (once)');
+      ready = buildDashboard(distDir === DASHBOARD_DIST ? {} : { outDir: distDir }).then(
+        () => {
+          build = { state: 'ready', reason: '' };
+          app.log.info('dashboard app built');
+        },
+        (error: unknown) => {
+          build = {
+            state: 'failed',
+            reason: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
+          };
+          app.log.error({ reason: build.reason }, 'building the dashboard app failed');
+        },
+      );
+    }
+  }
+
+  void app.register(async (api) => {
+    api.addHook('onRequest', async (req, reply) => {
+      void reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+      if (deps.exposed) requireToken(req, deps.token, 'the dashboard API');
+    });
+    api.setErrorHandler(async (error: unknown, req, reply) => {
+      if (error instanceof ApiError) return sendApiError(reply, error);
+      const e = error as { statusCode?: number; code?: string; message?: string };
+      if (e.statusCode === 400 || e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        return sendApiError(
+          reply,
+          new ApiError(
+            400,
+            'invalid_parameter',
+            `body: ${e.message ?? 'could not be read'} — send JSON such as {"confirm":"…"}`,
+            'body',
+          ),
+        );
+      }
+      req.log.error({ err: e.message }, 'dashboard API request failed');
+      return sendApiError(
+        reply,
+        new ApiError(500, 'internal', 'the request failed inside the bot — see the bot log for details'),
+      );
+    });
+    api.setNotFoundHandler(async (req, reply) =>
+      sendApiError(
+        reply,
+        notFound(`no such API route: ${req.method} ${req.url.split('?')[0]} — see docs/dashboard.md`),
+      ),
+    );
+
+    api.get('/api/status', async () => ({
+      exposed: deps.exposed,
+      controlsEnabled: Boolean(deps.token && deps.controls),
+      paused: deps.controls?.paused?.() ?? null,
+      engineAttached: deps.livePositions !== undefined,
+      barsAttached: deps.bars !== undefined,
+      app: build.state,
+    }));
+
+    api.get('/api/positions', async (req) => deps.queries.positions(parseParams(positionsQuery, req.query)));
+    api.get('/api/positions/live', async () => ({
+      items: deps.livePositions?.() ?? [],
+      engineAttached: deps.livePositions !== undefined,
+    }));
+    api.get('/api/trades-log', async (req) => deps.queries.trades(parseParams(tradesQuery, req.query)));
+    api.get('/api/signals', async (req) => deps.queries.signals(parseParams(signalsQuery, req.query)));
+    api.get('/api/alerts', async (req) => deps.queries.alerts(parseParams(alertsQuery, req.query)));
+    api.get('/api/alerts/:id', async (req) => {
+      const id = Number(parseParams(alertId, (req.params as { id: string }).id, 'id'));
+      const detail = await deps.queries.alert(id);
+      if (!detail) throw notFound(`alert ${id} does not exist — pick one from GET /api/alerts`);
+      return { ...detail, profilePanel: await profilePanel(detail, await deps.settings(), deps.bars) };
+    });
+
+    api.get('/api/kpis', async (req) => {
+      parseParams(kpisQuery, req.query);
+      const [trades, settings, guardStates, storedOpen] = await Promise.all([
+        deps.queries.allTrades(),
+        deps.settings(),
+        deps.queries.guardStates(),
+        deps.queries.openPositionCount(),
+      ]);
+      const live = deps.livePositions?.();
+      return computeKpis({
+        trades,
+        settings,
+        guardStates,
+        openPositions: live
+          ? live.filter((p) => p.state !== 'closed' && p.state !== 'cancelled').length
+          : storedOpen,
+        openPnl: live ? live.reduce((sum, p) => sum + p.unrealizedPnl, 0) : null,
+        now: now(),
+      });
+    });
+
+    api.get('/api/actors', async () => ({
+      statecharts,
+      actors: deps.actors?.actors() ?? [],
+      transitions: deps.actors?.transitions() ?? [],
+      attached: deps.actors !== undefined,
+    }));
+
+    api.get('/api/backtests', async (req) => {
+      const q = parseParams(listQuery, req.query);
+      const files = deps.backtestsDir
+        ? (
+            await listBacktestFiles(deps.backtestsDir, (file, why) =>
+              req.log.warn({ file, why }, 'backtest report skipped'),
+            )
+          ).map((f) => ({
+            ...f,
+            source: 'file' as const,
+            htmlUrl: f.htmlFile ? `/api/backtests/${f.id}/html` : null,
+          }))
+        : [];
+      const stored = (await deps.queries.backtestSummaries(1000)).map((b) => ({
+        ...b,
+        source: 'store' as const,
+        htmlUrl: null,
+      }));
+      const all = [...files, ...stored].sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+      const start = (q.page - 1) * q.limit;
+      return {
+        items: all.slice(start, start + q.limit),
+        pagination: {
+          page: q.page,
+          limit: q.limit,
+          total: all.length,
+          pages: Math.max(1, Math.ceil(all.length / q.limit)),
+        },
+      };
+    });
+    api.get('/api/backtests/:id', async (req) => {
+      const id = parseParams(backtestId, (req.params as { id: string }).id, 'id');
+      if (deps.backtestsDir) {
+        const file = await readBacktestFile(deps.backtestsDir, id);
+        if (file) {
+          return {
+            ...file.summary,
+            source: 'file',
+            htmlUrl: file.summary.htmlFile ? `/api/backtests/${id}/html` : null,
+            report: file.report,
+          };
+        }
+      }
+      const stored = await deps.queries.backtest(id);
+      if (!stored) throw notFound(`backtest ${id} does not exist — pick one from GET /api/backtests`);
+      return { ...stored, source: 'store', htmlUrl: null };
+    });
+    api.get('/api/backtests/:id/html', async (req, reply) => {
+      const id = parseParams(backtestId, (req.params as { id: string }).id, 'id');
+      const html = deps.backtestsDir ? await readBacktestHtml(deps.backtestsDir, id) : null;
+      if (html === null)
+        throw notFound(
+          `backtest ${id} has no HTML report — write one with npm run backtest -- --html <file>`,
+        );
+      return reply.type('text/html; charset=utf-8').send(html);
+    });
+
+    api.get('/api/stream', (req, reply) => {
+      serveStream(req, reply, {
+        sources: [deps.live$ ?? EMPTY, deps.actors?.events$ ?? EMPTY, notices],
+        hello: () => ({ positions: deps.livePositions?.() ?? [], ts: now() }),
+      });
+    });
+
+    api.post('/api/control/:action', async (req: FastifyRequest, reply: FastifyReply) => {
+      const action = (req.params as { action: string }).action;
+      const word = CONFIRM_WORDS[action];
+      if (word === undefined) {
+        throw notFound(`no control action "${action}": use pause, resume, flatten-all or reset-guard`);
+      }
+      requireToken(req, deps.token, 'control actions');
+      const body = parseParams(controlBody, req.body ?? {}, 'body');
+      if (body.confirm !== word) {
+        throw new ApiError(
+          400,
+          'confirmation_required',
+          `confirm: send {"confirm":"${word}"} to ${action}`,
+          'confirm',
+        );
+      }
+      const controls = deps.controls;
+      if (!controls)
+        throw new ApiError(
+          503,
+          'unavailable',
+          'control actions are not wired in this process (no engine attached)',
+        );
+      let detail: string;
+      switch (action) {
+        case 'pause':
+          await controls.pause();
+          detail = 'new entries paused';
+          break;
+        case 'resume':
+          await controls.resume();
+          detail = 'new entries resumed';
+          break;
+        case 'flatten-all':
+          await controls.flattenAll();
+          detail = 'flatten requested for every open position';
+          break;
+        default: {
+          if (!body.guard)
+            throw new ApiError(
+              400,
+              'invalid_parameter',
+              'guard: is required (dailyLoss or trailingDrawdown)',
+              'guard',
+            );
+          await controls.resetGuard(body.guard, body.accountId);
+          detail = `${body.guard} guard reset${body.accountId ? ` for ${body.accountId}` : ''}`;
+        }
+      }
+      req.log.warn({ action }, 'dashboard control action');
+      notices.next({ type: 'control', action, detail, ts: now() });
+      return reply.code(200).send({ ok: true, action, detail });
+    });
+  });
+
+  // The app itself: public files (the API behind it is what the token protects).
+  const serveApp = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (build.state !== 'ready') {
+      return reply.code(503).type('text/html; charset=utf-8').send(notBuiltPage(build.state, build.reason));
+    }
+    const file = await readStatic(distDir, req.url);
+    if (!file) return reply.code(404).type('text/plain').send('not found');
+    void reply
+      .header('x-content-type-options', 'nosniff')
+      .header(
+        'content-security-policy',
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; connect-src 'self'",
+      );
+    return reply.type(file.type).send(file.body);
+  };
+  app.get('/', serveApp);
+  app.get('/index.html', serveApp);
+  app.get('/assets/*', serveApp);
+  app.get('/favicon.svg', serveApp);
+
+  return { ready, publish: (event) => notices.next(event) };
+}
+
+/** True when the dashboard must ask for a token on this bind address. */
+export function dashboardExposed(host: string): boolean {
+  return !isLoopbackHost(host);
+}

@@ -1,0 +1,192 @@
+/**
+ * Query parameters of the dashboard API, validated with zod. Sort columns are whitelisted per
+ * list (the SQL never sees a column name the client typed); the first problem becomes a 400 that
+ * names the parameter and says what would be accepted.
+ */
+import { z } from 'zod';
+import { invalidParameter } from './errors.ts';
+
+export const POSITION_STATES = [
+  'pending_entry',
+  'active',
+  'tp1_hit',
+  'tp2_hit',
+  'tp3_hit',
+  'closed',
+  'cancelled',
+] as const;
+export const SIGNAL_STATUSES = ['PENDING', 'FILTERED', 'EXECUTING', 'EXECUTED', 'FAILED', 'IGNORED'] as const;
+export const ALERT_STATUSES = ['received', 'rejected', 'duplicate', 'ignored', 'processed'] as const;
+
+/** API sort name → SQL column, per list. */
+export const POSITION_SORTS = {
+  openedAt: 'opened_at',
+  updatedAt: 'updated_at',
+  symbol: 'symbol',
+  state: 'state',
+  side: 'side',
+  quantity: 'quantity',
+  entryPrice: 'entry_price',
+  unrealizedPnl: 'unrealized_pnl',
+  realizedPnl: 'realized_pnl',
+} as const;
+export const TRADE_SORTS = {
+  exitTime: 'exit_time',
+  entryTime: 'entry_time',
+  symbol: 'symbol',
+  side: 'side',
+  quantity: 'quantity',
+  netPnl: 'net_pnl',
+  grossPnl: 'gross_pnl',
+  exitReason: 'exit_reason',
+  highestTarget: 'highest_target',
+} as const;
+export const SIGNAL_SORTS = {
+  createdAt: 'created_at',
+  updatedAt: 'updated_at',
+  symbol: 'symbol',
+  status: 'execution_status',
+} as const;
+export const ALERT_SORTS = {
+  receivedAt: 'received_at',
+  id: 'id',
+  status: 'status',
+  symbol: 'symbol',
+} as const;
+
+const MAX_LIMIT = 500;
+
+const symbol = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9]{1,12}$/, 'must be a root symbol such as ES or MNQ (letters and digits, up to 12)');
+
+/** Epoch ms or an ISO-8601 date/time. */
+const instant = z.string().transform((text, ctx) => {
+  const value = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(value)) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be epoch milliseconds or an ISO-8601 date such as 2026-11-21 or 2026-11-21T14:30:00Z',
+    });
+    return z.NEVER;
+  }
+  return value;
+});
+
+function wholeNumber(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .default(fallback);
+}
+
+function sortOf<T extends Record<string, string>>(columns: T, fallback: keyof T & string) {
+  const names = Object.keys(columns) as [keyof T & string, ...(keyof T & string)[]];
+  return z.enum(names, { message: `must be one of ${names.join(', ')}` }).default(fallback);
+}
+
+const order = z.enum(['asc', 'desc'], { message: 'must be asc or desc' }).default('desc');
+const page = wholeNumber(1, 1_000_000, 1);
+const limit = wholeNumber(1, MAX_LIMIT, 50);
+
+function listOf<const T extends readonly [string, ...string[]]>(values: T) {
+  return z
+    .string()
+    .transform((text) =>
+      text
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0),
+    )
+    .pipe(z.array(z.enum(values, { message: `each value must be one of ${values.join(', ')}` })).min(1));
+}
+
+export const positionsQuery = z.strictObject({
+  symbol: symbol.optional(),
+  state: listOf(POSITION_STATES).optional(),
+  side: z.enum(['long', 'short'], { message: 'must be long or short' }).optional(),
+  open: z.enum(['true', 'false'], { message: 'must be true or false' }).optional(),
+  page,
+  limit,
+  sort: sortOf(POSITION_SORTS, 'openedAt'),
+  order,
+  token: z.string().optional(),
+});
+
+export const tradesQuery = z.strictObject({
+  symbol: symbol.optional(),
+  side: z.enum(['long', 'short'], { message: 'must be long or short' }).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  page,
+  limit,
+  sort: sortOf(TRADE_SORTS, 'exitTime'),
+  order,
+  token: z.string().optional(),
+});
+
+export const signalsQuery = z.strictObject({
+  status: listOf(SIGNAL_STATUSES).optional(),
+  symbol: symbol.optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  page,
+  limit,
+  sort: sortOf(SIGNAL_SORTS, 'createdAt'),
+  order,
+  token: z.string().optional(),
+});
+
+export const alertsQuery = z.strictObject({
+  status: listOf(ALERT_STATUSES).optional(),
+  symbol: symbol.optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  page,
+  limit,
+  sort: sortOf(ALERT_SORTS, 'receivedAt'),
+  order,
+  token: z.string().optional(),
+});
+
+export const kpisQuery = z.strictObject({ token: z.string().optional() });
+export const listQuery = z.strictObject({ page, limit, token: z.string().optional() });
+
+export const backtestId = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,120}$/, 'must be a backtest id from GET /api/backtests');
+export const alertId = z
+  .string()
+  .regex(/^\d{1,15}$/, 'must be an alert id (a whole number) from GET /api/alerts');
+
+export const controlBody = z.strictObject({
+  confirm: z.string({ message: 'is required' }),
+  guard: z
+    .enum(['dailyLoss', 'trailingDrawdown'], { message: 'must be dailyLoss or trailingDrawdown' })
+    .optional(),
+  accountId: z.string().min(1).max(100).optional(),
+});
+
+/** Parse or throw a 400 naming the first bad parameter. */
+export function parseParams<T extends z.ZodType>(schema: T, input: unknown, where = 'query'): z.output<T> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  if (!issue) throw invalidParameter(where, 'is not valid');
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? where;
+    throw invalidParameter(key, `is not a parameter of this ${where === 'body' ? 'request body' : 'route'}`);
+  }
+  const name = issue.path.length > 0 ? String(issue.path[0]) : where;
+  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+  throw invalidParameter(name, message);
+}
+
+export type PositionsQuery = z.output<typeof positionsQuery>;
+export type TradesQuery = z.output<typeof tradesQuery>;
+export type SignalsQuery = z.output<typeof signalsQuery>;
+export type AlertsQuery = z.output<typeof alertsQuery>;

@@ -1,0 +1,4 @@
+import { freshPgliteStore } from '../store/pglite-template.ts';
+import { dashboardApiContract } from './api.contract.ts';
+
+dashboardApiContract('PGlite (in memory)', freshPgliteStore);
