@@ -4,12 +4,14 @@
  * - a JSON file: an array of { time|ts|timestamp, ticker|symbol, action, quantity|contracts?, id? };
  * - a CSV file of alerts with the same column names;
  * - a TradingView Strategy Tester "List of trades" export (entries become buy/sell, exits close);
+ * - alerts stored by the bot (AlertRecord rows from the Store), see `alertsFromRecords`;
  * - the built-in demo generator (close crossing its moving average, or alternating every N bars).
  * Bad input throws an error naming the file, the line (or array index) and the fix.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { resolveTicker } from '../src/domain/instruments.ts';
+import type { AlertRecord } from '../src/ports/store.ts';
 import type { BarSeries } from './csv.ts';
 import { ZoneConverter } from './csv-time.ts';
 
@@ -341,6 +343,34 @@ function parseTradingViewTrades(text: string, source: string, options: AlertFile
     if (typeof quantity === 'string') throw new AlertFileError(source, where, quantity);
     alerts.push(makeAlert('tv', index, ts, resolved, isExit ? 'close' : long ? 'buy' : 'sell', quantity));
   });
+  return sortAlerts(alerts);
+}
+
+// ---------- alerts stored in the database ----------
+
+/**
+ * Alerts the bot stored (src/ports/store.ts AlertRecord) as backtest alerts: parsed alerts with a
+ * buy, sell or close action, at their fire time (TradingView {{timenow}}), else bar time, else the
+ * time they were received. The id stays the stored idempotency key (hashed to fit order tags), so a
+ * backtest of stored alerts names the same alerts the live bot did. Rejected and duplicate alerts
+ * are skipped, as the live bot skipped them.
+ */
+export function alertsFromRecords(records: readonly AlertRecord[]): BacktestAlert[] {
+  const alerts: BacktestAlert[] = [];
+  for (const record of records) {
+    const parsed = record.parsed;
+    if (parsed === null || record.status === 'rejected' || record.status === 'duplicate') continue;
+    const action =
+      parsed.action === 'buy' || parsed.action === 'sell' || parsed.action === 'close' ? parsed.action : null;
+    if (action === null) continue;
+    const ts = parsed.firedAt ?? parsed.barTime ?? record.receivedAt;
+    const id = stableId(`db|${record.idempotencyKey}`);
+    alerts.push(
+      parsed.quantity === undefined
+        ? { ts, symbol: parsed.symbol, action, id }
+        : { ts, symbol: parsed.symbol, action, quantity: parsed.quantity, id },
+    );
+  }
   return sortAlerts(alerts);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertFileError, demoSignals, parseAlerts, stableId } from '../../sim/alerts.ts';
+import { AlertFileError, alertsFromRecords, demoSignals, parseAlerts, stableId } from '../../sim/alerts.ts';
 import { parseBarsCsv } from '../../sim/csv.ts';
 
 describe('alert sources', () => {
@@ -77,6 +77,31 @@ describe('alert sources', () => {
     expect(() => parseAlerts('Trade #,Type,Date/Time\n1,Entry Long,2024-01-02 09:30\n', 't.csv')).toThrow(
       /pass --symbol/,
     );
+  });
+
+  it('turns stored alert records into backtest alerts, skipping rejected, duplicate and non-trading ones', () => {
+    const record = (key: string, action: string, extra: object = {}, status = 'processed') => ({
+      idempotencyKey: key,
+      receivedAt: Date.UTC(2013, 9, 7, 14, 0, 5),
+      sourceAddress: null,
+      contentType: 'application/json',
+      rawBody: '{}',
+      parsed: { key, symbol: 'ES', ticker: 'ES1!', action, dialect: 'json', ...extra },
+      status,
+      reason: null,
+    });
+    const alerts = alertsFromRecords([
+      record('k2', 'sell', { firedAt: Date.UTC(2013, 9, 7, 15) }),
+      record('k1', 'buy', { quantity: 2 }),
+      record('k3', 'buy', {}, 'rejected'),
+      record('k4', 'buy', {}, 'duplicate'),
+      record('k5', 'cancel'),
+    ] as never);
+    expect(alerts.map((a) => [a.ts, a.action, a.quantity])).toEqual([
+      [Date.UTC(2013, 9, 7, 14, 0, 5), 'buy', 2],
+      [Date.UTC(2013, 9, 7, 15), 'sell', undefined],
+    ]);
+    expect(alerts[0]!.id).toBe(stableId('db|k1'));
   });
 
   it('stable ids depend only on the text', () => {
