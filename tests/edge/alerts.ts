@@ -17,11 +17,7 @@ export interface Posted {
   readonly body: Record<string, unknown>;
 }
 
-export async function post(
-  url: string,
-  body: string | Uint8Array,
-  headers: Record<string, string> = {},
-): Promise<Posted> {
+export async function post(url: string, body: string, headers: Record<string, string> = {}): Promise<Posted> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'text/plain; charset=utf-8', ...headers },

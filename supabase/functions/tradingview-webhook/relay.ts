@@ -135,6 +135,12 @@ export function createRelay(deps: RelayDeps): (request: Request, info?: Delivery
       log('warn', 'webhook authentication failed', { source, status: result.status });
       return json(result.status, { error: result.error });
     }
+    // An empty or non-UTF-8 body is refused before any secret can be read from it: on a public
+    // URL, only a sender proven by the URL secret gets such a rejection recorded.
+    if (!result.ok && unreadable(body.bytes) && !(await mayRecordUnread(pathToken, deps.intake.secrets))) {
+      log('warn', 'unreadable body from an unproven sender, not stored', { source, status: result.status });
+      return json(result.status, { error: result.error });
+    }
 
     const record: AlertRecord = result.ok
       ? {
@@ -257,6 +263,16 @@ async function readCapped(request: Request, cap: number): Promise<CappedBody> {
     offset += chunk.length;
   }
   return { ok: true, bytes };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function unreadable(bytes: Uint8Array): boolean {
+  try {
+    return strictUtf8.decode(bytes).trim() === '';
+  } catch {
+    return true;
+  }
 }
 
 async function mayRecordUnread(
