@@ -13,6 +13,7 @@ import {
   type IntakeRejected,
   intakeAlert,
 } from '../../../supabase/functions/_shared/alert-intake.ts';
+import { alertRecordOf } from '../../../supabase/functions/_shared/alert-record.ts';
 import type { AlertRecord, Store, StoredAlert } from '../../ports/store.ts';
 import { createBatchingInbox, type InsertMany } from './batching-inbox.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
@@ -144,19 +145,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): 
         return reply.code(result.status).send({ error: result.error });
       }
 
-      const record: AlertRecord = result.ok
-        ? {
-            idempotencyKey: result.key,
-            receivedAt,
-            sourceAddress: source || null,
-            contentType,
-            rawBody: result.storedBody,
-            parsed: result.alert,
-            status: result.outcome === 'accepted' ? 'received' : 'ignored',
-            reason:
-              result.reason ?? (result.warnings.length > 0 ? `warning: ${result.warnings.join('; ')}` : null),
-          }
-        : rejectionRecord(result, receivedAt, source, contentType);
+      const record = alertRecordOf(result, { receivedAt, sourceAddress: source, contentType });
+      if (!record) return reply.code(500).send({ error: 'internal error — see the bot log' });
 
       let stored: { inserted: boolean; id: number };
       try {
@@ -210,24 +200,6 @@ function queryToken(query: unknown): string | undefined {
     if (typeof v === 'string' && v !== '') return v;
   }
   return undefined;
-}
-
-function rejectionRecord(
-  result: IntakeRejected,
-  receivedAt: number,
-  source: string,
-  contentType: string,
-): AlertRecord {
-  return {
-    idempotencyKey: result.key,
-    receivedAt,
-    sourceAddress: source || null,
-    contentType,
-    rawBody: result.storedBody,
-    parsed: null,
-    status: 'rejected',
-    reason: `${result.status}: ${result.error}`,
-  };
 }
 
 export interface HttpServerOptions {
