@@ -19,6 +19,7 @@ import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../../src/
 import { parseTag } from '../../src/domain/tags.ts';
 import type { ExitReason, PriceBand, Side } from '../../src/domain/types.ts';
 import { positionMachine } from '../position/machine.ts';
+import { bandOf, topStateOf } from '../position/ladder.ts';
 import type { PositionContext, PositionOutputEvent, PositionUpdate } from '../position/types.ts';
 
 export const ENGINE_MACHINE_VERSION = 'engine@1+position@1';
@@ -36,17 +37,20 @@ export interface PositionSlot {
   readonly accountId: string;
   readonly symbol: string;
   readonly side: Side;
-  readonly state: string;
-  readonly band: StoredBand;
 }
 
+/**
+ * Context changes only when a position opens or finishes, never on a position's own transitions:
+ * a position's state and band are read from its own snapshot when needed, so a busy ladder does not
+ * copy the slot table on every rung.
+ */
 export interface EngineContext {
   /** `${accountId}:${symbol}` → the live position there. */
   readonly slots: Readonly<Record<string, PositionSlot>>;
   /** positionId → slot key, to route broker events by order tag. */
   readonly byPosition: Readonly<Record<string, string>>;
-  /** Combined band per symbol: a tick inside it changes nothing anywhere. */
-  readonly routing: Readonly<Record<string, StoredBand>>;
+  /** symbol → actor ids of its positions, for tick routing. */
+  readonly bySymbol: Readonly<Record<string, readonly string[]>>;
   /** Time of the last new entry per `${accountId}:${symbol}` (cooldown filter). */
   readonly lastEntryAt: Readonly<Record<string, number>>;
 }
@@ -91,7 +95,6 @@ export type EngineEmitted =
       readonly state: 'closed' | 'cancelled';
       readonly context: PositionContext;
     }
-  | { readonly type: 'routing'; readonly symbol: string; readonly band: PriceBand }
   | {
       readonly type: 'alert.outcome';
       readonly signalId: string;
@@ -132,24 +135,14 @@ export function leavesBand(band: StoredBand, price: number, ts: number): boolean
   );
 }
 
-/** Intersection of the bands of every position on a symbol. */
-function combinedBand(slots: Readonly<Record<string, PositionSlot>>, symbol: string): StoredBand {
-  let low: number | null = null;
-  let high: number | null = null;
-  let until: number | null = null;
-  let any = false;
-  for (const slot of Object.values(slots)) {
-    if (slot.symbol !== symbol) continue;
-    any = true;
-    if (slot.band.low !== null) low = low === null ? slot.band.low : Math.max(low, slot.band.low);
-    if (slot.band.high !== null) high = high === null ? slot.band.high : Math.min(high, slot.band.high);
-    if (slot.band.until !== null) until = until === null ? slot.band.until : Math.min(until, slot.band.until);
-  }
-  return any ? { low, high, until } : { low: null, high: null, until: null };
-}
-
-function sameBand(a: StoredBand | undefined, b: StoredBand): boolean {
-  return a !== undefined && a.low === b.low && a.high === b.high && a.until === b.until;
+/** State and band of a position actor, read from its own snapshot. */
+function positionView(child: AnyActorRef | undefined): { state: string; band: PriceBand } | undefined {
+  const snapshot = child?.getSnapshot() as
+    | { value: unknown; context: PositionContext; status: string }
+    | undefined;
+  if (!snapshot || snapshot.status !== 'active') return undefined;
+  const state = topStateOf(snapshot.value);
+  return { state, band: bandOf(state, snapshot.context) };
 }
 
 function sideWord(side: Side): string {
@@ -165,26 +158,33 @@ export const engineMachine = setup({
   actors: { position: positionMachine },
 }).createMachine({
   id: 'engine',
-  context: { slots: {}, byPosition: {}, routing: {}, lastEntryAt: {} },
+  context: { slots: {}, byPosition: {}, bySymbol: {}, lastEntryAt: {} },
   initial: 'running',
   states: {
     running: {
       on: {
         tick: {
           actions: enqueueActions(({ context, event, system, enqueue }) => {
-            for (const slot of Object.values(context.slots)) {
-              if (slot.symbol !== event.symbol || !leavesBand(slot.band, event.price, event.ts)) continue;
-              const child = system.get(slot.actorId) as AnyActorRef | undefined;
-              if (child) enqueue.sendTo(child, { type: 'tick', ts: event.ts, price: event.price });
+            const actorIds = context.bySymbol[event.symbol];
+            if (!actorIds) return;
+            for (const actorId of actorIds) {
+              const child = system.get(actorId) as AnyActorRef | undefined;
+              const view = positionView(child);
+              if (!child || !view) continue;
+              const { band } = view;
+              if (event.price <= band.low || event.price >= band.high || event.ts >= band.until) {
+                enqueue.sendTo(child, { type: 'tick', ts: event.ts, price: event.price });
+              }
             }
           }),
         },
         clock: {
           actions: enqueueActions(({ context, event, system, enqueue }) => {
             for (const slot of Object.values(context.slots)) {
-              if (slot.band.until === null || event.ts < slot.band.until) continue;
               const child = system.get(slot.actorId) as AnyActorRef | undefined;
-              if (child) enqueue.sendTo(child, { type: 'clock', ts: event.ts });
+              const view = positionView(child);
+              if (child && view && event.ts >= view.band.until)
+                enqueue.sendTo(child, { type: 'clock', ts: event.ts });
             }
           }),
         },
@@ -208,7 +208,6 @@ export const engineMachine = setup({
                 outcome('declined', req.positionId, `position ${req.positionId} already exists`);
                 return;
               }
-              const band: StoredBand = { low: null, high: null, until: req.expiresAt };
               const slots = {
                 ...context.slots,
                 [key]: {
@@ -217,13 +216,15 @@ export const engineMachine = setup({
                   accountId: req.accountId,
                   symbol: req.symbol,
                   side: req.plan.side,
-                  state: 'pending_entry',
-                  band,
                 },
               };
               enqueue.assign({
                 slots,
                 byPosition: { ...context.byPosition, [req.positionId]: key },
+                bySymbol: {
+                  ...context.bySymbol,
+                  [req.symbol]: [...(context.bySymbol[req.symbol] ?? []), actorId],
+                },
                 lastEntryAt: { ...context.lastEntryAt, [key]: event.ts },
               });
               enqueue.spawnChild('position', {
@@ -236,15 +237,20 @@ export const engineMachine = setup({
                 req.positionId,
                 `${sideWord(req.plan.side)} ${req.plan.quantity} ${req.symbol} @ ${req.plan.entryPrice}`,
               );
-              updateRouting(enqueue, context.routing, slots, req.symbol);
               return;
             }
             const child = system.get(slot.actorId) as AnyActorRef | undefined;
-            if (!child) {
-              outcome('declined', slot.positionId, `position ${slot.positionId} is not running`);
+            const view = positionView(child);
+            if (!child || !view) {
+              outcome(
+                'declined',
+                slot.positionId,
+                `the ${req.symbol} position is finishing; send the alert again`,
+              );
               return;
             }
-            if (slot.state === 'pending_entry') {
+            const state = view.state;
+            if (state === 'pending_entry') {
               if (slot.side === req.plan.side) {
                 enqueue.sendTo(child, {
                   type: 'replace',
@@ -269,12 +275,12 @@ export const engineMachine = setup({
               }
               return;
             }
-            if (OPEN_STATES.has(slot.state)) {
+            if (OPEN_STATES.has(state)) {
               if (slot.side === req.plan.side) {
                 outcome(
                   'declined',
                   slot.positionId,
-                  `already ${sideWord(slot.side)} ${req.symbol} (${slot.state}); same-side alert ignored`,
+                  `already ${sideWord(slot.side)} ${req.symbol} (${state}); same-side alert ignored`,
                 );
               } else {
                 enqueue.sendTo(child, { type: 'exit', ts: event.ts, reason: 'opposing_alert' });
@@ -289,7 +295,7 @@ export const engineMachine = setup({
             outcome(
               'declined',
               slot.positionId,
-              `the ${req.symbol} position is ${slot.state}; try again once it has finished`,
+              `the ${req.symbol} position is ${state === 'pending_entry' ? 'pending' : state}; try again once it has finished`,
             );
           }),
         },
@@ -306,26 +312,30 @@ export const engineMachine = setup({
                 reason,
                 ts: event.ts,
               });
-            if (!slot || !child) return emitOutcome('declined', `no open ${event.symbol} position to close`);
-            if (slot.state === 'pending_entry') {
+            const view = positionView(child);
+            if (!slot || !child || !view)
+              return emitOutcome('declined', `no open ${event.symbol} position to close`);
+            if (view.state === 'pending_entry') {
               enqueue.sendTo(child, { type: 'exit', ts: event.ts, reason: event.reason });
               return emitOutcome('cancelling', `cancelled the pending ${event.symbol} entry (close alert)`);
             }
-            if (OPEN_STATES.has(slot.state)) {
+            if (OPEN_STATES.has(view.state)) {
               enqueue.sendTo(child, { type: 'exit', ts: event.ts, reason: event.reason });
               return emitOutcome(
                 'closing',
                 `closing the ${sideWord(slot.side)} ${event.symbol} position (close alert)`,
               );
             }
-            return emitOutcome('declined', `the ${event.symbol} position is already ${slot.state}`);
+            return emitOutcome('declined', `the ${event.symbol} position is already ${view.state}`);
           }),
         },
         cancel: {
           actions: enqueueActions(({ context, event, system, enqueue }) => {
             const slot = context.slots[slotKey(event.accountId, event.symbol)];
             const child = slot ? (system.get(slot.actorId) as AnyActorRef | undefined) : undefined;
-            const working = slot && (slot.state === 'pending_entry' || OPEN_STATES.has(slot.state));
+            const view = positionView(child);
+            const working =
+              view !== undefined && (view.state === 'pending_entry' || OPEN_STATES.has(view.state));
             if (slot && child && working)
               enqueue.sendTo(child, { type: 'cancel', ts: event.ts, reason: 'cancel alert' });
             enqueue.emit({
@@ -383,48 +393,22 @@ export const engineMachine = setup({
               }
               const { [key]: _gone, ...slots } = context.slots;
               const { [slot.positionId]: _id, ...byPosition } = context.byPosition;
-              enqueue.assign({ slots, byPosition });
+              const remaining = (context.bySymbol[slot.symbol] ?? []).filter((id) => id !== slot.actorId);
+              const { [slot.symbol]: _list, ...otherSymbols } = context.bySymbol;
+              enqueue.assign({
+                slots,
+                byPosition,
+                bySymbol: remaining.length > 0 ? { ...otherSymbols, [slot.symbol]: remaining } : otherSymbols,
+              });
               // A done child stays in snapshot.children until stopped: stop it, or every snapshot keeps it.
               enqueue.stopChild(slot.actorId);
-              updateRouting(enqueue, context.routing, slots, slot.symbol);
-              return;
             }
-            const slots = {
-              ...context.slots,
-              [key]: { ...slot, state: message.state, band: toStoredBand(message.band) },
-            };
-            enqueue.assign({ slots });
-            updateRouting(enqueue, context.routing, slots, slot.symbol);
           }),
         },
       },
     },
   },
 });
-
-type RoutingEnqueue = {
-  assign: (patch: Partial<EngineContext>) => void;
-  emit: (event: EngineEmitted) => void;
-};
-
-function updateRouting(
-  enqueueAny: unknown,
-  routing: Readonly<Record<string, StoredBand>>,
-  slots: Readonly<Record<string, PositionSlot>>,
-  symbol: string,
-): void {
-  const enqueue = enqueueAny as RoutingEnqueue;
-  const band = combinedBand(slots, symbol);
-  if (sameBand(routing[symbol], band)) return;
-  const hasPositions = Object.values(slots).some((s) => s.symbol === symbol);
-  if (hasPositions) {
-    enqueue.assign({ routing: { ...routing, [symbol]: band } });
-  } else {
-    const { [symbol]: _gone, ...rest } = routing;
-    enqueue.assign({ routing: rest });
-  }
-  enqueue.emit({ type: 'routing', symbol, band: fromStoredBand(band) });
-}
 
 export type EngineMachine = typeof engineMachine;
 export type EngineActor = ActorRefFrom<EngineMachine>;

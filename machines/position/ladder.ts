@@ -90,3 +90,17 @@ export function unrealized(ctx: PositionContext, price: number): number {
   const ticks = direction(ctx) * (toTicks(price, ctx.grid) - ctx.entryTicksSum / ctx.filledQty) * qty;
   return Math.round(ticks * ctx.grid.tickValue * 100) / 100;
 }
+
+/** The band of a position in a given top-level state (what its `update` messages carry). */
+export function bandOf(state: string, ctx: PositionContext): PriceBand {
+  if (state === 'pending_entry') return pendingBand(ctx);
+  if (state === 'active' || state === 'tp1' || state === 'tp2' || state === 'tp3') return openBand(ctx);
+  return NO_TICKS_BAND;
+}
+
+/** Top-level state name of a position snapshot value ({ pending_entry: 'working' } → pending_entry). */
+export function topStateOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const key = value && typeof value === 'object' ? Object.keys(value)[0] : undefined;
+  return key ?? 'unknown';
+}

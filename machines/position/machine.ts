@@ -14,16 +14,7 @@ import type { BrokerEvent, EngineCommand } from '../../src/domain/events.ts';
 import { entryTag, exitTag, parseTag, stopTag } from '../../src/domain/tags.ts';
 import { toTicks } from '../../src/domain/ticks.ts';
 import type { ExitReason, OrderSide } from '../../src/domain/types.ts';
-import {
-  NO_TICKS_BAND,
-  openBand,
-  openQty,
-  pendingBand,
-  rungReached,
-  rungStop,
-  stopBreached,
-  stopExitReason,
-} from './ladder.ts';
+import { bandOf, openQty, rungReached, rungStop, stopBreached, stopExitReason } from './ladder.ts';
 import type {
   LegState,
   PositionContext,
@@ -572,12 +563,7 @@ export const positionMachine = setup({
 });
 
 function updateMessage(ctx: PositionContext, state: string): PositionMessage {
-  const band =
-    state === 'pending_entry'
-      ? pendingBand(ctx)
-      : state.startsWith('tp') || state === 'active'
-        ? openBand(ctx)
-        : NO_TICKS_BAND;
+  const band = bandOf(state, ctx);
   const update: PositionMessage = {
     type: 'update',
     positionId: ctx.positionId,

@@ -10,11 +10,10 @@ import {
   ENGINE_MACHINE_VERSION,
   type EngineEmitted,
   type EngineEvent,
-  engineMachine,
-  fromStoredBand,
   type PositionSlot,
+  engineMachine,
 } from '../../machines/engine/machine.ts';
-import { openQty, unrealized } from '../../machines/position/ladder.ts';
+import { bandOf, openQty, topStateOf, unrealized } from '../../machines/position/ladder.ts';
 import type { PositionContext } from '../../machines/position/types.ts';
 import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../domain/events.ts';
 import type { ExitReason, PriceBand } from '../domain/types.ts';
@@ -37,7 +36,11 @@ export interface EngineRuntimeOptions {
 }
 
 /** What the runtime reports to the store sink and the observers. */
-export type RuntimeOutput = EngineEmitted | { readonly type: 'broker'; readonly event: BrokerEvent };
+export type RuntimeOutput =
+  | EngineEmitted
+  | { readonly type: 'broker'; readonly event: BrokerEvent }
+  /** The combined band of a symbol changed: a tick strictly inside it changes nothing. */
+  | { readonly type: 'routing'; readonly symbol: string; readonly band: PriceBand };
 
 export interface PositionView {
   readonly positionId: string;
@@ -60,7 +63,10 @@ export class EngineRuntime {
   readonly engine: Actor<typeof engineMachine>;
   readonly outputs$ = new Subject<RuntimeOutput>();
   readonly machineVersion = ENGINE_MACHINE_VERSION;
+  /** Combined band per symbol (intersection of its positions' bands). */
   private readonly bands = new Map<string, PriceBand>();
+  /** Band per live position, from its update messages. */
+  private readonly positionBands = new Map<string, { symbol: string; band: PriceBand }>();
   private readonly lastPrices = new Map<string, number>();
   private earliestUntil = Number.POSITIVE_INFINITY;
   private readonly subscription: Subscription;
@@ -82,11 +88,13 @@ export class EngineRuntime {
       this.engine.send(event);
     });
     this.engine.start();
-    // After a restore the routing bands come from the snapshot's context.
-    for (const [symbol, band] of Object.entries(this.engine.getSnapshot().context.routing)) {
-      this.bands.set(symbol, fromStoredBand(band));
+    // After a restore the bands come from the restored position actors themselves.
+    const symbols = new Set<string>();
+    for (const view of this.positions()) {
+      this.positionBands.set(view.positionId, { symbol: view.symbol, band: bandOf(view.state, view.context) });
+      symbols.add(view.symbol);
     }
-    this.recomputeEarliestUntil();
+    for (const symbol of symbols) this.recomputeBand(symbol, false);
   }
 
   /** Deliver a price. Inside the symbol's combined band it costs a map lookup and two comparisons. */
@@ -151,7 +159,7 @@ export class EngineRuntime {
       const snapshot = child?.getSnapshot() as { value: unknown; context: PositionContext } | undefined;
       if (!snapshot) continue;
       const lastPrice = this.lastPrices.get(slot.symbol) ?? null;
-      const state = typeof snapshot.value === 'string' ? snapshot.value : 'pending_entry';
+      const state = topStateOf(snapshot.value);
       views.push({
         positionId: slot.positionId,
         signalId: snapshot.context.signalId,
@@ -183,34 +191,46 @@ export class EngineRuntime {
       case 'command':
         this.execute(event.command);
         break;
-      case 'routing':
-        if (
-          Number.isFinite(event.band.low) ||
-          Number.isFinite(event.band.high) ||
-          Number.isFinite(event.band.until)
-        ) {
-          this.bands.set(event.symbol, event.band);
-        } else if (this.hasPositionOn(event.symbol)) {
-          // Positions that need no ticks at all (exiting, cancelling): nothing to route.
-          this.bands.set(event.symbol, NO_BAND);
-        } else {
-          this.bands.delete(event.symbol);
-        }
-        this.recomputeEarliestUntil();
-        break;
+      case 'position.update': {
+        const { update } = event;
+        this.outputs$.next(event);
+        if (update.state === 'closed' || update.state === 'cancelled') this.positionBands.delete(update.positionId);
+        else this.positionBands.set(update.positionId, { symbol: update.symbol, band: update.band });
+        this.recomputeBand(update.symbol, true);
+        return;
+      }
       default:
         break;
     }
     this.outputs$.next(event);
   }
 
+  /** Intersection of the bands of a symbol's positions; no positions → no routing at all. */
+  private recomputeBand(symbol: string, announce: boolean): void {
+    let low = Number.NEGATIVE_INFINITY;
+    let high = Number.POSITIVE_INFINITY;
+    let until = Number.POSITIVE_INFINITY;
+    let any = false;
+    for (const entry of this.positionBands.values()) {
+      if (entry.symbol !== symbol) continue;
+      any = true;
+      if (entry.band.low > low) low = entry.band.low;
+      if (entry.band.high < high) high = entry.band.high;
+      if (entry.band.until < until) until = entry.band.until;
+    }
+    const previous = this.bands.get(symbol);
+    const band: PriceBand = any ? { low, high, until } : NO_BAND;
+    if (any) this.bands.set(symbol, band);
+    else this.bands.delete(symbol);
+    this.recomputeEarliestUntil();
+    const changed =
+      !previous || !any || previous.low !== band.low || previous.high !== band.high || previous.until !== band.until;
+    if (announce && changed) this.outputs$.next({ type: 'routing', symbol, band });
+  }
+
   private execute(command: EngineCommand): void {
     if (command.type === 'moveStop' && this.protectiveStops === 'local') return;
     this.options.broker.execute(command);
-  }
-
-  private hasPositionOn(symbol: string): boolean {
-    return this.slots().some((s) => s.symbol === symbol);
   }
 
   private recomputeEarliestUntil(): void {

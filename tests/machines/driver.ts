@@ -228,11 +228,11 @@ export function planFor(s: Pick<Scenario, 'side' | 'quantity'>, shiftTicks = 0) 
 }
 
 /** Runs a scenario against a target; `onStep` sees the target after every operation. */
-export function runScenario(
+export function runScenario<T extends Target>(
   scenario: Scenario,
-  makeTarget: (broker: ScriptedBroker) => Target,
-  onStep?: (target: Target, index: number) => void,
-): { broker: ScriptedBroker; target: Target } {
+  makeTarget: (broker: ScriptedBroker) => T,
+  onStep?: (target: T, index: number) => void,
+): { broker: ScriptedBroker; target: T } {
   const broker = new ScriptedBroker();
   broker.ticks = scenario.side === 'long' ? 101 * 4 : 102 * 4;
   const target = makeTarget(broker);
@@ -326,7 +326,7 @@ export function runtimeTarget(s: Scenario, snapshot?: unknown) {
               event.ts,
             );
           }
-        } else runtime.send({ type: 'tick', ts: event.ts, symbol: 'ES', price: event.price });
+        } else runtime.send({ type: 'tick', ts: event.ts, symbol: 'ES', price: (event as { price: number }).price });
       },
       context: () => view()?.context ?? last?.context,
       state: () => view()?.state ?? last?.state,

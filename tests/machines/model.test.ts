@@ -96,11 +96,14 @@ describe('model-based coverage', () => {
     ];
     const maps = [false, true].map(
       (closeAtTp3) =>
-        getAdjacencyMap(positionMachine, {
+        getAdjacencyMap(positionMachine as never, {
           input: request(longPlan(2), { closeAtTp3 }),
           events,
           // By value, plus whether an exit was asked for: a pending cancel behaves differently then.
-          serializeState: (s) => JSON.stringify(s.value) + (s.context.exitReason ? '+exit' : ''),
+          serializeState: (snapshot: Snapshot<unknown>) => {
+            const s = snapshot as unknown as { value: unknown; context: { exitReason: string | null } };
+            return JSON.stringify(s.value) + (s.context.exitReason ? '+exit' : '');
+          },
         }) as unknown as Record<string, Explored>,
     );
     const result = coverage(positionMachine, maps);
@@ -121,10 +124,10 @@ describe('model-based coverage', () => {
       { type: 'order.failed', ts: 2, reason: 'rejected', retryable: false },
       { type: 'retry.due', ts: 100_000 },
     ];
-    const map = getAdjacencyMap(signalMachine, {
+    const map = getAdjacencyMap(signalMachine as never, {
       input: { signalId: 's1', ts: 0 },
       events,
-      serializeState: (s) => JSON.stringify(s.value),
+      serializeState: (snapshot: Snapshot<unknown>) => JSON.stringify((snapshot as unknown as { value: unknown }).value),
     }) as unknown as Record<string, Explored>;
     const result = coverage(signalMachine, [map]);
     expect(result.missingStates).toEqual([]);
