@@ -141,12 +141,16 @@ withPostgres('schema on a PostgreSQL server', (serverUrl) => {
       await anon.query('select id, symbol, status from alerts');
     });
 
-    it.each(['bot_settings', 'guard_state', 'execution_events', 'orders', 'schema_migrations'])(
-      'cannot read the private table %s',
-      async (table) => {
-        await expect(anon.query(`select * from ${table}`)).rejects.toThrow(/permission denied/);
-      },
-    );
+    it.each([
+      'bot_settings',
+      'guard_state',
+      'execution_events',
+      'orders',
+      'schema_migrations',
+      'account_leases',
+    ])('cannot read the private table %s', async (table) => {
+      await expect(anon.query(`select * from ${table}`)).rejects.toThrow(/permission denied/);
+    });
 
     it('cannot read the raw alert body or the source address', async () => {
       await expect(anon.query('select raw_body from alerts')).rejects.toThrow(/permission denied/);

@@ -352,8 +352,46 @@ describe('Supabase adapter (supabase-js against a local PostgREST stand-in)', ()
     await offline.close();
   });
 
-  it('account locks are refused with the way to get them (a direct database connection)', async () => {
-    await expect(store.acquireAccountLock('ACC-1')).rejects.toThrow(/needs a database session.*DATABASE_URL/);
+  it('account ownership is a lease taken, renewed and released through rpc', async () => {
+    const lost: string[] = [];
+    const leased = new SupabaseStore({
+      url: api.url,
+      serviceRoleKey: KEY,
+      leaseTtlMs: 3_000,
+      onLeaseLost: (a, r) => lost.push(`${a}: ${r}`),
+    });
+    api.reply({ body: true });
+    expect(await leased.acquireAccountLock('ACC-1')).toBe(true);
+    const take = api.take();
+    expect([take.method, take.url]).toEqual(['POST', '/rest/v1/rpc/acquire_account_lease']);
+    expect(take.body).toEqual({
+      p_account: 'ACC-1',
+      p_owner: expect.stringMatching(/^engine-[0-9a-f-]{36}$/),
+      p_ttl_ms: 3_000,
+    });
+    const owner = (take.body as { p_owner: string }).p_owner;
+    expect(await leased.acquireAccountLock('ACC-1')).toBe(true); // held: no second request
+    expect(api.requests).toEqual([]);
+
+    api.reply({ body: false }); // the renewal finds another owner
+    await expect.poll(() => lost, { timeout: 5_000 }).toEqual(['ACC-1: another process took the lease']);
+    expect(api.take().body).toEqual({ p_account: 'ACC-1', p_owner: owner, p_ttl_ms: 3_000 });
+
+    api.reply({ body: true }, { body: null });
+    expect(await leased.acquireAccountLock('ACC-1')).toBe(true);
+    api.take();
+    await leased.releaseAccountLock('ACC-1');
+    const release = api.take();
+    expect([release.url, release.body]).toEqual([
+      '/rest/v1/rpc/release_account_lease',
+      { p_account: 'ACC-1', p_owner: owner },
+    ]);
+    await leased.close();
+  });
+
+  it('a lease held by another process is refused', async () => {
+    api.reply({ body: false });
+    expect(await store.acquireAccountLock('ACC-2')).toBe(false);
   });
 });
 

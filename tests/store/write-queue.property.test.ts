@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { WriteQueue, type WriteTarget } from '../../src/adapters/store/write-queue.ts';
 import type { PositionRecord } from '../../src/ports/store.ts';
-import { T0, position } from './fixtures.ts';
+import { position, T0 } from './fixtures.ts';
 import { ManualClock } from './manual-clock.ts';
 
 type Step =
@@ -17,8 +17,16 @@ type Step =
   | { kind: 'flush' };
 
 const step: fc.Arbitrary<Step> = fc.oneof(
-  fc.record({ kind: fc.constant('tick' as const), id: fc.integer({ min: 0, max: 3 }), pnl: fc.integer({ min: -500, max: 500 }) }),
-  fc.record({ kind: fc.constant('change' as const), id: fc.integer({ min: 0, max: 3 }), stopTicks: fc.integer({ min: 0, max: 6 }) }),
+  fc.record({
+    kind: fc.constant('tick' as const),
+    id: fc.integer({ min: 0, max: 3 }),
+    pnl: fc.integer({ min: -500, max: 500 }),
+  }),
+  fc.record({
+    kind: fc.constant('change' as const),
+    id: fc.integer({ min: 0, max: 3 }),
+    stopTicks: fc.integer({ min: 0, max: 6 }),
+  }),
   fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 7_000 }) }),
   fc.record({ kind: fc.constant('flush' as const) }),
 );

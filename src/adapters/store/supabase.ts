@@ -3,9 +3,10 @@
  * table calls for plain reads and writes, `rpc()` for the SQL functions (the same atomic logic as
  * the SQL adapters), and a Realtime channel for new alerts. The schema is applied with the Supabase
  * CLI (`supabase link` + `supabase db push`), not by this adapter: `migrate()` only checks that it
- * is there. Account locks need a database session, which PostgREST does not have: for several
- * engine processes on Supabase, use DATABASE_URL with the project's session connection string.
+ * is there. PostgREST has no database session for an advisory lock, so account ownership is a
+ * renewed lease row (account_leases) instead.
  */
+import { randomUUID } from 'node:crypto';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import WebSocket from 'ws';
 import { type BotSettings, DEFAULT_SETTINGS } from '../../domain/settings.ts';
@@ -58,6 +59,10 @@ export interface SupabaseStoreOptions {
   readonly migrate?: boolean;
   /** For tests: a fetch implementation. */
   readonly fetch?: typeof fetch;
+  /** Account lease time to live, ms (default 30,000); renewed every third of it. */
+  readonly leaseTtlMs?: number;
+  /** Called when a held account lease could not be renewed: stop trading that account. */
+  readonly onLeaseLost?: (accountId: string, reason: string) => void;
 }
 
 interface Reply<T> {
@@ -74,8 +79,15 @@ function positiveLimit(operation: string, limit: number): number {
 export class SupabaseStore implements Store {
   readonly kind = 'supabase' as const;
   private readonly client: SupabaseClient;
+  private readonly leases = new Map<string, ReturnType<typeof setInterval>>();
+  /** Identifies this process's leases; random because it names a process, not a trading fact. */
+  private readonly leaseOwner = `engine-${randomUUID()}`;
+  private readonly leaseTtlMs: number;
+  private readonly onLeaseLost: ((accountId: string, reason: string) => void) | undefined;
 
   constructor(options: SupabaseStoreOptions) {
+    this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
+    this.onLeaseLost = options.onLeaseLost;
     this.client = createClient(options.url, options.serviceRoleKey, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       realtime: { transport: WebSocket as never },
@@ -121,6 +133,9 @@ export class SupabaseStore implements Store {
   }
 
   async close(): Promise<void> {
+    for (const accountId of [...this.leases.keys()]) {
+      await this.releaseAccountLock(accountId).catch(() => {}); // expires by itself otherwise
+    }
     await this.client.removeAllChannels();
   }
 
@@ -405,20 +420,56 @@ export class SupabaseStore implements Store {
 
   // ---- scale-out ----------------------------------------------------------------------------
 
-  acquireAccountLock(_accountId: string): Promise<boolean> {
-    return Promise.reject(
-      new StoreError(
-        'acquireAccountLock',
-        'unsupported',
-        'acquireAccountLock failed: account ownership needs a database session, which the Supabase REST API does ' +
-          "not have — fix: set DATABASE_URL to the project's session connection string (Project Settings → " +
-          'Database → Connection string, "Session pooler") to run several engine processes on Supabase',
-        false,
-      ),
+  /**
+   * PostgREST has no session for an advisory lock: ownership is a lease row (acquire_account_lease)
+   * renewed every ttl/3 while held. A failed renewal ends ownership and calls onLeaseLost.
+   */
+  async acquireAccountLock(accountId: string): Promise<boolean> {
+    if (this.leases.has(accountId)) return true;
+    const acquired = await this.takeLease('acquireAccountLock', accountId);
+    if (!acquired) return false;
+    const timer = setInterval(() => void this.renew(accountId), Math.floor(this.leaseTtlMs / 3));
+    timer.unref();
+    this.leases.set(accountId, timer);
+    return true;
+  }
+
+  async releaseAccountLock(accountId: string): Promise<void> {
+    const timer = this.leases.get(accountId);
+    if (!timer) return;
+    clearInterval(timer);
+    this.leases.delete(accountId);
+    await this.call(
+      'releaseAccountLock',
+      this.client.rpc('release_account_lease', { p_account: accountId, p_owner: this.leaseOwner }),
     );
   }
 
-  async releaseAccountLock(_accountId: string): Promise<void> {}
+  private async takeLease(operation: string, accountId: string): Promise<boolean> {
+    const granted = await this.call(
+      operation,
+      this.client.rpc('acquire_account_lease', {
+        p_account: accountId,
+        p_owner: this.leaseOwner,
+        p_ttl_ms: this.leaseTtlMs,
+      }),
+    );
+    return granted === true;
+  }
+
+  private async renew(accountId: string): Promise<void> {
+    let reason: string | null = null;
+    try {
+      if (!(await this.takeLease('renewAccountLease', accountId))) reason = 'another process took the lease';
+    } catch (error) {
+      reason = error instanceof Error ? error.message : String(error);
+    }
+    if (reason === null) return;
+    const timer = this.leases.get(accountId);
+    if (timer) clearInterval(timer);
+    this.leases.delete(accountId);
+    this.onLeaseLost?.(accountId, reason);
+  }
 }
 
 export async function createSupabaseStore(options: SupabaseStoreOptions): Promise<SupabaseStore> {

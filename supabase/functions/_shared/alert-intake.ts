@@ -188,23 +188,31 @@ export async function intakeAlert(request: IntakeRequest, config: IntakeConfig =
     return r.field === undefined ? base : { ...base, field: r.field };
   };
 
+  // Failures found before the body can be read (too large, not UTF-8, empty) are recorded only when
+  // the sender is proven by the URL secret, or the route needs none: a public URL must not let
+  // strangers write rows.
+  const unreadBody = async (status: IntakeStatus, error: string): Promise<never> => {
+    store = secrets.length === 0 || (await provenByPath(request.pathToken, secrets));
+    fail(status, error);
+  };
+
   try {
     const size = typeof request.body === 'string' ? utf8.encode(request.body).length : request.body.length;
     const maxBytes = config.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (size > maxBytes) {
-      fail(
+      return await unreadBody(
         413,
         `the body is ${size} bytes, more than the ${maxBytes}-byte limit — shorten the alert message to the fields the bot needs`,
       );
     }
     const decoded = decodeUtf8(request.body);
-    if (!decoded.ok) fail(400, decoded.error);
+    if (!decoded.ok) return await unreadBody(400, decoded.error);
     const text = decoded.text;
     const pipeFields = config.pipeFields?.map((f) => f.toLowerCase());
     storedBody = redactSecrets(text, redactFields, secrets);
     if (pipeFields) storedBody = redactPipe(storedBody, pipeFields, redactFields);
     if (text.trim() === '') {
-      fail(
+      return await unreadBody(
         400,
         'the body is empty — put the alert message (JSON such as {"symbol":"{{ticker}}","action":"buy"}) in the TradingView "Message" box',
       );
@@ -246,6 +254,17 @@ export async function intakeAlert(request: IntakeRequest, config: IntakeConfig =
       new Rejection(400, 'the body could not be processed — check it against the formats in docs/alerts.md'),
     );
   }
+}
+
+/** True when the URL path token matches one of the secrets (constant time, every secret compared). */
+export async function provenByPath(
+  pathToken: string | undefined,
+  secrets: readonly string[],
+): Promise<boolean> {
+  if (!pathToken) return false;
+  let match = false;
+  for (const s of secrets) if (s.length > 0 && (await secretsEqual(pathToken, s))) match = true;
+  return match;
 }
 
 /** Remove the configured secrets and the path token from a message. */
