@@ -9,7 +9,7 @@
  * Absolute numbers depend on the machine and its load; the ratios are what to compare.
  */
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoSignals } from '../../sim/alerts.ts';
 import { runBacktest } from '../../sim/backtest.ts';
@@ -106,6 +106,7 @@ export const suite: BenchSuite = {
         value: megabytes / (fast / 1000),
         unit: 'MB/s',
         baseline: { name: 'naive split parse', value: megabytes / (naive / 1000) },
+        note: `load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores at start`,
       });
 
       // 2. Bars end to end: parse + alerts + replay + exchange + engine runtime.
@@ -136,6 +137,31 @@ export const suite: BenchSuite = {
         unit: 'bars/s',
         baseline: { name: 'plain loop', value: BARS / (plainMs / 1000) },
         note: `floor 500,000; trades ${engineRun.trades.length} vs plain ${plain.trades}, alerts ${engineRun.stats.alerts}`,
+      });
+      figures.push({
+        name: 'engine runtime cost per alert above the plain loop',
+        value: (engineMs - plainMs) / Math.max(1, engineRun.stats.alerts),
+        unit: 'ms/alert',
+        note: 'XState engine + position actors + broker round trips',
+      });
+
+      // 2b. The same with ten times fewer alerts: where the per-bar cost shows.
+      const [sparseRun, sparseMs] = time(() => {
+        const sparseBars = loadBarsCsv(barsPath, { tickSize: 0.25 });
+        const alerts = demoSignals(sparseBars, { symbol: 'ES', everyBars: ALERT_EVERY * 10, barMs: MINUTE });
+        return runBacktest({ symbol: 'ES', bars: sparseBars, alerts, barMs: MINUTE });
+      });
+      const [, sparsePlainMs] = time(() => {
+        const sparseBars = loadBarsCsv(barsPath, { tickSize: 0.25 });
+        const alerts = demoSignals(sparseBars, { symbol: 'ES', everyBars: ALERT_EVERY * 10, barMs: MINUTE });
+        return plainLoopBacktest('ES', sparseBars, alerts, MINUTE);
+      });
+      figures.push({
+        name: `bars end to end, engine runtime, alert every ${ALERT_EVERY * 10} bars`,
+        value: BARS / (sparseMs / 1000),
+        unit: 'bars/s',
+        baseline: { name: 'plain loop', value: BARS / (sparsePlainMs / 1000) },
+        note: `floor 500,000; trades ${sparseRun.trades.length}`,
       });
 
       // 3. The replay without alerts: what the clock + exchange + band routing cost per bar.
