@@ -3,6 +3,7 @@
  * the body cap, who may write, configuration errors, and a property: whatever arrives, the answer
  * is one of the documented statuses and an unauthenticated sender never writes.
  */
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -180,6 +181,31 @@ describe('the handler', () => {
     expect((await relay(postTo(`${BASE}/${SECRET}`, body({ key: 'h' })))).status).toBe(503);
     expect(logged.join('\n')).toContain('connection refused');
     expect(logged.join('\n')).toContain('did not answer within 20 ms');
+  });
+});
+
+describe('docs/edge.md', () => {
+  it('its TradingView messages, as TradingView renders them, are accepted', async () => {
+    const doc = readFileSync(new URL('../../docs/edge.md', import.meta.url), 'utf8');
+    const messages = [...doc.matchAll(/```json\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    const values: Record<string, string> = {
+      ticker: 'ES1!',
+      'strategy.order.action': 'sell',
+      timenow: new Date(NOW - 1_000).toISOString(),
+      'strategy.order.contracts': '2',
+      close: '6335.25',
+    };
+    for (const message of messages) {
+      const rendered = message.replace(
+        /\{\{([^}]+)\}\}/g,
+        (_, name: string) => values[name] ?? `{{${name}}}`,
+      );
+      const response = await answer(
+        await relayWith(new MemoryInbox())(postTo(`${BASE}/${SECRET}`, rendered)),
+      );
+      expect({ message, status: response.body.status }).toEqual({ message, status: 'accepted' });
+    }
   });
 });
 
