@@ -10,8 +10,8 @@ import {
   ENGINE_MACHINE_VERSION,
   type EngineEmitted,
   type EngineEvent,
-  type PositionSlot,
   engineMachine,
+  type PositionSlot,
 } from '../../machines/engine/machine.ts';
 import { bandOf, openQty, topStateOf, unrealized } from '../../machines/position/ladder.ts';
 import type { PositionContext } from '../../machines/position/types.ts';
@@ -91,7 +91,10 @@ export class EngineRuntime {
     // After a restore the bands come from the restored position actors themselves.
     const symbols = new Set<string>();
     for (const view of this.positions()) {
-      this.positionBands.set(view.positionId, { symbol: view.symbol, band: bandOf(view.state, view.context) });
+      this.positionBands.set(view.positionId, {
+        symbol: view.symbol,
+        band: bandOf(view.state, view.context),
+      });
       symbols.add(view.symbol);
     }
     for (const symbol of symbols) this.recomputeBand(symbol, false);
@@ -194,7 +197,8 @@ export class EngineRuntime {
       case 'position.update': {
         const { update } = event;
         this.outputs$.next(event);
-        if (update.state === 'closed' || update.state === 'cancelled') this.positionBands.delete(update.positionId);
+        if (update.state === 'closed' || update.state === 'cancelled')
+          this.positionBands.delete(update.positionId);
         else this.positionBands.set(update.positionId, { symbol: update.symbol, band: update.band });
         this.recomputeBand(update.symbol, true);
         return;
@@ -224,7 +228,11 @@ export class EngineRuntime {
     else this.bands.delete(symbol);
     this.recomputeEarliestUntil();
     const changed =
-      !previous || !any || previous.low !== band.low || previous.high !== band.high || previous.until !== band.until;
+      !previous ||
+      !any ||
+      previous.low !== band.low ||
+      previous.high !== band.high ||
+      previous.until !== band.until;
     if (announce && changed) this.outputs$.next({ type: 'routing', symbol, band });
   }
 
