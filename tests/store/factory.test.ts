@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseStoreKind, createStore, storeConfigFromEnv } from '../../src/adapters/store/factory.ts';
+import { lockDataDir } from '../../src/adapters/store/pglite.ts';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
 
 describe('createStore', () => {
@@ -31,6 +32,9 @@ describe('createStore', () => {
       expect(existsSync(join(dir, 'PG_VERSION'))).toBe(true);
       expect(await store.getSettings()).toEqual(DEFAULT_SETTINGS);
       await store.saveSettings({ ...DEFAULT_SETTINGS, maxContracts: 2 });
+      await expect(createStore({ pgliteDataDir: dir })).rejects.toThrow(
+        new RegExp(`${dir} is in use by process ${process.pid} \\(this one\\)\\. Fix: .*DATABASE_URL`),
+      );
     } finally {
       await store.close();
     }
@@ -40,5 +44,14 @@ describe('createStore', () => {
     } finally {
       await reopened.close();
     }
+  });
+});
+
+describe('embedded database folder lock', () => {
+  it('a lock left by a process that is gone is taken over', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'va-lock-')), 'pglite');
+    writeFileSync(`${dir}.lock`, '2147483646');
+    const lockFile = lockDataDir(dir);
+    expect(readFileSync(lockFile, 'utf8')).toBe(String(process.pid));
   });
 });

@@ -5,7 +5,7 @@
  * and SKIP LOCKED work but only guard against this process — run one engine per data folder and
  * use PostgreSQL to scale out.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -29,7 +29,10 @@ class PgliteDriver implements SqlDriver {
   readonly kind = 'pglite' as const;
   private readonly heldLocks = new Set<string>();
 
-  constructor(readonly db: PGlite) {}
+  constructor(
+    readonly db: PGlite,
+    private readonly lockFile: string | null = null,
+  ) {}
 
   async query(text: string, params: readonly unknown[] = []): Promise<Row[]> {
     const result = await this.db.query<Row>(text, [...params]);
@@ -72,7 +75,45 @@ class PgliteDriver implements SqlDriver {
 
   async close(): Promise<void> {
     if (!this.db.closed) await this.db.close();
+    if (this.lockFile) rmSync(this.lockFile, { force: true });
   }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One process per data folder: two PGlite instances on the same files corrupt them. The lock is a
+ * `<folder>.lock` file holding the owner's pid; a lock left by a dead process is taken over.
+ */
+export function lockDataDir(dir: string): string {
+  const lockFile = `${dir}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return lockFile;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(readFileSync(lockFile, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) {
+        throw new Error(
+          `The embedded database ${dir} is in use by process ${owner}${owner === process.pid ? ' (this one)' : ''}. ` +
+            'Fix: stop that process, or give this one its own folder (PGLITE_DATA_DIR), or use a PostgreSQL server ' +
+            '(DATABASE_URL) to run several engines on one database.',
+        );
+      }
+      rmSync(lockFile, { force: true }); // stale: its process is gone
+    }
+  }
+  throw new Error(
+    `Could not lock the embedded database ${dir}: remove ${lockFile} if no valuearea process is running`,
+  );
 }
 
 /** Open a PGlite database (created if missing) without migrating it. */
@@ -84,8 +125,22 @@ export async function openPglite(dataDir: string = DEFAULT_PGLITE_DIR): Promise<
 }
 
 export async function createPgliteStore(options: PgliteStoreOptions = {}): Promise<SqlStore> {
-  const db = options.db ?? (await openPglite(options.dataDir));
-  const store = new SqlStore(new PgliteDriver(db));
+  let lockFile: string | null = null;
+  let db = options.db;
+  if (!db) {
+    const dataDir = options.dataDir ?? DEFAULT_PGLITE_DIR;
+    if (dataDir !== 'memory') {
+      mkdirSync(dirname(resolve(dataDir)), { recursive: true });
+      lockFile = lockDataDir(resolve(dataDir));
+    }
+    try {
+      db = await openPglite(dataDir);
+    } catch (error) {
+      if (lockFile) rmSync(lockFile, { force: true });
+      throw error;
+    }
+  }
+  const store = new SqlStore(new PgliteDriver(db, lockFile));
   if (options.migrate !== false) {
     try {
       await store.migrate();
