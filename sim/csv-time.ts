@@ -1,7 +1,7 @@
 /**
  * Timestamp parsing for the CSV loader, straight from bytes: ISO-8601 (`2013-10-07T13:30:00Z`,
  * `…+02:00`, `….374Z`), the naive forms of TradingView exports (`2013-10-07 13:30:00`, `2013-10-07 13:30`,
- * `2013-10-07`), and epoch numbers (seconds or milliseconds, by column name or magnitude).
+ * `2013-10-07`), US dates (`10/07/2013 13:30`), separate date and time columns, and epoch numbers (seconds or milliseconds, by column name or magnitude).
  * Naive times are read in `timeZone` (IANA name) when given, otherwise as UTC.
  */
 
@@ -43,12 +43,14 @@ let lastDateMs = 0;
 export function parseIsoBytes(b: Uint8Array, p: number, end: number, out: ParsedTime): void {
   out.naive = true;
   out.error = null;
-  const year = digitsAt(b, p, 4, end);
-  const month = digitsAt(b, p + 5, 2, end);
-  const day = digitsAt(b, p + 8, 2, end);
+  // US exports write MM/DD/YYYY; everything else here is year first.
+  const us = b[p + 2] === 47 && b[p + 5] === 47;
+  const year = us ? digitsAt(b, p + 6, 4, end) : digitsAt(b, p, 4, end);
+  const month = us ? digitsAt(b, p, 2, end) : digitsAt(b, p + 5, 2, end);
+  const day = us ? digitsAt(b, p + 3, 2, end) : digitsAt(b, p + 8, 2, end);
   const sep1 = b[p + 4];
-  const dateSep = sep1 === 45 /* - */ || sep1 === 47; /* / */
-  if (year < 0 || month < 0 || day < 0 || !dateSep || b[p + 7] !== sep1) {
+  const dateSep = us || ((sep1 === 45 /* - */ || sep1 === 47) /* / */ && b[p + 7] === sep1);
+  if (year < 0 || month < 0 || day < 0 || !dateSep) {
     out.error =
       'is not a date-time; use ISO-8601 like 2013-10-07T13:30:00Z, "2013-10-07 13:30:00", or epoch seconds/ms';
     return;
@@ -119,6 +121,33 @@ export function parseIsoBytes(b: Uint8Array, p: number, end: number, out: Parsed
     return;
   }
   out.ms = ms;
+}
+
+/** Time of day `HH:MM[:SS[.fff]]` in bytes [p, end) as ms since midnight, or −1. */
+export function parseClockBytes(b: Uint8Array, p: number, end: number): number {
+  const hour = digitsAt(b, p, 2, end);
+  const minute = digitsAt(b, p + 3, 2, end);
+  if (hour < 0 || minute < 0 || b[p + 2] !== 58 || hour > 23 || minute > 59) return -1;
+  let ms = hour * 3_600_000 + minute * 60_000;
+  let q = p + 5;
+  if (q < end && b[q] === 58) {
+    const second = digitsAt(b, q + 1, 2, end);
+    if (second < 0 || second > 60) return -1;
+    ms += second * 1000;
+    q += 3;
+    if (q < end && b[q] === 46) {
+      q++;
+      let scale = 100;
+      while (q < end) {
+        const c = b[q]! - 48;
+        if (c < 0 || c > 9) return -1;
+        if (scale >= 1) ms += c * scale;
+        scale /= 10;
+        q++;
+      }
+    }
+  }
+  return q === end ? ms : -1;
 }
 
 /** Converts naive local wall times in one IANA zone to UTC, caching the offset per hour. */

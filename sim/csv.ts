@@ -8,7 +8,7 @@
  * and nothing is returned half-way.
  */
 import { readFileSync } from 'node:fs';
-import { type ParsedTime, parseIsoBytes, ZoneConverter } from './csv-time.ts';
+import { type ParsedTime, parseClockBytes, parseIsoBytes, ZoneConverter } from './csv-time.ts';
 
 export interface BarSeries {
   readonly kind: 'bars';
@@ -54,7 +54,7 @@ export class CsvError extends Error {
   }
 }
 
-type Role = 'skip' | 'time' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'price' | 'size';
+type Role = 'skip' | 'time' | 'clock' | 'open' | 'high' | 'low' | 'close' | 'volume' | 'price' | 'size';
 type TimeUnit = 'auto' | 's' | 'ms' | 'text';
 
 const TIME_NAMES = [
@@ -71,7 +71,7 @@ const TIME_NAMES = [
   'time',
   'date',
 ];
-const ROLE_NAMES: Record<Exclude<Role, 'skip' | 'time'>, readonly string[]> = {
+const ROLE_NAMES: Record<Exclude<Role, 'skip' | 'time' | 'clock'>, readonly string[]> = {
   open: ['open', 'o'],
   high: ['high', 'h'],
   low: ['low', 'l'],
@@ -170,9 +170,20 @@ function layoutFor(bytes: Uint8Array, wanted: readonly Role[], source: string): 
       `no time column; name one of ${TIME_NAMES.join(', ')} (header has: ${names.join(', ')})`,
     );
   }
-  roles[names.indexOf(timeName)] = 'time';
+  // Separate "date" and "time" columns (NinjaTrader, Kibot…): the date is the time role, the time of
+  // day is added to it.
+  const splitDateTime =
+    names.includes('date') &&
+    names.includes('time') &&
+    !TIME_NAMES.slice(0, 10).some((n) => names.includes(n));
+  if (splitDateTime) {
+    roles[names.indexOf('date')] = 'time';
+    roles[names.indexOf('time')] = 'clock';
+  } else {
+    roles[names.indexOf(timeName)] = 'time';
+  }
   for (const role of wanted) {
-    if (role === 'time' || role === 'skip') continue;
+    if (role === 'time' || role === 'skip' || role === 'clock') continue;
     const candidates = ROLE_NAMES[role];
     const index = names.findIndex((n, i) => roles[i] === 'skip' && candidates.includes(n));
     if (index < 0) {
@@ -234,6 +245,8 @@ function scanRows(
 ): void {
   const { delimiter, roles, lastNeeded, names } = layout;
   const values = new Float64Array(8);
+  let rowNaive = false;
+  let clockMs = -1;
   const time: ParsedTime = { ms: 0, naive: false, error: null };
   const zone =
     options.timeZone && options.timeZone.toUpperCase() !== 'UTC' ? new ZoneConverter(options.timeZone) : null;
@@ -267,6 +280,27 @@ function scanRows(
           if (c === delimiter || c === LF || c === CR) break;
           p++;
         }
+      } else if (role === 'clock') {
+        let start = p;
+        let end = p;
+        while (end < n) {
+          c = bytes[end]!;
+          if (c === delimiter || c === LF || c === CR) break;
+          end++;
+        }
+        p = end;
+        while (start < end && (bytes[start] === SPACE || bytes[start] === QUOTE)) start++;
+        while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === QUOTE)) end--;
+        const ms = parseClockBytes(bytes, start, end);
+        if (ms < 0) {
+          throw new CsvError(
+            source,
+            line,
+            names[col]!,
+            `"${latin1(bytes, start, end)}" is not a time of day; use HH:MM or HH:MM:SS`,
+          );
+        }
+        clockMs = ms;
       } else if (role === 'time') {
         let start = p;
         let end = p;
@@ -280,14 +314,17 @@ function scanRows(
         while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === QUOTE)) end--;
         if (start === end)
           throw new CsvError(source, line, names[col]!, 'the time is empty; fill it in or drop the row');
-        const isText = end - start >= 10 && (bytes[start + 4] === 45 || bytes[start + 4] === 47);
+        const isText =
+          end - start >= 10 &&
+          (bytes[start + 4] === 45 || bytes[start + 4] === 47 || bytes[start + 2] === 47);
         if (timeUnit === 'auto') timeUnit = isText ? 'text' : 'auto';
         if (isText) {
           parseIsoBytes(bytes, start, end, time);
           if (time.error !== null) {
             throw new CsvError(source, line, names[col]!, `"${latin1(bytes, start, end)}" ${time.error}`);
           }
-          values[roleSlots.time] = time.naive && zone !== null ? zone.toUtc(time.ms) : time.ms;
+          values[roleSlots.time] = time.ms;
+          rowNaive = time.naive;
         } else {
           const v = parseNumber(bytes, start, end);
           if (!Number.isFinite(v)) {
@@ -300,6 +337,7 @@ function scanRows(
           }
           if (timeUnit === 'auto') timeUnit = Math.abs(v) < 1e11 ? 's' : 'ms';
           values[roleSlots.time] = timeUnit === 's' ? Math.round(v * 1000) : v;
+          rowNaive = false;
         }
       } else {
         // Single pass: digits accumulate while scanning; anything unusual takes the exact slow path.
@@ -367,6 +405,8 @@ function scanRows(
         p++;
       }
     }
+    if (clockMs >= 0) values[roleSlots.time] = values[roleSlots.time]! + clockMs;
+    if (rowNaive && zone !== null) values[roleSlots.time] = zone.toUtc(values[roleSlots.time]!);
     onRow(values, line);
     // Rest of the line (columns we do not need).
     while (p < n && bytes[p] !== LF) p++;
@@ -436,6 +476,7 @@ function estimateRows(bytes: Uint8Array, dataStart: number): number {
 
 const SLOT: Record<Role, number> = {
   skip: 7,
+  clock: 6,
   time: 0,
   open: 1,
   high: 2,

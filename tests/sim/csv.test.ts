@@ -68,6 +68,23 @@ describe('CSV loader: good files', () => {
     expect(off.ts[0]).toBe(Date.UTC(2013, 9, 7, 13, 30));
   });
 
+  it('reads separate date and time columns, and US month/day/year dates', () => {
+    const split = bars(
+      'Date,Time,Open,High,Low,Close,Volume\n10/07/2013,13:30,1,2,0.5,1.5,10\n2013-10-07,13:31:30,1,2,0.5,1.5,10\n',
+    );
+    expect(Array.from(split.ts)).toEqual([Date.UTC(2013, 9, 7, 13, 30), Date.UTC(2013, 9, 7, 13, 31, 30)]);
+    const zoned = bars('Date,Time,Open,High,Low,Close,Volume\n10/07/2013,08:30,1,2,0.5,1.5,10\n', {
+      timeZone: 'America/Chicago',
+    });
+    expect(zoned.ts[0]).toBe(Date.UTC(2013, 9, 7, 13, 30));
+    const us = bars('datetime,open,high,low,close,volume\n10/07/2013 13:30:00,1,2,0.5,1.5,10\n');
+    expect(us.ts[0]).toBe(Date.UTC(2013, 9, 7, 13, 30));
+    const error = errorOf(() =>
+      bars('Date,Time,Open,High,Low,Close,Volume\n10/07/2013,1:30pm,1,2,0.5,1.5,10\n'),
+    );
+    expect(error.message).toMatch(/line 2, column "time": "1:30pm" is not a time of day; use HH:MM/);
+  });
+
   it('reads naive local times in the --tz zone, across a DST change', () => {
     const s = bars(`${HEADER}2013-10-07 08:30:00,1,2,0.5,1.5,1\n2013-11-04 08:30:00,1,2,0.5,1.5,1\n`, {
       timeZone: 'America/Chicago',
