@@ -7,6 +7,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 
@@ -79,8 +81,7 @@ export async function startRelay(env: Record<string, string>): Promise<RunningRe
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
+      ...denoHome(),
       NO_COLOR: '1',
       RELAY_PORT: '0',
       ...env,
@@ -108,6 +109,13 @@ export async function startRelay(env: Record<string, string>): Promise<RunningRe
     });
   });
   return { url, lines, stop: () => stopChild(child) };
+}
+
+/** Where Deno keeps its cache: the caller's DENO_DIR or HOME, else a temporary folder. */
+function denoHome(): Record<string, string> {
+  if (process.env.DENO_DIR) return { DENO_DIR: process.env.DENO_DIR };
+  if (process.env.HOME) return { HOME: process.env.HOME };
+  return { DENO_DIR: join(tmpdir(), 'valuearea-deno') };
 }
 
 export function collectLines(child: ChildProcess, onLine: (line: string) => void): void {
