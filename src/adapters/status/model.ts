@@ -1,0 +1,161 @@
+/**
+ * What the terminal status shows, as plain values. The bot builds a StatusModel once per redraw from
+ * the runtime (positions()), the guard state, the broker/market-data health and the write queue;
+ * `positionStatusOf`/`pendingOrdersOf` turn the runtime's position views into rows.
+ */
+import { averageEntryPrice, openQty } from '../../../machines/position/ladder.ts';
+import type { PositionContext } from '../../../machines/position/types.ts';
+import type { GuardState } from '../../domain/guards.ts';
+import type { OrderSide, Side } from '../../domain/types.ts';
+import type { HealthLevel } from '../../ports/index.ts';
+import type { WriteQueueStatus } from '../store/write-queue.ts';
+
+export interface PositionStatus {
+  readonly positionId: string;
+  readonly symbol: string;
+  /** pending_entry, active, tp1, tp2, tp3, exiting … */
+  readonly state: string;
+  readonly side: Side;
+  /** Open contracts now. */
+  readonly size: number;
+  /** Contracts the plan asks for. */
+  readonly plannedSize: number;
+  /** Average fill price, or the planned entry while nothing has filled. */
+  readonly entryPrice: number;
+  readonly filled: boolean;
+  readonly stop: number;
+  readonly targets: readonly [number, number, number];
+  /** Highest target reached: 0 none, 1..3. */
+  readonly rung: 0 | 1 | 2 | 3;
+  readonly lastPrice: number | null;
+  readonly unrealizedPnl: number;
+  readonly decimals: number;
+}
+
+export interface PendingOrderStatus {
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly kind: 'entry' | 'stop' | 'exit';
+  /** null for market orders. */
+  readonly price: number | null;
+  /** Contracts still working. */
+  readonly quantity: number;
+  readonly status: string;
+  readonly decimals: number;
+}
+
+export interface AlertStatus {
+  /** Event time, epoch ms. */
+  readonly at: number;
+  readonly symbol: string;
+  readonly action: string;
+  /** opened, replaced, declined, filtered … */
+  readonly decision: string;
+  readonly reason: string;
+}
+
+export interface ConnectionStatus {
+  readonly name: string;
+  readonly level: HealthLevel;
+  readonly detail?: string;
+}
+
+export interface GuardStatus {
+  readonly state: GuardState;
+  /** Dollars; 0 disables the guard. */
+  readonly dailyLossLimit: number;
+  readonly trailingDrawdown: number;
+  /** Open P&L of every position now (counts against both guards). */
+  readonly unrealizedPnl: number;
+}
+
+export interface StatusModel {
+  /** Wall time of this redraw, epoch ms (the status is an observer; it may read the clock). */
+  readonly at: number;
+  /** paper, live, dry-run … */
+  readonly mode: string;
+  readonly account?: string;
+  readonly positions: readonly PositionStatus[];
+  readonly pendingOrders: readonly PendingOrderStatus[];
+  readonly lastAlert: AlertStatus | null;
+  readonly connections: readonly ConnectionStatus[];
+  readonly guards: GuardStatus | null;
+  readonly writeQueue: WriteQueueStatus | null;
+}
+
+/** The runtime's PositionView, structurally (keeps this module free of the runtime). */
+export interface PositionViewLike {
+  readonly positionId: string;
+  readonly symbol: string;
+  readonly state: string;
+  readonly context: PositionContext;
+  readonly lastPrice: number | null;
+  readonly unrealizedPnl: number;
+}
+
+export function positionStatusOf(view: PositionViewLike): PositionStatus {
+  const ctx = view.context;
+  const average = averageEntryPrice(ctx);
+  return {
+    positionId: view.positionId,
+    symbol: view.symbol,
+    state: view.state,
+    side: ctx.side,
+    size: openQty(ctx),
+    plannedSize: ctx.plan.quantity,
+    entryPrice: average ?? ctx.plan.entryPrice,
+    filled: average !== null,
+    stop: ctx.stop,
+    targets: [ctx.plan.tp1, ctx.plan.tp2, ctx.plan.tp3],
+    rung: ctx.rung,
+    lastPrice: view.lastPrice,
+    unrealizedPnl: view.unrealizedPnl,
+    decimals: ctx.grid.decimals,
+  };
+}
+
+const WORKING: ReadonlySet<string> = new Set(['sent', 'working', 'cancelling']);
+
+/** Working entry legs, the broker-side protective stop and any close orders in flight. */
+export function pendingOrdersOf(view: PositionViewLike): PendingOrderStatus[] {
+  const ctx = view.context;
+  const entrySide: OrderSide = ctx.side === 'long' ? 'buy' : 'sell';
+  const exitSide: OrderSide = ctx.side === 'long' ? 'sell' : 'buy';
+  const decimals = ctx.grid.decimals;
+  const orders: PendingOrderStatus[] = [];
+  for (const leg of ctx.legs) {
+    if (!WORKING.has(leg.status) || leg.quantity - leg.filled <= 0) continue;
+    orders.push({
+      symbol: view.symbol,
+      side: entrySide,
+      kind: 'entry',
+      price: leg.price,
+      quantity: leg.quantity - leg.filled,
+      status: leg.status,
+      decimals,
+    });
+  }
+  if (ctx.stopQty > 0 && ctx.stopOrderPrice !== null) {
+    orders.push({
+      symbol: view.symbol,
+      side: exitSide,
+      kind: 'stop',
+      price: ctx.stopOrderPrice,
+      quantity: ctx.stopQty,
+      status: 'working',
+      decimals,
+    });
+  }
+  if (ctx.exitPendingQty > 0) {
+    orders.push({
+      symbol: view.symbol,
+      side: exitSide,
+      kind: 'exit',
+      price: null,
+      quantity: ctx.exitPendingQty,
+      status: ctx.exitReason ?? 'closing',
+      decimals,
+    });
+  }
+  return orders;
+}

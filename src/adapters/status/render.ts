@@ -1,0 +1,211 @@
+/**
+ * The terminal status as text: a pure function of the model, the width and the colour switch.
+ * `renderStatus` draws the full screen (TTY); `compactStatusLine` is the one-line form for logs, and
+ * `statusChangeKey` says when that line is worth printing again (not on every price move).
+ */
+import type { HealthLevel } from '../../ports/index.ts';
+import { type Paint, padVisible, painter, type Tone, truncateVisible, visibleWidth } from './ansi.ts';
+import type { AlertStatus, GuardStatus, PendingOrderStatus, PositionStatus, StatusModel } from './model.ts';
+
+export interface RenderOptions {
+  /** Columns available; lines are cut to fit. */
+  readonly width: number;
+  readonly color: boolean;
+}
+
+const money = (value: number): string =>
+  `${value < 0 ? '-' : '+'}${Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const amount = (value: number): string =>
+  value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const price = (value: number, decimals: number): string => value.toFixed(decimals);
+const clock = (ts: number): string => new Date(ts).toISOString().slice(11, 19);
+
+function pnlTone(value: number): Tone | null {
+  return value > 0 ? 'green' : value < 0 ? 'red' : null;
+}
+
+function healthTone(level: HealthLevel): Tone {
+  return level === 'green' ? 'green' : level === 'amber' ? 'yellow' : 'red';
+}
+
+function toned(paint: Paint, tone: Tone | null, text: string): string {
+  return tone === null ? text : paint(tone, text);
+}
+
+function table(rows: readonly (readonly string[])[], gap = 2): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, visibleWidth(cell));
+    });
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : padVisible(cell, (widths[i] ?? 0) + gap)))
+      .join('')
+      .trimEnd(),
+  );
+}
+
+/** Reached targets carry ✓; the current rung is bracketed. */
+function targetCell(position: PositionStatus, rung: 1 | 2 | 3): string {
+  const text = price(position.targets[rung - 1] ?? Number.NaN, position.decimals);
+  if (position.rung === rung) return `[${text}]`;
+  return position.rung > rung ? `${text}✓` : text;
+}
+
+function positionRows(positions: readonly PositionStatus[], paint: Paint): string[] {
+  const header = [
+    'SYMBOL',
+    'STATE',
+    'SIDE',
+    'SIZE',
+    'ENTRY',
+    'STOP',
+    'TP1',
+    'TP2',
+    'TP3',
+    'LAST',
+    'UNREALISED',
+  ];
+  const rows = positions.map((p) => [
+    p.symbol,
+    p.state,
+    toned(paint, p.side === 'long' ? 'green' : 'red', p.side),
+    `${p.size}/${p.plannedSize}`,
+    p.filled ? price(p.entryPrice, p.decimals) : `${price(p.entryPrice, p.decimals)} lmt`,
+    price(p.stop, p.decimals),
+    targetCell(p, 1),
+    targetCell(p, 2),
+    targetCell(p, 3),
+    p.lastPrice === null ? '—' : price(p.lastPrice, p.decimals),
+    p.size === 0 ? '—' : toned(paint, pnlTone(p.unrealizedPnl), money(p.unrealizedPnl)),
+  ]);
+  return table([header.map((h) => paint('dim', h)), ...rows]);
+}
+
+function orderRows(orders: readonly PendingOrderStatus[]): string[] {
+  return table(
+    orders.map((o) => [
+      o.symbol,
+      o.kind,
+      o.side,
+      `${o.quantity} @ ${o.price === null ? 'market' : price(o.price, o.decimals)}`,
+      o.status,
+    ]),
+  );
+}
+
+function todayLine(guards: GuardStatus, paint: Paint): string {
+  const { state, unrealizedPnl } = guards;
+  const dayPnl = state.realizedPnlToday + unrealizedPnl;
+  return `P&L ${toned(paint, pnlTone(dayPnl), money(dayPnl))} (realised ${money(state.realizedPnlToday)}, open ${money(unrealizedPnl)})`;
+}
+
+/** Headroom before each guard trips, counting open P&L the way the guards do. */
+function guardLine(guards: GuardStatus, paint: Paint): string {
+  const { state, dailyLossLimit, trailingDrawdown, unrealizedPnl } = guards;
+  const dayPnl = state.realizedPnlToday + unrealizedPnl;
+  const parts: string[] = [];
+  if (state.dailyLoss) parts.push(paint('red', `DAILY LOSS LIMIT HIT: ${state.dailyLoss.reason}`));
+  else if (dailyLossLimit > 0) {
+    const left = dailyLossLimit + dayPnl;
+    parts.push(
+      `daily loss limit ${amount(dailyLossLimit)} (${toned(paint, left < dailyLossLimit * 0.25 ? 'red' : null, amount(left))} to go)`,
+    );
+  }
+  if (state.trailingDrawdown)
+    parts.push(paint('red', `TRAILING DRAWDOWN HIT: ${state.trailingDrawdown.reason}`));
+  else if (trailingDrawdown > 0) {
+    const headroom = state.equity + unrealizedPnl - (state.highWaterMark - trailingDrawdown);
+    parts.push(
+      `trailing drawdown ${amount(trailingDrawdown)} (${toned(paint, headroom < trailingDrawdown * 0.25 ? 'red' : null, amount(headroom))} to go)`,
+    );
+  }
+  return parts.length > 0 ? parts.join(' · ') : 'none configured';
+}
+
+function alertLine(alert: AlertStatus, paint: Paint): string {
+  const tone: Tone | null =
+    alert.decision === 'opened' || alert.decision === 'replaced'
+      ? 'green'
+      : alert.decision === 'declined' || alert.decision === 'filtered' || alert.decision === 'rejected'
+        ? 'red'
+        : null;
+  return `${clock(alert.at)} ${alert.symbol} ${alert.action} → ${toned(paint, tone, alert.decision)}: ${alert.reason}`;
+}
+
+function queueLine(model: StatusModel, paint: Paint): string {
+  const q = model.writeQueue;
+  if (q === null) return 'not in use';
+  const parts = [`${q.pendingWrites} pending`, `${q.dirtyPositions} dirty`];
+  if (q.lastFlushAt !== null) parts.push(`last flush ${clock(q.lastFlushAt)}`);
+  if (q.failedAttempts > 0)
+    parts.push(paint('red', `retrying (${q.failedAttempts} failed): ${q.lastError ?? 'unknown error'}`));
+  if (q.rejectedWrites > 0) parts.push(paint('red', `${q.rejectedWrites} refused`));
+  return parts.join(' · ');
+}
+
+export function renderStatus(model: StatusModel, options: RenderOptions): string {
+  const paint = painter(options.color);
+  const label = (text: string) => paint('bold', text.padEnd(13));
+  const lines: string[] = [];
+  lines.push(
+    `${paint('bold', 'valuearea')} · ${model.mode}${model.account ? ` · account ${model.account}` : ''} · ${clock(model.at)} UTC`,
+  );
+  const connections = model.connections.map(
+    (c) => `${c.name} ${paint(healthTone(c.level), `● ${c.level}`)}${c.detail ? ` (${c.detail})` : ''}`,
+  );
+  lines.push(`${label('Connections')}${connections.length > 0 ? connections.join('  ') : 'none'}`);
+  lines.push(`${label('Today')}${model.guards ? todayLine(model.guards, paint) : 'no P&L yet'}`);
+  lines.push(`${label('Guards')}${model.guards ? guardLine(model.guards, paint) : 'none configured'}`);
+  lines.push(`${label('Write queue')}${queueLine(model, paint)}`);
+  lines.push(`${label('Last alert')}${model.lastAlert ? alertLine(model.lastAlert, paint) : 'none yet'}`);
+  lines.push('');
+  lines.push(paint('bold', `Positions (${model.positions.length})`));
+  if (model.positions.length === 0) lines.push('  flat');
+  else for (const row of positionRows(model.positions, paint)) lines.push(`  ${row}`);
+  lines.push('');
+  lines.push(paint('bold', `Pending orders (${model.pendingOrders.length})`));
+  if (model.pendingOrders.length === 0) lines.push('  none');
+  else for (const row of orderRows(model.pendingOrders)) lines.push(`  ${row}`);
+  return lines.map((line) => truncateVisible(line, Math.max(10, options.width))).join('\n');
+}
+
+function compactPosition(p: PositionStatus, withPrices: boolean): string {
+  const entry = `${p.filled ? '' : 'lmt '}${price(p.entryPrice, p.decimals)}`;
+  const base = `${p.symbol} ${p.state} ${p.side} ${p.size}/${p.plannedSize} @${entry} stop ${price(p.stop, p.decimals)}`;
+  return withPrices && p.size > 0 ? `${base} upnl ${money(p.unrealizedPnl)}` : base;
+}
+
+function compact(model: StatusModel, withPrices: boolean): string {
+  const parts = [
+    `positions ${model.positions.length === 0 ? 'flat' : model.positions.map((p) => compactPosition(p, withPrices)).join(', ')}`,
+    `pending ${model.pendingOrders.length}`,
+  ];
+  if (model.lastAlert)
+    parts.push(`alert ${model.lastAlert.symbol} ${model.lastAlert.action} → ${model.lastAlert.decision}`);
+  if (model.guards) {
+    const g = model.guards;
+    parts.push(`realised today ${money(g.state.realizedPnlToday)}`);
+    if (g.state.dailyLoss) parts.push('DAILY LOSS LIMIT HIT');
+    if (g.state.trailingDrawdown) parts.push('TRAILING DRAWDOWN HIT');
+  }
+  if (model.connections.length > 0)
+    parts.push(model.connections.map((c) => `${c.name} ${c.level}`).join(' '));
+  if (model.writeQueue)
+    parts.push(
+      `queue ${model.writeQueue.pendingWrites}${model.writeQueue.failedAttempts > 0 ? ' retrying' : ''}`,
+    );
+  return parts.join(' | ');
+}
+
+/** One plain line (no colour): what a log file gets when stdout is not a terminal. */
+export function compactStatusLine(model: StatusModel): string {
+  return `status: ${compact(model, true)}`;
+}
+
+/** Equal keys mean nothing worth a new line happened (price moves alone do not count). */
+export function statusChangeKey(model: StatusModel): string {
+  return compact(model, false);
+}

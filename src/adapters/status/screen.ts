@@ -1,0 +1,121 @@
+/**
+ * The live status screen. On a terminal it redraws the whole status every second in place (cursor
+ * home, each line cleared to its end, the rest of the screen cleared: no flicker), hides the cursor
+ * while running and shows it again on stop or process exit. Off a terminal (a pipe, a log file,
+ * systemd) it prints one compact plain line when something changed, never a line per second.
+ * Keep logs off stdout while the TTY screen runs (a log file or stderr), or they scroll it away.
+ */
+import { CLEAR_BELOW, CLEAR_LINE_END, CLEAR_SCREEN, CURSOR_HOME, HIDE_CURSOR, SHOW_CURSOR } from './ansi.ts';
+import type { StatusModel } from './model.ts';
+import { compactStatusLine, renderStatus, statusChangeKey } from './render.ts';
+
+export interface StatusStream {
+  write(chunk: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
+
+export interface IntervalTimer {
+  setInterval(fn: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+export interface StatusScreenOptions {
+  /** Builds the current model; called once per redraw. */
+  readonly model: () => StatusModel;
+  /** Default: process.stdout. */
+  readonly stream?: StatusStream;
+  /** Default 1,000 ms. */
+  readonly intervalMs?: number;
+  /** Default: on for a TTY unless NO_COLOR is set (https://no-color.org). */
+  readonly color?: boolean;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Default: the global setInterval/clearInterval. */
+  readonly timer?: IntervalTimer;
+  /** Show the cursor again if the process exits while the screen runs (default true). */
+  readonly restoreOnExit?: boolean;
+  /** Called when building or drawing the model throws; the screen keeps running. */
+  readonly onError?: (error: unknown) => void;
+}
+
+const globalTimer: IntervalTimer = {
+  setInterval: (fn, ms) => setInterval(fn, ms),
+  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+};
+
+export class StatusScreen {
+  private readonly stream: StatusStream;
+  private readonly tty: boolean;
+  private readonly color: boolean;
+  private readonly timer: IntervalTimer;
+  private handle: unknown = null;
+  private lastKey: string | null = null;
+  private readonly restore = (): void => {
+    this.stream.write(SHOW_CURSOR);
+  };
+
+  constructor(private readonly options: StatusScreenOptions) {
+    this.stream = options.stream ?? process.stdout;
+    this.tty = this.stream.isTTY === true;
+    const env = options.env ?? process.env;
+    this.color = options.color ?? (this.tty && (env.NO_COLOR === undefined || env.NO_COLOR === ''));
+    this.timer = options.timer ?? globalTimer;
+  }
+
+  get isTerminal(): boolean {
+    return this.tty;
+  }
+
+  get running(): boolean {
+    return this.handle !== null;
+  }
+
+  start(): void {
+    if (this.handle !== null) return;
+    if (this.tty) {
+      this.stream.write(HIDE_CURSOR + CLEAR_SCREEN);
+      if (this.options.restoreOnExit !== false) process.once('exit', this.restore);
+    }
+    this.refresh();
+    this.handle = this.timer.setInterval(() => this.refresh(), this.options.intervalMs ?? 1_000);
+  }
+
+  /** Draw now (TTY) or print a line if something changed (not a TTY). */
+  refresh(): void {
+    let model: StatusModel;
+    try {
+      model = this.options.model();
+    } catch (error) {
+      this.options.onError?.(error);
+      return;
+    }
+    if (this.tty) {
+      const width = this.stream.columns ?? 100;
+      const text = renderStatus(model, { width, color: this.color });
+      this.stream.write(
+        `${CURSOR_HOME}${text.split('\n').join(`${CLEAR_LINE_END}\n`)}${CLEAR_LINE_END}\n${CLEAR_BELOW}`,
+      );
+      return;
+    }
+    const key = statusChangeKey(model);
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    this.stream.write(`${new Date(model.at).toISOString()} ${compactStatusLine(model)}\n`);
+  }
+
+  /** Stop redrawing; on a terminal, show the cursor again. Draws a last frame first when asked. */
+  stop(finalFrame = false): void {
+    if (this.handle === null) return;
+    if (finalFrame) this.refresh();
+    this.timer.clearInterval(this.handle);
+    this.handle = null;
+    if (this.tty) {
+      this.restore();
+      process.removeListener('exit', this.restore);
+    }
+  }
+}
+
+export function createStatusScreen(options: StatusScreenOptions): StatusScreen {
+  return new StatusScreen(options);
+}
