@@ -94,6 +94,17 @@ describe('3.1 JSON vs text/plain', () => {
     expect(r.status).toBe(400);
     expect(r.error).toMatch(/not valid UTF-8/);
   });
+
+  it('5. on a route with a secret, an unreadable body is recorded only when the URL secret proves the sender', async () => {
+    const secrets = ['Zq81-secret-value'];
+    const latin1 = new Uint8Array([0x7b, 0xe9, 0x7d]);
+    for (const b of ['', latin1, 'x'.repeat(70_000)]) {
+      expect(rejected(await run(b, { secrets })).store).toBe(false);
+      expect(rejected(await run(b, { secrets }, { pathToken: 'wrong-token' })).store).toBe(false);
+      expect(rejected(await run(b, { secrets }, { pathToken: 'Zq81-secret-value' })).store).toBe(true);
+      expect(rejected(await run(b)).store).toBe(true);
+    }
+  });
 });
 
 describe('3.2 quoted vs bare numbers and booleans', () => {

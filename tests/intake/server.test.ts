@@ -110,9 +110,14 @@ describe('webhook receiver', () => {
     expect(h.accepted).toHaveLength(1);
   });
 
-  it('answers 413 for a body over 64 KB and records the rejection without the body', async () => {
+  it('answers 413 for a body over 64 KB, recording it (without the body) only for a proven sender', async () => {
     const h = await start();
-    const r = await post(`${h.url}/webhook/tradingview`, 'x'.repeat(70_000), {
+    const stranger = await post(`${h.url}/webhook/tradingview`, 'x'.repeat(70_000), {
+      'content-type': 'text/plain',
+    });
+    expect(stranger.status).toBe(413);
+    expect(h.inbox.rows).toHaveLength(0); // not proven by the URL secret: nothing written
+    const r = await post(`${h.url}/webhook/tradingview/${SECRET}`, 'x'.repeat(70_000), {
       'content-type': 'text/plain',
     });
     expect(r.status).toBe(413);

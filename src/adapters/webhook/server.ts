@@ -12,6 +12,7 @@ import {
   type IntakeConfig,
   type IntakeRejected,
   intakeAlert,
+  provenByPath,
 } from '../../../supabase/functions/_shared/alert-intake.ts';
 import { alertRecordOf } from '../../../supabase/functions/_shared/alert-record.ts';
 import type { AlertRecord, Store, StoredAlert } from '../../ports/store.ts';
@@ -60,6 +61,10 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: WebhookDeps): 
 
   // An oversized body is never read, but the rejection is still recorded (without the body).
   const recordOversize = async (req: FastifyRequest, error: string): Promise<void> => {
+    // The body was never read: only a sender proven by the URL secret (or an open route) writes a row.
+    const token = (req.params as { token?: string } | undefined)?.token ?? queryToken(req.query);
+    const secrets = intake.secrets ?? [];
+    if (secrets.length > 0 && !(await provenByPath(token, secrets))) return;
     const receivedAt = now();
     const source = sourceOf(req);
     const key = `r_${(await sha256Hex(`${receivedAt}|${source}|${req.id}|413`)).slice(0, 24)}`;
