@@ -45,6 +45,8 @@ export type DashboardEvent =
   | {
       readonly type: 'signal';
       readonly signalId: string;
+      /** The alert behind the signal, when the publisher knows it (opens the alert detail). */
+      readonly alertId?: number | null;
       readonly symbol: string | null;
       readonly status: SignalStatus;
       readonly reason: string;

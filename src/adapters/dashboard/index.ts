@@ -40,6 +40,7 @@ export { ActorObserver, statechartOf } from './actors.ts';
 export { isLoopbackHost } from './auth.ts';
 export type { ActorTransition, DashboardEvent, LivePosition, RuntimeLike } from './events.ts';
 export { dashboardEventsFromRuntime, toLivePosition } from './events.ts';
+export { type BarColumns, type BarsSource, barsFromColumns } from './profile-panel.ts';
 export { createSqlDashboardQueries, type DashboardQueries } from './queries.ts';
 export { buildDashboard, DASHBOARD_DIST, isBuilt } from './static.ts';
 

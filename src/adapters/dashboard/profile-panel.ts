@@ -100,3 +100,47 @@ export async function profilePanel(
     note: null,
   };
 }
+
+/** Column-oriented bars (sim/csv.ts BarSeries) per symbol. */
+export interface BarColumns {
+  readonly length: number;
+  readonly ts: ArrayLike<number>;
+  readonly open: ArrayLike<number>;
+  readonly high: ArrayLike<number>;
+  readonly low: ArrayLike<number>;
+  readonly close: ArrayLike<number>;
+  readonly volume: ArrayLike<number>;
+}
+
+function firstAtOrAfter(ts: ArrayLike<number>, length: number, value: number): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** A bars source over loaded bar columns (the sim's CSV loader, a demo), at most `max` bars per call. */
+export function barsFromColumns(bySymbol: Readonly<Record<string, BarColumns>>, max = 2000): BarsSource {
+  return async (symbol, from, to) => {
+    const s = bySymbol[symbol];
+    if (!s) return [];
+    const start = firstAtOrAfter(s.ts, s.length, from);
+    const end = Math.min(firstAtOrAfter(s.ts, s.length, to), start + max);
+    const out: Bar[] = [];
+    for (let i = start; i < end; i++) {
+      out.push({
+        ts: s.ts[i]!,
+        open: s.open[i]!,
+        high: s.high[i]!,
+        low: s.low[i]!,
+        close: s.close[i]!,
+        volume: s.volume[i]!,
+      });
+    }
+    return out;
+  };
+}
