@@ -146,11 +146,19 @@ export function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Wait until `check` holds, polling; fails with `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => boolean, timeoutMs = 20_000): Promise<void> {
+/** Wait until `check` holds, polling; fails naming `what` (and the last lines of `output`) after `timeoutMs`. */
+export async function eventually(
+  what: string,
+  check: () => boolean,
+  timeoutMs = 20_000,
+  output?: () => readonly string[],
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) {
+      const tail = output ? `; its output:\n${output().slice(-40).join('\n')}` : '';
+      throw new Error(`timed out waiting for ${what}${tail}`);
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
