@@ -133,24 +133,28 @@ async function main(argv: string[]): Promise<void> {
 
   const settings = v.settings === undefined ? {} : parseSettings(v.settings);
   const csvOptions = { tickSize: instrument.tickSize, ...(v.tz ? { timeZone: v.tz } : {}) };
+  // Bars before --from still feed the profile lookback of the first alerts.
+  const lookbackMs = (settings.profileLookbackMinutes ?? DEFAULT_SETTINGS.profileLookbackMinutes) * 60_000;
+  const historyFrom = from === undefined ? undefined : from - lookbackMs;
   let bars: BarSeries;
   let ticks: TickSeries | undefined;
   let barMs: number;
   try {
     const market = loadMarketCsv(v.data, csvOptions);
     if (market.kind === 'ticks') {
-      ticks = sliceTicks(market, from, to);
+      ticks = sliceTicks(market, historyFrom, to);
       barMs = 60_000;
       bars = barsFromTicks(ticks, barMs);
     } else {
-      bars = sliceBars(market, from, to);
+      bars = sliceBars(market, historyFrom, to);
       barMs = inferBarMs(market.ts, market.length);
-      if (v.ticks !== undefined) ticks = sliceTicks(loadTicksCsv(v.ticks, csvOptions), from, to);
+      if (v.ticks !== undefined) ticks = sliceTicks(loadTicksCsv(v.ticks, csvOptions), historyFrom, to);
     }
   } catch (error) {
     fail((error as Error).message);
   }
-  if (bars.length === 0) fail('no bars between --from and --to; widen the range or check the dates (UTC)');
+  if (bars.length === 0 || (from !== undefined && bars.ts[bars.length - 1]! < from))
+    fail('no bars between --from and --to; widen the range or check the dates (UTC)');
   const effectivePolicy: PathPolicy =
     ticks !== undefined && (policy === 'ticks' || v.ticks === undefined) ? 'ticks' : policy;
 
@@ -181,6 +185,7 @@ async function main(argv: string[]): Promise<void> {
       policy: effectivePolicy,
       exchange,
       settings,
+      ...(from === undefined ? {} : { startTs: from }),
       onProgress: progressBar(),
     });
   } catch (error) {

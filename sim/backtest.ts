@@ -23,6 +23,8 @@ export interface BacktestConfig {
   readonly ticks?: TickSeries;
   readonly alerts: readonly BacktestAlert[];
   readonly barMs: number;
+  /** Trade from this time; bars before it are history only (profile lookback). Default: the first bar. */
+  readonly startTs?: number;
   readonly policy?: PathPolicy;
   readonly settings?: Partial<BotSettings>;
   readonly exchange?: ExchangeConfig;
@@ -59,7 +61,7 @@ export interface BacktestResult {
 export function runBacktest(config: BacktestConfig): BacktestResult {
   const settings: BotSettings = { ...DEFAULT_SETTINGS, ...config.settings };
   const policy = config.policy ?? 'conservative';
-  const firstTs = config.bars.length > 0 ? config.bars.ts[0]! : 0;
+  const firstTs = config.startTs ?? (config.bars.length > 0 ? config.bars.ts[0]! : 0);
   const clock = new VirtualClock(firstTs);
   const exchange = new SimulatedExchange(clock, config.exchange);
   const target = new EngineTarget({
@@ -82,6 +84,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     exchange,
     target,
     onProgress: config.onProgress,
+    ...(config.startTs === undefined ? {} : { startTs: config.startTs }),
     skipQuietBars: !config.deliverEveryPoint,
   });
   target.runtime.stop();

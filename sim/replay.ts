@@ -53,6 +53,8 @@ export interface ReplayInput {
   readonly barMs: number;
   /** History window before each alert, ms. */
   readonly lookbackMs: number;
+  /** Replay from this time; earlier bars serve only as history for the first alerts. */
+  readonly startTs?: number;
   readonly clock: VirtualClock;
   readonly exchange: SimulatedExchange;
   readonly target: ReplayTarget;
@@ -148,12 +150,18 @@ export function replay(input: ReplayInput): ReplayStats {
   };
 
   // Skip alerts before the data: they have no history and no price.
-  const firstTs = bars.length > 0 ? bars.ts[0]! : ticks && ticks.length > 0 ? ticks.ts[0]! : 0;
+  const startIndex = input.startTs === undefined ? 0 : lowerBound(bars.ts, bars.length, input.startTs);
+  const firstTs =
+    startIndex < bars.length
+      ? bars.ts[startIndex]!
+      : ticks && ticks.length > 0
+        ? ticks.ts[0]!
+        : (input.startTs ?? 0);
   while (alertIndex < alerts.length && alerts[alertIndex]!.ts < firstTs) alertIndex++;
   const skipped = alertIndex;
   if (firstTs > clock.now()) clock.advanceTo(firstTs);
 
-  for (let i = 0; i < bars.length; i++) {
+  for (let i = startIndex; i < bars.length; i++) {
     const barTs = bars.ts[i]!;
     const barEnd = barTs + barMs;
     deliverAlertsUpTo(barTs);
@@ -222,7 +230,7 @@ export function replay(input: ReplayInput): ReplayStats {
   }
   input.onProgress?.(bars.length, bars.length);
   return {
-    bars: bars.length,
+    bars: bars.length - startIndex,
     ticks: ticksUsed,
     pricePoints,
     quietBars: skippedBars,

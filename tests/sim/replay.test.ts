@@ -152,6 +152,29 @@ describe('replay', () => {
     expect(seenB).toEqual(seenA);
   });
 
+  it('with a start time, earlier bars are history only: no prices or alerts before it', () => {
+    const clock = new VirtualClock(T0);
+    const exchange = new SimulatedExchange(clock);
+    const target = new RecordingTarget(clock);
+    const bars = makeBars(20);
+    const stats = replay({
+      symbol: 'ES',
+      bars,
+      alerts: [alertAt(T0 + 5 * MIN), alertAt(T0 + 12 * MIN)],
+      policy: 'direction',
+      barMs: MIN,
+      lookbackMs: 60 * MIN,
+      startTs: T0 + 10 * MIN,
+      clock,
+      exchange,
+      target,
+    });
+    expect(stats.bars).toBe(10);
+    expect(stats.alerts).toBe(1);
+    expect(target.log[0]).toBe('price 103 @600s now=600');
+    expect(target.histories[0]!.history.length).toBe(12);
+  });
+
   it('skips alerts before the data and counts those delivered', () => {
     const { stats } = run(makeBars(5), [alertAt(T0 - MIN), alertAt(T0 + MIN), alertAt(T0 + 10 * MIN)]);
     expect(stats.alerts).toBe(1);
