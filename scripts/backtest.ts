@@ -170,6 +170,13 @@ async function main(argv: string[]): Promise<void> {
     fail((error as Error).message);
   }
 
+  const otherSymbols = alerts.filter((a) => a.symbol !== symbol).length;
+  if (otherSymbols > 0) {
+    process.stderr.write(
+      `backtest: ignoring ${otherSymbols} alert(s) for symbols other than ${symbol} (the data is ${symbol})\n`,
+    );
+    alerts = alerts.filter((a) => a.symbol === symbol);
+  }
   const exchange = {
     ...(slippage !== undefined ? { slippageTicks: slippage } : {}),
     fillOnTouch: v['fill-on-touch'] ?? false,

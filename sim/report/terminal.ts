@@ -48,7 +48,12 @@ export function terminalReport(result: BacktestResult, options: TerminalOptions)
   );
   lines.push('');
   const rows: [string, string][] = [
+    ['Alerts replayed', `${result.stats.alerts}`],
     ['Trades', `${m.trades}  (cancelled entries: ${m.cancelledEntries})`],
+    [
+      'Targets reached TP1 / TP2 / TP3',
+      `${m.targetsReached.tp1} / ${m.targetsReached.tp2} / ${m.targetsReached.tp3}`,
+    ],
     ['Wins / losses / scratches', `${m.wins} / ${m.losses} / ${m.scratches}`],
     ['Win rate', m.winRate === null ? 'n/a' : `${(m.winRate * 100).toFixed(1)}%`],
     ['Net P&L', money(m.totalNetPnl)],
