@@ -1,0 +1,3 @@
+/** LLM trade notes: the TradeNotes port over a command-line model (Claude Code by default). */
+export * from './cli-notes.ts';
+export * from './prompt.ts';
