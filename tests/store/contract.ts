@@ -3,7 +3,7 @@
  * with a way to open a migrated, empty store. Most tests share one store and use unique ids;
  * tests that look at whole tables (sweep, claiming) open a fresh one.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/adapters/store/errors.ts';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
 import type { Store } from '../../src/ports/store.ts';
@@ -39,10 +39,14 @@ export function storeContract(name: string, target: ContractTarget): void {
     };
 
     beforeAll(async () => {
-      store = await fresh();
+      store = await target.open();
+    });
+    // Fresh stores live for one test: an in-memory PGlite holds tens of megabytes.
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
     });
     afterAll(async () => {
-      for (const s of opened) await s.close();
+      await store.close();
     });
 
     describe('alerts', () => {

@@ -131,6 +131,18 @@ describe('write queue: batched position updates', () => {
 });
 
 describe('write queue: immediate writes', () => {
+  it('write() runs any other write on the same lane, in order', async () => {
+    const { target, queue } = setup();
+    const signalWrite = queue.writeSignal(signal('S1'));
+    const guard = queue.write('guard state', async () => {
+      target.calls.push('guard state');
+      return 7;
+    });
+    expect(await guard).toBe(7);
+    await signalWrite;
+    expect(target.calls).toEqual(['signal S1 PENDING', 'guard state']);
+  });
+
   it('writes decisions at once and in call order', async () => {
     const { target, queue } = setup();
     const a = queue.writeSignal(signal('S1'));
@@ -201,6 +213,8 @@ describe('write queue: immediate writes', () => {
     expect(await outcome).toMatch(
       /close failed: 2 writes were still pending after 3000 ms .*Connection terminated/,
     );
+    await expect(queue.flush()).rejects.toThrow(/the write queue is closed with 2 writes not written/);
+    await expect(queue.write('guard state', async () => 1)).rejects.toThrow(/the write queue is closed/);
   });
 });
 

@@ -168,8 +168,23 @@ export class WriteQueue {
     });
   }
 
+  /** Same as enqueue: any write that must happen at once, in order (guard state, alert status…). */
+  write<T>(label: string, run: () => Promise<T>): Promise<T> {
+    return this.enqueue(label, run);
+  }
+
   /** Write dirty positions now and wait until everything queued so far is durable. */
   async flush(): Promise<void> {
+    if (this.closed) {
+      const pending = this.snapshot().pendingWrites + this.dirty.size;
+      if (pending === 0) return;
+      throw new StoreError(
+        'flush',
+        'closed',
+        `flush failed: the write queue is closed with ${pending} writes not written`,
+        false,
+      );
+    }
     this.moveDirtyToLane();
     if (this.lane.length === 0) return;
     await new Promise<void>((resolve, reject) => {
