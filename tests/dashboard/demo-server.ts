@@ -44,6 +44,8 @@ export interface DemoDashboard {
   readonly notices: Subject<DashboardEvent>;
   readonly profileAlertId: number | null;
   readonly calls: string[];
+  /** The reports folder the Backtests tab lists. */
+  readonly backtestsDir: string;
   close(): Promise<void>;
 }
 
@@ -125,6 +127,7 @@ export async function startDemoDashboard(
   const app = createHttpServer({ logger: false });
   const state = { paused: false };
   const calls: string[] = [];
+  const backtestsDir = backtestFolder();
   const handle = registerDashboard(app, {
     queries: dashboardQueriesFor(store),
     settings: () => store.getSettings(),
@@ -134,7 +137,7 @@ export async function startDemoDashboard(
     controls: controlsRecorder(calls, state),
     token: options.token,
     exposed: false,
-    backtestsDir: backtestFolder(),
+    backtestsDir,
     bars,
     now: () => options.now ?? Date.UTC(2026, 2, 10, 20, 0),
   });
@@ -150,6 +153,7 @@ export async function startDemoDashboard(
     notices,
     profileAlertId,
     calls,
+    backtestsDir,
     async close() {
       await app.close();
       runtime.stop();

@@ -54,7 +54,7 @@ const METRICS: [string, string, (v: unknown) => string][] = [
 ];
 
 export function mountBacktests(root: HTMLElement): () => void {
-  const state: SortState = { sort: '', order: 'desc', page: 1, limit: 20 };
+  const state: SortState = { sort: '', order: 'desc', page: 1, limit: 8 };
   const listHost = h('div');
   const detailHost = h(
     'div',
@@ -63,8 +63,12 @@ export function mountBacktests(root: HTMLElement): () => void {
   );
   let openId: string | null = null;
 
-  const load = async () => {
+  const load = async (openFirst = false) => {
     const page = await get<Paged<Listed>>(`/api/backtests${query({ page: state.page, limit: state.limit })}`);
+    if (openFirst && page.items[0] && openId === null) {
+      void open(page.items[0].id);
+      return;
+    }
     listHost.replaceChildren(
       renderTable(listColumns, page.items, state, () => void load(), {
         empty: 'No backtests yet: run npm run backtest -- --json reports/run.json --html reports/run.html',
@@ -207,6 +211,6 @@ export function mountBacktests(root: HTMLElement): () => void {
       h('div', { class: 'panel' }, detailHost),
     ),
   );
-  void load();
+  void load(true);
   return () => {};
 }
