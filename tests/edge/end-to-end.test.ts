@@ -45,6 +45,8 @@ interface ConsumerKind {
   ready(lines: readonly string[]): boolean;
   /** The alert key a line reports, or undefined. */
   pick(line: string): string | undefined;
+  /** Checks every reporting line once the flow is done. */
+  validate?(line: Record<string, unknown>): void;
 }
 
 const listenerKind: ConsumerKind = {
@@ -63,7 +65,9 @@ const botKind: ConsumerKind = {
     '--database-url',
     databaseUrl,
     '--no-webhook',
-    '--demo=false',
+    '--no-demo',
+    '--port',
+    '0',
     '--broker',
     'paper',
     '--status',
@@ -72,6 +76,11 @@ const botKind: ConsumerKind = {
   // Alerts posted before the bot listens are caught up by its start-up read, so it is "ready" at once.
   ready: () => true,
   pick: (line) => parseJson(line, 'signal decided')?.['alertKey'] as string | undefined,
+  // Every signal ends with exactly one decision and a human-readable reason.
+  validate: (decision) => {
+    expect(decision).toMatchObject({ status: expect.any(String), reason: expect.any(String) });
+    expect(String(decision['reason']).length).toBeGreaterThan(0);
+  },
 };
 
 function parseJson(line: string, msg: string): Record<string, unknown> | undefined {
@@ -181,10 +190,17 @@ function defineFlow(kind: ConsumerKind): void {
       () => second.lines,
     );
 
+    if (kind.validate) {
+      const msg = kind === botKind ? 'signal decided' : 'alert received';
+      const reports = runs.flatMap((run) =>
+        run.lines.map((l) => parseJson(l, msg)).filter((r) => r !== undefined),
+      );
+      for (const report of reports) kind.validate(report);
+    }
     const all = keysSeen(kind, runs);
     expect([...all].sort()).toEqual([a, b, c, d, e].sort());
     expect(new Set(all).size).toBe(all.length);
-  });
+  }, 240_000);
 }
 
 describeWhen(
