@@ -6,7 +6,7 @@
  * posts never reach it.
  *
  * Two consumers: the store's alert stream in a tsx process (tests/edge/alert-listener.ts), and
- * the bot itself (scripts/bot.ts, its "signal decided" log lines) once that script exists.
+ * the bot itself (scripts/bot.ts, its "signal decided" log lines), whenever that script is present.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
