@@ -18,8 +18,8 @@ import { type ActorRefFrom, type AnyActorRef, enqueueActions, type SnapshotFrom,
 import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../../src/domain/events.ts';
 import { parseTag } from '../../src/domain/tags.ts';
 import type { ExitReason, PriceBand, Side } from '../../src/domain/types.ts';
-import { positionMachine } from '../position/machine.ts';
 import { bandOf, topStateOf } from '../position/ladder.ts';
+import { positionMachine } from '../position/machine.ts';
 import type { PositionContext, PositionOutputEvent, PositionUpdate } from '../position/types.ts';
 
 export const ENGINE_MACHINE_VERSION = 'engine@1+position@1';

@@ -54,7 +54,12 @@ export type SignalEvent =
     }
   /** The engine declined (e.g. already long): a filtered decision with the engine's reason. */
   | { readonly type: 'engine.declined'; readonly ts: number; readonly reason: string }
-  | { readonly type: 'order.accepted'; readonly ts: number; readonly orderId: string }
+  | {
+      readonly type: 'order.accepted';
+      readonly ts: number;
+      readonly orderId: string;
+      readonly reason?: string;
+    }
   | {
       readonly type: 'order.failed';
       readonly ts: number;
@@ -83,7 +88,7 @@ export interface SignalRetry {
 
 export type SignalEmitted = SignalTransition | SignalRetry;
 
-const reasonOfEvent = (e: SignalEvent): string | null => ('reason' in e ? e.reason : null);
+const reasonOfEvent = (e: SignalEvent): string | null => ('reason' in e ? (e.reason ?? null) : null);
 
 export const signalMachine = setup({
   types: {
@@ -101,7 +106,7 @@ export const signalMachine = setup({
     /** Move to a decision status: emit the transition for execution_events, then record it. */
     record: enqueueActions(
       ({ context, event, enqueue }, params: { to: SignalStatusName; reason?: string }) => {
-        const reason = params.reason ?? reasonOfEvent(event) ?? context.reason;
+        const reason = reasonOfEvent(event) ?? params.reason ?? context.reason;
         const attempts = params.to === 'EXECUTING' ? context.attempts + 1 : context.attempts;
         enqueue.emit({
           type: 'signal.transition',

@@ -146,7 +146,8 @@ export class PersistenceSink {
       this.writePosition(snapshot.context, topStateOf(snapshot.value), child?.getPersistedSnapshot());
     } else if (output.type === 'position.finished') {
       const ctx = output.context;
-      const record = this.record(ctx, output.state, null);
+      // The final snapshot: what the actor held when it finished (kept for the record, never restored).
+      const record = this.record(ctx, output.state, { status: 'done', value: output.state, context: ctx });
       this.transition(ctx, output.state);
       if (output.state === 'closed' && ctx.filledQty > 0) {
         this.guard('closing trade', this.options.writer.closePosition(record, tradeFromPosition(ctx)));

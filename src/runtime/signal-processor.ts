@@ -82,6 +82,8 @@ interface SignalEntry {
   readonly createdAt: number;
   plan: EntryPlan | null;
   positionId: string | null;
+  /** What the engine did with it, for the decision's reason. */
+  outcome: string | null;
 }
 
 export class SignalProcessor {
@@ -111,7 +113,7 @@ export class SignalProcessor {
     const existing = this.signals.get(signalId);
     if (existing) return this.decisionOf(signalId, existing, ts);
     const actor = createActor(signalMachine, { input: { signalId, ts } });
-    const entry: SignalEntry = { actor, alert, createdAt: ts, plan: null, positionId: null };
+    const entry: SignalEntry = { actor, alert, createdAt: ts, plan: null, positionId: null, outcome: null };
     this.signals.set(signalId, entry);
     actor.on('*', (emitted) => this.record(signalId, entry, emitted as SignalEmitted));
     actor.start();
@@ -269,6 +271,7 @@ export class SignalProcessor {
         const entry = this.signals.get(output.signalId);
         if (!entry) return;
         entry.positionId = output.positionId;
+        entry.outcome = output.reason;
         const { actor } = entry;
         if (output.outcome === 'opened' || output.outcome === 'replaced') {
           actor.send({ type: 'execute', ts: output.ts, positionId: output.positionId });
@@ -305,7 +308,12 @@ export class SignalProcessor {
         const entry = this.signals.get(signalId);
         if (!entry) return;
         if (event.type === 'order.accepted')
-          entry.actor.send({ type: 'order.accepted', ts: event.ts, orderId: event.orderId });
+          entry.actor.send({
+            type: 'order.accepted',
+            ts: event.ts,
+            orderId: event.orderId,
+            reason: `EXECUTED: ${entry.outcome ?? 'entry placed'} — entry order ${event.orderId} accepted`,
+          });
         else
           entry.actor.send({
             type: 'order.failed',

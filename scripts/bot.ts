@@ -1,0 +1,44 @@
+/**
+ * `npm start` / `npm run bot`: the valuearea bot. Exit codes: 0 clean stop, 1 failure while
+ * running, 2 bad settings, 130 forced stop (second Ctrl+C).
+ */
+import { startBot } from '../src/app/bot.ts';
+import { ConfigError, loadDotEnv, parseCommandLine, USAGE } from '../src/app/config.ts';
+
+loadDotEnv();
+let parsed: ReturnType<typeof parseCommandLine>;
+try {
+  parsed = parseCommandLine(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    console.error('Run `npm start -- --help` for the options.');
+    process.exit(2);
+  }
+  throw error;
+}
+if (parsed.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+try {
+  const bot = await startBot(parsed.config);
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      bot.logger.warn({ signal }, 'second stop request: exiting now');
+      process.exit(130);
+    }
+    void bot.stop(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const code = await bot.done;
+  process.exit(code);
+} catch (error) {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`valuearea could not start: ${message}`);
+  process.exit(1);
+}

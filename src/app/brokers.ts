@@ -1,0 +1,218 @@
+/**
+ * The three ways the bot reaches a market:
+ *  - paper: the simulated exchange from sim/ on wall time, fed by the demo (or any) price feed;
+ *  - local: the local ProjectX gateway (started in-process, or one given by --gateway-url) through
+ *    the real TopstepX client, REST and SignalR;
+ *  - topstepx: TopstepX itself, credentials from .env.
+ * Each gives the engine the same Broker port.
+ */
+import type { Observable } from 'rxjs';
+import { SimulatedExchange } from '../../sim/exchange.ts';
+import { type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
+import type { Logger } from '../adapters/log/logger.ts';
+import { fetchBars } from '../adapters/topstepx/bars.ts';
+import { loadProjectXConfig, type ProjectXConfig } from '../adapters/topstepx/config.ts';
+import { startTopstepxSession, type TopstepxSession } from '../adapters/topstepx/session.ts';
+import { stopTag } from '../domain/tags.ts';
+import type { Bar, PriceTick } from '../domain/types.ts';
+import type { Broker, Clock, ExchangeHealth } from '../ports/index.ts';
+import type { PositionRecord } from '../ports/store.ts';
+import type { EngineRuntime } from '../runtime/engine-runtime.ts';
+import type { BotConfig } from './config.ts';
+
+export interface BrokerConnection {
+  readonly kind: BotConfig['broker'];
+  readonly accountId: string;
+  readonly broker: Broker;
+  readonly ticks$?: Observable<PriceTick>;
+  readonly health$?: Observable<ExchangeHealth>;
+  /** Paper: every price also goes to the simulated exchange's matching. */
+  onPrice?(symbol: string, price: number, ts: number, size: number): void;
+  /** Local gateway in-process: demo prices go to the gateway and come back through the market hub. */
+  pushDemoPrice?(symbol: string, price: number, ts: number): void;
+  contractId(symbol: string): string;
+  /** Where the demo market centres its value area. */
+  demoCenter(symbol: string): number;
+  /** 1m bars before `now` for the first profiles. */
+  history(symbol: string, now: number): Promise<Bar[]>;
+  /** After the engine restored its actors: re-arm (paper) or reconcile (gateway, TopstepX). */
+  afterRestore(runtime: EngineRuntime): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DEMO_CENTERS: Readonly<Record<string, number>> = {
+  ES: 5000,
+  MES: 5000,
+  NQ: 17500,
+  MNQ: 17500,
+  RTY: 2000,
+  M2K: 2000,
+  CL: 75,
+  MCL: 75,
+  GC: 2000,
+  MGC: 2000,
+};
+
+export interface ConnectOptions {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Positions the store holds (for reconciliation before the engine exists). */
+  readonly storedPositions: () => readonly PositionRecord[];
+}
+
+export async function connectBroker(config: BotConfig, options: ConnectOptions): Promise<BrokerConnection> {
+  if (config.broker === 'paper') return paperBroker(config, options);
+  let gateway: LocalGateway | undefined;
+  let projectx: ProjectXConfig;
+  if (config.broker === 'local') {
+    let baseUrl = config.gatewayUrl;
+    if (!baseUrl) {
+      gateway = await startLocalGateway({ port: 0 });
+      baseUrl = gateway.baseUrl;
+    }
+    projectx = {
+      userName: process.env.PROJECTX_USERNAME ?? 'demo',
+      apiKey: process.env.PROJECTX_API_KEY ?? 'demo-key',
+      apiUrl: baseUrl,
+      userHubUrl: `${baseUrl}/hubs/user`,
+      marketHubUrl: `${baseUrl}/hubs/market`,
+      accountId: config.accountId ? Number(config.accountId) : undefined,
+    };
+    options.logger.info(
+      { gateway: baseUrl, inProcess: gateway !== undefined },
+      'using the local ProjectX gateway',
+    );
+  } else {
+    projectx = loadProjectXConfig(process.env);
+    if (config.accountId) projectx = { ...projectx, accountId: Number(config.accountId) };
+  }
+  const adapterLog = {
+    debug: (o: object, m?: string) => options.logger.debug(o, m),
+    info: (o: object, m?: string) => options.logger.info(o, m),
+    warn: (o: object, m?: string) => options.logger.warn(o, m),
+    error: (o: object, m?: string) => options.logger.error(o, m),
+  };
+  const session: TopstepxSession = await startTopstepxSession({
+    config: projectx,
+    symbols: config.symbols,
+    dryRun: config.dryRun,
+    knownPositions: () =>
+      options
+        .storedPositions()
+        .filter((p) => p.state !== 'pending_entry' && p.state !== 'closed' && p.state !== 'cancelled')
+        .map((p) => ({
+          positionId: p.id,
+          contractId: p.contractId,
+          side: p.side,
+          quantity: p.filledQuantity,
+        })),
+    logger: adapterLog as never,
+  });
+  const accountId = String(session.account.id);
+  return {
+    kind: config.broker,
+    accountId,
+    broker: session.broker,
+    ticks$: session.marketData.ticks$,
+    ...(session.marketData.health$ ? { health$: session.marketData.health$ } : {}),
+    ...(gateway
+      ? {
+          pushDemoPrice: (symbol: string, price: number) => {
+            const contract = session.contracts.get(symbol);
+            if (contract) gateway.pushPrice(contract.id, price);
+          },
+        }
+      : {}),
+    contractId: (symbol) => session.contracts.get(symbol)?.id ?? symbol,
+    demoCenter: (symbol) => {
+      const contract = session.contracts.get(symbol);
+      const last = contract && gateway ? gateway.lastPrice(contract.id) : undefined;
+      return last ?? DEMO_CENTERS[symbol] ?? 100;
+    },
+    async history(symbol, now) {
+      if (gateway && config.demo) return [];
+      const contract = session.contracts.get(symbol);
+      if (!contract) return [];
+      try {
+        const bars = await fetchBars(session.rest, {
+          contractId: contract.id,
+          start: now - 8 * 60 * 60_000,
+          end: now,
+          unit: 2,
+          unitNumber: 1,
+        });
+        return bars.map((b) => ({
+          ts: b.ts,
+          open: b.open,
+          high: b.high,
+          low: b.low,
+          close: b.close,
+          volume: b.volume,
+        }));
+      } catch (error) {
+        options.logger.warn(
+          { symbol, error: String(error) },
+          'could not load history bars; profiles start from live data',
+        );
+        return [];
+      }
+    },
+    async afterRestore() {
+      await session.reconciler.whenReady();
+    },
+    async stop() {
+      await session.stop();
+      await gateway?.close();
+    },
+  };
+}
+
+function paperBroker(config: BotConfig, options: ConnectOptions): BrokerConnection {
+  // The simulated exchange schedules its acknowledgements on the clock it is given: wall time here.
+  const exchange = new SimulatedExchange(options.clock as never, { ackLatencyMs: 50 });
+  return {
+    kind: 'paper',
+    accountId: config.accountId ?? 'PAPER',
+    broker: exchange,
+    onPrice: (symbol, price, ts, size) => exchange.onPrice(symbol, price, ts, size),
+    contractId: (symbol) => `PAPER.${symbol}`,
+    demoCenter: (symbol) => DEMO_CENTERS[symbol] ?? 100,
+    history: async () => [],
+    async afterRestore(runtime) {
+      // A fresh paper exchange knows nothing of the restored positions: put their working entry
+      // legs and protective stops back on its book under the same tags.
+      for (const view of runtime.positions()) {
+        const ctx = view.context;
+        const base = {
+          positionId: ctx.positionId,
+          accountId: ctx.accountId,
+          symbol: ctx.symbol,
+          contractId: ctx.contractId,
+          ts: options.clock.now(),
+        };
+        const legs = ctx.legs.filter((l) => l.status === 'sent' || l.status === 'working');
+        if (legs.length > 0) {
+          exchange.execute({
+            type: 'placeEntry',
+            ...base,
+            signalId: ctx.signalId,
+            side: ctx.side === 'long' ? 'buy' : 'sell',
+            legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity - l.filled })),
+          });
+        }
+        const open = ctx.filledQty - ctx.exitedQty;
+        if (open > 0 && config.protectiveStops === 'broker') {
+          exchange.execute({
+            type: 'moveStop',
+            ...base,
+            side: ctx.side === 'long' ? 'sell' : 'buy',
+            stopPrice: ctx.stop,
+            quantity: open,
+            tag: stopTag(ctx.positionId, ctx.stopSeq),
+          });
+        }
+      }
+    },
+    async stop() {},
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * Bot configuration: defaults < config file (--config) < environment (.env) < command-line flags.
+ * Every problem is reported at start with the setting's name, what was wrong and how to fix it;
+ * secrets are never echoed.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { getInstrument, SUPPORTED_SYMBOLS } from '../domain/instruments.ts';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`The bot's settings need fixing:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const brokerSchema = z.enum(['paper', 'local', 'topstepx']);
+
+const configSchema = z.object({
+  broker: brokerSchema,
+  dryRun: z.boolean(),
+  symbols: z.array(z.string()).min(1),
+  accountId: z.string().min(1).optional(),
+  host: z.string().min(1),
+  port: z.number().int().min(0).max(65_535),
+  databaseUrl: z.string().min(1).optional(),
+  supabaseUrl: z.string().url().optional(),
+  supabaseServiceRoleKey: z.string().min(1).optional(),
+  pgliteDir: z.string().min(1),
+  webhook: z.boolean(),
+  webhookSecret: z.string().min(8).optional(),
+  demo: z.boolean(),
+  demoIntervalMs: z.number().int().min(1_000),
+  status: z.enum(['auto', 'tty', 'plain', 'off']),
+  inspect: z.boolean(),
+  inspectLog: z.string().min(1).optional(),
+  flattenOnExit: z.boolean(),
+  exitAfterMs: z.number().int().positive().optional(),
+  gatewayUrl: z.string().url().optional(),
+  protectiveStops: z.enum(['broker', 'local']),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  dashboardToken: z.string().min(8).optional(),
+  notesCommand: z.string().optional(),
+  discordWebhookUrl: z.string().url().optional(),
+  telegramBotToken: z.string().min(1).optional(),
+  telegramChatId: z.string().min(1).optional(),
+  sweepIntervalMs: z
+    .number()
+    .int()
+    .min(10_000)
+    .max(10 * 60_000),
+  flushIntervalMs: z.number().int().min(100).max(60_000),
+});
+
+export type BotConfig = z.infer<typeof configSchema>;
+
+export const USAGE = `Usage: npm start [-- options]     (or: npm run bot -- options)
+
+Runs the valuearea bot. With no credentials it trades on the paper broker with the embedded
+database (PGlite), a replayed demo market and a demo alert schedule.
+
+Options:
+  --broker paper|local|topstepx  where orders go (default paper; local = the local ProjectX gateway)
+  --paper                        same as --broker paper
+  --dry-run                      connect for real data, only log the orders it would send
+  --symbol ES[,NQ…]              symbols to trade (default ES)
+  --account-id ID                TopstepX account id (default: the first active account)
+  --config FILE                  JSON file with any of these settings (camelCase keys)
+  --host ADDRESS / --port N      HTTP server for webhooks and the dashboard (default 127.0.0.1:8787)
+  --database-url URL             a PostgreSQL server (or Supabase's direct connection) instead of PGlite
+  --no-webhook                   do not receive webhooks (alerts come from the database only)
+  --demo / --no-demo             demo market and alerts (default on with the paper broker)
+  --status auto|tty|plain|off    terminal status screen (default auto)
+  --inspect                      connect the Stately visual inspector (WebSocket)
+  --inspect-log FILE             write every actor event to a JSONL file
+  --flatten-on-exit              flatten open positions on Ctrl+C (default: keep them, protected)
+  --exit-after SECONDS           stop by itself after this long (demos, tests)
+  --gateway-url URL              local gateway to use with --broker local (default: start one)
+  --help                         this text
+
+Environment (.env): DATABASE_URL, SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, WEBHOOK_SECRET,
+PROJECTX_USERNAME, PROJECTX_API_KEY, PROJECTX_API_URL, DASHBOARD_TOKEN, LLM_NOTES_COMMAND,
+DISCORD_WEBHOOK_URL, TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, LOG_LEVEL.`;
+
+const FLAG_OPTIONS = {
+  broker: { type: 'string' },
+  paper: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  symbol: { type: 'string' },
+  'account-id': { type: 'string' },
+  config: { type: 'string' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'database-url': { type: 'string' },
+  'no-webhook': { type: 'boolean' },
+  demo: { type: 'boolean' },
+  'no-demo': { type: 'boolean' },
+  status: { type: 'string' },
+  inspect: { type: 'boolean' },
+  'inspect-log': { type: 'string' },
+  'flatten-on-exit': { type: 'boolean' },
+  'exit-after': { type: 'string' },
+  'gateway-url': { type: 'string' },
+  help: { type: 'boolean' },
+} as const;
+
+/** Names a trader sees for each setting: flag, environment variable or config key. */
+const SETTING_NAMES: Record<string, string> = {
+  broker: '--broker',
+  symbols: '--symbol',
+  port: '--port',
+  host: '--host',
+  databaseUrl: '--database-url / DATABASE_URL',
+  supabaseUrl: 'SUPABASE_URL',
+  supabaseServiceRoleKey: 'SUPABASE_SERVICE_ROLE_KEY',
+  webhookSecret: 'WEBHOOK_SECRET',
+  status: '--status',
+  exitAfterMs: '--exit-after',
+  gatewayUrl: '--gateway-url',
+  dashboardToken: 'DASHBOARD_TOKEN',
+  logLevel: 'LOG_LEVEL',
+  discordWebhookUrl: 'DISCORD_WEBHOOK_URL',
+  telegramBotToken: 'TELEGRAM_BOT_TOKEN',
+};
+
+const HOW_TO_FIX: Record<string, string> = {
+  broker: 'use --broker paper, --broker local or --broker topstepx',
+  port: 'use a whole number from 0 to 65535, e.g. --port 8787',
+  webhookSecret: 'use a random value of at least 8 characters (e.g. `openssl rand -hex 16`)',
+  dashboardToken: 'use a random value of at least 8 characters',
+  status: 'use --status auto, tty, plain or off',
+  exitAfterMs: 'give a number of seconds, e.g. --exit-after 60',
+  supabaseUrl: 'use your project URL, e.g. https://abcd.supabase.co',
+  gatewayUrl: 'use the URL the local gateway printed, e.g. http://127.0.0.1:5400',
+  logLevel: 'use one of fatal, error, warn, info, debug, trace, silent',
+};
+
+export interface ParsedCommandLine {
+  readonly help: boolean;
+  readonly config: BotConfig;
+}
+
+/** Load `.env` into process.env (only variables not set already). */
+export function loadDotEnv(path = '.env', env: NodeJS.ProcessEnv = process.env): void {
+  if (!existsSync(path)) return;
+  for (const line of readFileSync(path, 'utf8').split(/\r?\n/)) {
+    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*)\s*$/.exec(line);
+    if (!match?.[1] || line.trimStart().startsWith('#')) continue;
+    const raw = match[2] ?? '';
+    const value = raw.replace(/^(['"])(.*)\1$/, '$2');
+    if (env[match[1]] === undefined) env[match[1]] = value;
+  }
+}
+
+export function parseCommandLine(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedCommandLine {
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof FLAG_OPTIONS; strict: true; allowPositionals: false }>
+  >;
+  try {
+    parsed = parseArgs({ args: [...argv], options: FLAG_OPTIONS, strict: true, allowPositionals: false });
+  } catch (error) {
+    throw new ConfigError([
+      `${(error as Error).message.replace(/\. To specify.*$/, '')}; run with --help to see the options`,
+    ]);
+  }
+  const flags = parsed.values;
+  const problems: string[] = [];
+  let file: Record<string, unknown> = {};
+  if (flags.config) {
+    try {
+      file = JSON.parse(readFileSync(flags.config, 'utf8')) as Record<string, unknown>;
+      if (typeof file !== 'object' || file === null || Array.isArray(file))
+        throw new Error('not a JSON object');
+    } catch (error) {
+      problems.push(
+        `--config ${flags.config}: cannot read it as a JSON object (${(error as Error).message}); fix the file or drop --config`,
+      );
+      file = {};
+    }
+  }
+  const number = (name: string, text: string | undefined, scale = 1): number | undefined => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value)) {
+      problems.push(
+        `${name}: "${text}" is not a number; ${HOW_TO_FIX[name === '--exit-after' ? 'exitAfterMs' : 'port']}`,
+      );
+      return undefined;
+    }
+    return Math.round(value * scale);
+  };
+  const broker = flags.paper ? 'paper' : (flags.broker ?? (file.broker as string | undefined) ?? 'paper');
+  const hasCredentials = Boolean(env.PROJECTX_API_KEY && env.PROJECTX_USERNAME);
+  const symbols = (
+    flags.symbol ?? (Array.isArray(file.symbols) ? (file.symbols as string[]).join(',') : 'ES')
+  )
+    .split(',')
+    .map((s) => s.trim().toUpperCase())
+    .filter(Boolean);
+  for (const symbol of symbols) {
+    if (!getInstrument(symbol)) {
+      problems.push(
+        `--symbol: ${symbol} is not a supported instrument; use one of ${SUPPORTED_SYMBOLS.join(', ')}`,
+      );
+    }
+  }
+  if (broker === 'topstepx' && !hasCredentials) {
+    problems.push(
+      '--broker topstepx needs PROJECTX_USERNAME and PROJECTX_API_KEY in .env (see docs/topstepx.md); or run without them on --broker paper',
+    );
+  }
+  const demoDefault = broker === 'paper' || broker === 'local';
+  const candidate = {
+    broker,
+    dryRun: flags['dry-run'] ?? (file.dryRun as boolean | undefined) ?? false,
+    symbols,
+    accountId: flags['account-id'] ?? (file.accountId as string | undefined) ?? env.PROJECTX_ACCOUNT_ID,
+    host: flags.host ?? (file.host as string | undefined) ?? env.HOST ?? '127.0.0.1',
+    port:
+      number('--port', flags.port ?? (file.port !== undefined ? String(file.port) : undefined) ?? env.PORT) ??
+      8787,
+    databaseUrl:
+      flags['database-url'] ?? (file.databaseUrl as string | undefined) ?? (env.DATABASE_URL || undefined),
+    supabaseUrl: env.SUPABASE_URL || undefined,
+    supabaseServiceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY || undefined,
+    pgliteDir: (file.pgliteDir as string | undefined) ?? env.PGLITE_DIR ?? './data/pglite',
+    webhook: !(flags['no-webhook'] ?? false) && ((file.webhook as boolean | undefined) ?? true),
+    webhookSecret: env.WEBHOOK_SECRET || (file.webhookSecret as string | undefined) || undefined,
+    demo: flags['no-demo'] ? false : (flags.demo ?? (file.demo as boolean | undefined) ?? demoDefault),
+    demoIntervalMs: (file.demoIntervalMs as number | undefined) ?? 20_000,
+    status: flags.status ?? (file.status as string | undefined) ?? 'auto',
+    inspect: flags.inspect ?? false,
+    inspectLog: flags['inspect-log'] ?? (file.inspectLog as string | undefined),
+    flattenOnExit: flags['flatten-on-exit'] ?? (file.flattenOnExit as boolean | undefined) ?? false,
+    exitAfterMs: number('--exit-after', flags['exit-after'], 1000),
+    gatewayUrl: flags['gateway-url'] ?? (file.gatewayUrl as string | undefined),
+    protectiveStops: (file.protectiveStops as string | undefined) ?? 'broker',
+    logLevel: env.LOG_LEVEL ?? (file.logLevel as string | undefined) ?? 'info',
+    dashboardToken: env.DASHBOARD_TOKEN || undefined,
+    notesCommand: env.LLM_NOTES_COMMAND ?? (file.notesCommand as string | undefined),
+    discordWebhookUrl: env.DISCORD_WEBHOOK_URL || undefined,
+    telegramBotToken: env.TELEGRAM_BOT_TOKEN || undefined,
+    telegramChatId: env.TELEGRAM_CHAT_ID || undefined,
+    sweepIntervalMs: (file.sweepIntervalMs as number | undefined) ?? 60_000,
+    flushIntervalMs: (file.flushIntervalMs as number | undefined) ?? 5_000,
+  };
+  const result = configSchema.safeParse(candidate);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const key = String(issue.path[0] ?? '');
+      const name = SETTING_NAMES[key] ?? key;
+      const secret = /secret|key|token/i.test(key);
+      const got = secret ? '' : ` (got ${JSON.stringify((candidate as Record<string, unknown>)[key])})`;
+      problems.push(`${name}: ${issue.message}${got}${HOW_TO_FIX[key] ? `; ${HOW_TO_FIX[key]}` : ''}`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (!result.success) throw new ConfigError(['invalid settings']);
+  return { help: flags.help ?? false, config: result.data };
+}

@@ -1,0 +1,149 @@
+/**
+ * Everything that watches the engine without steering it: the terminal status, the visual
+ * inspector and its JSONL log, the dashboard, LLM trade notes and notifications. None of them is
+ * awaited by the engine; each is bounded.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { InspectionEvent } from 'xstate';
+import {
+  ActorObserver,
+  dashboardEventsFromRuntime,
+  dashboardExposed,
+  dashboardQueriesFor,
+  registerDashboard,
+  toLivePosition,
+} from '../adapters/dashboard/index.ts';
+import { createJsonlInspectionLog } from '../adapters/inspect/jsonl-log.ts';
+import { createStatelyInspector } from '../adapters/inspect/stately.ts';
+import type { Logger } from '../adapters/log/logger.ts';
+import type { WriteQueue } from '../adapters/store/write-queue.ts';
+import type { GuardState } from '../domain/guards.ts';
+import { resetGuard } from '../domain/guards.ts';
+import type { BotSettings } from '../domain/settings.ts';
+import type { Store, StoredAlert } from '../ports/store.ts';
+import type { EngineRuntime } from '../runtime/engine-runtime.ts';
+import type { SignalDecision, SignalProcessor } from '../runtime/signal-processor.ts';
+import type { BotStatus } from './bot.ts';
+import type { BotConfig } from './config.ts';
+import { renderPlainStatus, StatusScreen } from './status.ts';
+
+export interface StatusInputs {
+  readonly runtime: EngineRuntime;
+  readonly processor: SignalProcessor;
+  readonly status: BotStatus;
+  readonly writeQueue: WriteQueue;
+  readonly guardState: GuardState;
+  readonly settings: BotSettings;
+  readonly url: string | null;
+}
+
+export interface DashboardInputs {
+  readonly store: Store;
+  readonly runtime: EngineRuntime;
+  readonly processor: SignalProcessor;
+  readonly status: BotStatus;
+  readonly writeQueue: WriteQueue;
+  readonly config: BotConfig;
+  readonly logger: Logger;
+}
+
+export interface Observers {
+  readonly inspect?: (event: InspectionEvent) => void;
+  onDecision(decision: SignalDecision): void;
+  onAlert(alert: StoredAlert): void;
+  registerDashboard(app: FastifyInstance, inputs: DashboardInputs): Promise<void>;
+  startStatus(inputs: () => StatusInputs): { stop(): void };
+  stop(): Promise<void>;
+}
+
+export async function attachObservers(
+  config: BotConfig,
+  options: { readonly logger: Logger; readonly stdout: NodeJS.WriteStream },
+): Promise<Observers> {
+  const { logger } = options;
+  const inspectors: ((event: InspectionEvent) => void)[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const actorObserver = new ActorObserver();
+  inspectors.push(actorObserver.inspect);
+  if (config.inspect) {
+    const stately = await createStatelyInspector({ port: 0 });
+    inspectors.push(stately.inspect);
+    closers.push(() => stately.stop());
+    logger.info({ url: stately.url }, 'visual inspector: open this page to watch the actors in Stately');
+  }
+  if (config.inspectLog) {
+    const log = createJsonlInspectionLog(config.inspectLog);
+    inspectors.push(log.inspect);
+    closers.push(() => log.close());
+    logger.info({ file: config.inspectLog }, 'inspection log: every actor event goes to this JSONL file');
+  }
+  let paused = false;
+
+  return {
+    inspect: (event) => {
+      for (const inspect of inspectors) inspect(event);
+    },
+    onDecision: () => {},
+    onAlert: () => {},
+    async registerDashboard(app, inputs) {
+      const { store, runtime, processor } = inputs;
+      let queries: ReturnType<typeof dashboardQueriesFor>;
+      try {
+        queries = dashboardQueriesFor(store);
+      } catch (error) {
+        logger.warn({ reason: (error as Error).message }, 'dashboard off');
+        return;
+      }
+      const handle = registerDashboard(app, {
+        queries,
+        settings: () => store.getSettings(),
+        live$: dashboardEventsFromRuntime({
+          outputs$: runtime.outputs$,
+          livePositions: () => runtime.positions().map(toLivePosition),
+        }),
+        livePositions: () => runtime.positions().map(toLivePosition),
+        actors: actorObserver,
+        controls: {
+          pause: async () => {
+            paused = true;
+            await store.saveSettings({ ...(await store.getSettings()), isActive: false });
+          },
+          resume: async () => {
+            paused = false;
+            await store.saveSettings({ ...(await store.getSettings()), isActive: true });
+          },
+          flattenAll: async () => runtime.flatten('manual', Date.now()),
+          resetGuard: async (which) => processor.setGuardState(resetGuard(processor.guardState(), which)),
+          paused: () => paused,
+        },
+        token: config.dashboardToken,
+        exposed: dashboardExposed(config.host),
+        backtestsDir: 'reports',
+      });
+      handle.ready.catch((error: unknown) =>
+        logger.warn({ error: String(error) }, 'dashboard app could not be built'),
+      );
+    },
+    startStatus(inputs) {
+      if (config.status === 'off') return { stop() {} };
+      const tty = config.status === 'tty' || (config.status === 'auto' && options.stdout.isTTY === true);
+      if (tty) {
+        const screen = new StatusScreen(options.stdout, () => inputs());
+        screen.start();
+        return { stop: () => screen.stop() };
+      }
+      let last = '';
+      const timer = setInterval(() => {
+        const line = renderPlainStatus(inputs());
+        if (line !== last) {
+          last = line;
+          logger.info({ status: line }, 'status');
+        }
+      }, 1_000);
+      return { stop: () => clearInterval(timer) };
+    },
+    async stop() {
+      for (const close of closers) await close().catch(() => {});
+    },
+  };
+}
