@@ -1,0 +1,57 @@
+/** What the trader is told on Discord or Telegram, and the text of each message. */
+import type { Side } from '../../domain/types.ts';
+
+export type NotificationEvent =
+  | {
+      readonly kind: 'entry';
+      readonly ts: number;
+      readonly positionId: string;
+      readonly symbol: string;
+      readonly side: Side;
+      readonly quantity: number;
+      readonly price: number;
+    }
+  | {
+      readonly kind: 'exit';
+      readonly ts: number;
+      readonly positionId: string;
+      readonly symbol: string;
+      readonly side: Side;
+      readonly quantity: number;
+      /** Average exit price; null when nothing filled (a cancelled entry is no exit). */
+      readonly price: number | null;
+      readonly reason: string;
+      /** Net P&L in dollars, when known. */
+      readonly pnl: number | null;
+    }
+  | {
+      readonly kind: 'rejection';
+      readonly ts: number;
+      readonly symbol: string | null;
+      readonly reason: string;
+      readonly signalId?: string;
+    }
+  | { readonly kind: 'guard'; readonly ts: number; readonly guard: string; readonly reason: string };
+
+export type NotificationKind = NotificationEvent['kind'];
+export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['entry', 'exit', 'rejection', 'guard'];
+
+const dollars = (value: number): string =>
+  `${value < 0 ? '-' : '+'}$${Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+
+export function formatNotification(event: NotificationEvent): string {
+  switch (event.kind) {
+    case 'entry':
+      return `🟢 ENTRY ${event.symbol} ${event.side} ${event.quantity} @ ${event.price} (${event.positionId})`;
+    case 'exit': {
+      const at = event.price === null ? '' : ` @ ${event.price}`;
+      const pnl = event.pnl === null ? '' : ` · P&L ${dollars(event.pnl)}`;
+      const icon = event.pnl !== null && event.pnl < 0 ? '🔴' : '🏁';
+      return `${icon} EXIT ${event.symbol} ${event.side} ${event.quantity}${at} · ${event.reason}${pnl} (${event.positionId})`;
+    }
+    case 'rejection':
+      return `⚠️ REJECTED${event.symbol ? ` ${event.symbol}` : ''}: ${event.reason}${event.signalId ? ` (${event.signalId})` : ''}`;
+    case 'guard':
+      return `⛔ GUARD ${event.guard}: ${event.reason}`;
+  }
+}
