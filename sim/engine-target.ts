@@ -1,18 +1,13 @@
 /**
- * EngineTarget: the ReplayTarget that runs the shared engine runtime (src/runtime/engine-runtime.ts)
- * on the virtual clock against the simulated exchange. No trading logic lives here: an alert becomes
- * an entry plan from the domain (profile of the history bars → levels → size) and an `open` or
- * `close` for the engine, exactly the inputs the live intake gives it.
- *
- * Not yet applied here (the live intake's job; plug it into `alert` when it exposes a pure check):
- * the signal filters (watchlist, cooldown, trading window) and the daily-loss / drawdown guards.
+ * EngineTarget: the ReplayTarget that runs the live decision path on the virtual clock against the
+ * simulated exchange: the signal processor (src/runtime/signal-processor.ts: filters, guards, entry
+ * plan, one decision per alert) in front of the engine runtime (src/runtime/engine-runtime.ts).
+ * No trading logic lives here; this file only adapts replay calls to those two objects and collects
+ * trades and decisions for the report.
  */
 
-import { averageEntryPrice, averageExitPrice, realizedGross } from '../machines/position/ladder.ts';
-import type { PositionContext } from '../machines/position/types.ts';
-import type { OpenPositionRequest } from '../src/domain/events.ts';
-import { getInstrument, pointValue } from '../src/domain/instruments.ts';
-import { buildEntryPlan } from '../src/domain/plan.ts';
+import { initialGuardState } from '../src/domain/guards.ts';
+import { pointValue } from '../src/domain/instruments.ts';
 import type { BotSettings } from '../src/domain/settings.ts';
 import type { EntryPlan, PriceBand } from '../src/domain/types.ts';
 import type { TradeRecord } from '../src/ports/store.ts';
@@ -21,11 +16,14 @@ import {
   type EngineRuntime,
   type ProtectiveStopMode,
 } from '../src/runtime/engine-runtime.ts';
+import { idFromKey, SignalProcessor } from '../src/runtime/signal-processor.ts';
+import { tradeFromPosition } from '../src/runtime/trades.ts';
 import type { BacktestAlert } from './alerts.ts';
 import type { VirtualClock } from './clock.ts';
+import type { BarSeries } from './csv.ts';
 import type { SimulatedExchange } from './exchange.ts';
 import { decisionOf, type EngineDecision, type JournalEntry } from './journal.ts';
-import type { BarHistory, ReplayTarget } from './replay.ts';
+import { type BarHistory, historyBefore, type ReplayTarget } from './replay.ts';
 
 export interface BacktestTrade extends TradeRecord {
   /** Dollars per point per contract, for the metrics module. */
@@ -33,7 +31,7 @@ export interface BacktestTrade extends TradeRecord {
   readonly alertId: string;
 }
 
-/** Why each alert did or did not trade: one line per alert. */
+/** Why each alert did or did not trade: one line per alert (the signal's final status and reason). */
 export interface AlertDecision {
   readonly alertId: string;
   readonly ts: number;
@@ -59,6 +57,11 @@ export interface EngineTargetOptions {
   readonly clock: VirtualClock;
   readonly exchange: SimulatedExchange;
   readonly settings: BotSettings;
+  /** The bars of the run: the processor's profile history comes from here (bars closed before ts). */
+  readonly bars: BarSeries;
+  readonly barMs: number;
+  /** Start of the run, for the guards' first trading day. */
+  readonly startTs: number;
   readonly accountId?: string;
   readonly protectiveStops?: ProtectiveStopMode;
   /** When given, every runtime input is appended here (see journal.ts). */
@@ -69,14 +72,17 @@ export interface EngineTargetOptions {
 
 export class EngineTarget implements ReplayTarget {
   readonly runtime: EngineRuntime;
+  readonly processor: SignalProcessor;
   readonly trades: BacktestTrade[] = [];
   readonly decisions: AlertDecision[] = [];
   readonly levels: PlannedLevels[] = [];
   cancelledEntries = 0;
   private readonly accountId: string;
-  private readonly alertsBySignal = new Map<string, BacktestAlert>();
+  private readonly alertsById = new Map<string, BacktestAlert>();
   /** Mirror of the runtime's routing bands (from its `routing` outputs), for quiet-bar skipping. */
   private readonly bands = new Map<string, PriceBand>();
+  /** Positions opened and not finished (pending or open), counted from the runtime's outputs. */
+  private openPositions = 0;
 
   constructor(private readonly options: EngineTargetOptions) {
     this.accountId = options.accountId ?? 'BACKTEST';
@@ -89,6 +95,7 @@ export class EngineTarget implements ReplayTarget {
       broker: options.exchange,
       protectiveStops: options.protectiveStops ?? 'broker',
     });
+    if (journal) journalInputs(this.runtime, journal);
     const decisionLog = options.decisionLog;
     this.runtime.outputs$.subscribe((output) => {
       if (decisionLog) {
@@ -96,141 +103,123 @@ export class EngineTarget implements ReplayTarget {
         if (decision) decisionLog.push(decision);
       }
       if (output.type === 'position.finished') {
+        this.openPositions--;
         if (output.state === 'closed' && output.context.filledQty > 0)
           this.trades.push(this.tradeOf(output.context));
         else this.cancelledEntries++;
       } else if (output.type === 'routing') {
         this.bands.set(output.symbol, output.band);
-      } else if (output.type === 'alert.outcome') {
-        const alert = this.alertsBySignal.get(output.signalId);
-        if (alert) this.decide(alert, output.outcome, output.reason);
+      } else if (output.type === 'alert.outcome' && output.outcome === 'opened') {
+        this.openPositions++;
       }
+    });
+    const { bars, barMs } = options;
+    this.processor = new SignalProcessor({
+      runtime: this.runtime,
+      accountId: this.accountId,
+      settings: () => options.settings,
+      bars: (_symbol, ts, minutes) => historyBefore(bars, ts, barMs, minutes * 60_000).toBars(),
+      contractId: (symbol) => `SIM.${symbol}`,
+      guardState: initialGuardState(options.settings, options.startTs),
+      onDecision: (decision) => {
+        const alert = this.alertsById.get(decision.alertKey);
+        this.decisions.push({
+          alertId: decision.alertKey,
+          ts: alert?.ts ?? decision.ts,
+          symbol: decision.symbol,
+          action: decision.action,
+          outcome: decision.status,
+          reason: decision.reason ?? '',
+        });
+        const plan = decision.plan;
+        if (plan !== null && decision.status === 'EXECUTED' && alert !== undefined) {
+          this.levels.push({
+            ts: alert.ts,
+            alertId: alert.id,
+            side: plan.side,
+            entry: plan.entryPrice,
+            stop: plan.stopPrice,
+            poc: plan.poc,
+            vah: plan.vah,
+            val: plan.val,
+          });
+        }
+      },
     });
   }
 
   price(symbol: string, price: number, ts: number): void {
-    this.options.journal?.push({ kind: 'price', ts, symbol, price });
     this.runtime.tick(symbol, price, ts);
+    this.processor.onClock(ts);
   }
 
   /**
-   * The runtime routes a tick when price ≤ band.low, price ≥ band.high or ts ≥ band.until; a bar
-   * entirely strictly inside the band, closing before `until`, routes nothing. The runtime also
-   * treats a fully open band as "nothing to route", which this check accepts too.
+   * Nothing can happen inside a bar when no position is open or pending on the account (so no guard
+   * marks open P&L and no flat-by flatten can fire) and [low, high] lies strictly inside the
+   * runtime's routing band before its `until` (the runtime routes a tick at price ≤ low, ≥ high, or
+   * ts ≥ until).
    */
   quietBetween(symbol: string, low: number, high: number, untilTs: number): boolean {
+    if (this.openPositions > 0) return false;
     const band = this.bands.get(symbol);
     if (band === undefined) return true;
     return low > band.low && high < band.high && untilTs < band.until;
   }
 
-  alert(alert: BacktestAlert, ts: number, history: BarHistory): void {
-    const signalId = `S${alert.id}`;
-    this.alertsBySignal.set(signalId, alert);
-    if (alert.action === 'close') {
-      this.options.journal?.push({
-        kind: 'close',
-        ts,
-        accountId: this.accountId,
-        symbol: alert.symbol,
-        signalId,
-        reason: 'close_alert',
-      });
-      this.runtime.close(this.accountId, alert.symbol, signalId, ts, 'close_alert');
-      return;
-    }
-    const instrument = getInstrument(alert.symbol);
-    if (instrument === undefined) {
-      this.decide(alert, 'declined', `unknown symbol ${alert.symbol}`);
-      return;
-    }
-    const side = alert.action === 'buy' ? 'long' : 'short';
-    if (history.length === 0) {
-      this.decide(alert, 'declined', 'no completed bars before the alert to build a profile from');
-      return;
-    }
-    const bars = history.toBars();
-    const result = buildEntryPlan({ bars, side, instrument, settings: this.options.settings });
-    if (!result.ok) {
-      this.decide(alert, 'declined', result.reason);
-      return;
-    }
-    const plan = result.plan;
-    this.levels.push({
+  alert(alert: BacktestAlert, ts: number, _history: BarHistory): void {
+    this.alertsById.set(alert.id, alert);
+    this.processor.process(
+      { key: alert.id, alertId: null, symbol: alert.symbol, action: alert.action, firedAt: alert.ts },
       ts,
-      alertId: alert.id,
-      side,
-      entry: plan.entryPrice,
-      stop: plan.stopPrice,
-      poc: plan.poc,
-      vah: plan.vah,
-      val: plan.val,
-    });
-    const request: OpenPositionRequest = {
-      positionId: `P${alert.id}`,
-      signalId,
-      accountId: this.accountId,
-      symbol: alert.symbol,
-      contractId: `SIM.${alert.symbol}`,
-      instrument: {
-        tickSize: instrument.tickSize,
-        tickValue: instrument.tickValue,
-        decimals: instrument.decimals,
-      },
-      plan,
-      expiresAt: ts + this.options.settings.entryTimeoutMs,
-      closeAtTp3: this.options.settings.closeAtTp3,
-    };
-    this.options.journal?.push({ kind: 'open', ts, request });
-    this.runtime.open(request, ts);
+    );
   }
 
   finish(ts: number): void {
-    this.options.journal?.push({ kind: 'flatten', ts, reason: 'manual' });
     this.runtime.flatten('manual', ts);
   }
 
-  private decide(alert: BacktestAlert, outcome: string, reason: string): void {
-    this.decisions.push({
-      alertId: alert.id,
-      ts: alert.ts,
-      symbol: alert.symbol,
-      action: alert.action,
-      outcome,
-      reason,
-    });
+  /** Position id the processor gives an alert (for tests and reports). */
+  static positionIdOf(alert: BacktestAlert): string {
+    return idFromKey('p', alert.id);
   }
 
-  private tradeOf(ctx: PositionContext): BacktestTrade {
-    const gross = realizedGross(ctx);
-    const fees = Math.round(ctx.fees * 100) / 100;
-    const alertId = ctx.signalId.startsWith('S') ? ctx.signalId.slice(1) : ctx.signalId;
-    return {
-      positionId: ctx.positionId,
-      accountId: ctx.accountId,
-      symbol: ctx.symbol,
-      side: ctx.side,
-      quantity: ctx.filledQty,
-      entryPrice: round(averageEntryPrice(ctx) ?? 0, ctx.grid.decimals + 4),
-      exitPrice: round(averageExitPrice(ctx) ?? 0, ctx.grid.decimals + 4),
-      entryTime: ctx.firstFillAt ?? ctx.openedAt,
-      exitTime: ctx.lastExitAt ?? ctx.closedAt ?? ctx.lastTs,
-      grossPnl: gross,
-      netPnl: Math.round((gross - fees) * 100) / 100,
-      commissions: fees,
-      exitReason: ctx.exitReason ?? 'manual',
-      highestTarget: ctx.rung,
-      initialStop: ctx.plan.stopPrice,
-      confirmationScore: ctx.plan.confirmationScore,
-      poc: ctx.plan.poc,
-      vah: ctx.plan.vah,
-      val: ctx.plan.val,
-      pointValue: pointValue(ctx.grid),
-      alertId,
-    };
+  private tradeOf(ctx: Parameters<typeof tradeFromPosition>[0]): BacktestTrade {
+    const trade = tradeFromPosition(ctx);
+    const alertKey = ctx.signalId.startsWith('s') ? ctx.signalId.slice(1) : ctx.signalId;
+    return { ...trade, pointValue: pointValue(ctx.grid), alertId: alertKey };
   }
 }
 
-function round(value: number, decimals: number): number {
-  return Number(value.toFixed(decimals));
+/** Append every call the processor and the replay make on the runtime to the journal, then pass it on. */
+function journalInputs(runtime: EngineRuntime, journal: JournalEntry[]): void {
+  const tick = runtime.tick.bind(runtime);
+  const clockTick = runtime.clockTick.bind(runtime);
+  const open = runtime.open.bind(runtime);
+  const close = runtime.close.bind(runtime);
+  const cancel = runtime.cancel.bind(runtime);
+  const flatten = runtime.flatten.bind(runtime);
+  runtime.tick = (symbol, price, ts) => {
+    journal.push({ kind: 'price', ts, symbol, price });
+    tick(symbol, price, ts);
+  };
+  runtime.clockTick = (ts) => {
+    journal.push({ kind: 'clock', ts });
+    clockTick(ts);
+  };
+  runtime.open = (request, ts) => {
+    journal.push({ kind: 'open', ts, request });
+    open(request, ts);
+  };
+  runtime.close = (accountId, symbol, signalId, ts, reason = 'close_alert') => {
+    journal.push({ kind: 'close', ts, accountId, symbol, signalId, reason });
+    close(accountId, symbol, signalId, ts, reason);
+  };
+  runtime.cancel = (accountId, symbol, signalId, ts) => {
+    journal.push({ kind: 'cancel', ts, accountId, symbol, signalId });
+    cancel(accountId, symbol, signalId, ts);
+  };
+  runtime.flatten = (reason, ts, filter = {}) => {
+    journal.push({ kind: 'flatten', ts, reason, ...filter });
+    flatten(reason, ts, filter);
+  };
 }

@@ -22,7 +22,21 @@ export type JournalEntry =
       readonly signalId: string;
       readonly reason: ExitReason;
     }
-  | { readonly kind: 'flatten'; readonly ts: number; readonly reason: ExitReason }
+  | {
+      readonly kind: 'cancel';
+      readonly ts: number;
+      readonly accountId: string;
+      readonly symbol: string;
+      readonly signalId: string;
+    }
+  | { readonly kind: 'clock'; readonly ts: number }
+  | {
+      readonly kind: 'flatten';
+      readonly ts: number;
+      readonly reason: ExitReason;
+      readonly accountId?: string;
+      readonly symbol?: string;
+    }
   | { readonly kind: 'broker'; readonly ts: number; readonly event: BrokerEvent };
 
 /** What the engine decided: its commands and its alert and position outcomes, in order. */
@@ -64,9 +78,20 @@ export function replayJournal(entries: readonly JournalEntry[], startTs: number)
       case 'close':
         runtime.close(entry.accountId, entry.symbol, entry.signalId, entry.ts, entry.reason);
         break;
-      case 'flatten':
-        runtime.flatten(entry.reason, entry.ts);
+      case 'cancel':
+        runtime.cancel(entry.accountId, entry.symbol, entry.signalId, entry.ts);
         break;
+      case 'clock':
+        runtime.clockTick(entry.ts);
+        break;
+      case 'flatten': {
+        const { accountId, symbol } = entry;
+        runtime.flatten(entry.reason, entry.ts, {
+          ...(accountId === undefined ? {} : { accountId }),
+          ...(symbol === undefined ? {} : { symbol }),
+        });
+        break;
+      }
       case 'broker':
         events$.next(entry.event);
         break;

@@ -80,9 +80,10 @@ export interface ReplayStats {
 }
 
 export function historyBefore(bars: BarSeries, ts: number, barMs: number, lookbackMs: number): BarHistory {
-  // Bars that closed by ts: open time ≤ ts − barMs.
+  // Bars that closed by ts (open time ≤ ts − barMs), the last lookback ÷ barMs of them, as the live
+  // bar book counts them (src/runtime/bar-book.ts: the last `minutes` one-minute bars).
   const end = lowerBound(bars.ts, bars.length, ts - barMs + 1);
-  const start = Math.min(end, lowerBound(bars.ts, bars.length, ts - lookbackMs));
+  const start = Math.max(0, end - Math.max(0, Math.round(lookbackMs / barMs)));
   const view = {
     length: end - start,
     barMs,

@@ -141,10 +141,24 @@ describe('backtest on the shared engine runtime', () => {
   it.skipIf(!haveData)('runs the ES file end to end (needs ../shared/data/market)', () => {
     const { result } = backtestOf(ES);
     expect(result.stats.bars).toBe(8198);
-    expect(result.trades.length).toBeGreaterThan(10);
+    expect(result.trades.length).toBeGreaterThan(0);
     expect(result.metrics.trades).toBe(result.trades.length);
+    // Every alert ends with exactly one recorded decision.
+    expect(result.decisions.length).toBe(result.stats.alerts);
+    expect(new Set(result.decisions.map((d) => d.alertId)).size).toBe(result.stats.alerts);
     const again = backtestOf(ES).result;
     expect(jsonReport(again, { dataFile: ES })).toBe(jsonReport(result, { dataFile: ES }));
+    // With the prop-firm guards off the demo signals keep trading all week.
+    const bars = loadBarsCsv(ES, { tickSize: 0.25 });
+    const alerts = demoSignals(bars, { symbol: 'ES', period: 60, barMs: 60_000 });
+    const free = runBacktest({
+      symbol: 'ES',
+      bars,
+      alerts,
+      barMs: 60_000,
+      settings: { dailyLossLimit: 0, trailingDrawdown: 0 },
+    });
+    expect(free.trades.length).toBeGreaterThan(10);
   });
 });
 

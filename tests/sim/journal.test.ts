@@ -26,6 +26,7 @@ describe('event journal', () => {
         bars,
         alerts,
         barMs: 60_000,
+        settings: { dailyLossLimit: 0, trailingDrawdown: 0 },
         journal,
         decisionLog: decisions,
       });
@@ -43,7 +44,15 @@ describe('event journal', () => {
     const alerts = demoSignals(bars, { symbol: 'ES', period: 30, barMs: 60_000 });
     const journal: JournalEntry[] = [];
     const decisions: EngineDecision[] = [];
-    runBacktest({ symbol: 'ES', bars, alerts, barMs: 60_000, journal, decisionLog: decisions });
+    runBacktest({
+      symbol: 'ES',
+      bars,
+      alerts,
+      barMs: 60_000,
+      settings: { dailyLossLimit: 0, trailingDrawdown: 0 },
+      journal,
+      decisionLog: decisions,
+    });
     const firstFill = journal.findIndex((e) => e.kind === 'broker' && e.event.type === 'order.filled');
     const tampered = journal.filter((_, i) => i !== firstFill);
     expect(replayJournal(tampered, bars.ts[0]!)).not.toEqual(decisions);
