@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { topStateOf } from '../../machines/position/ladder.ts';
 import { stripAnsi } from '../../src/adapters/status/ansi.ts';
-import { pendingOrdersOf, positionStatusOf } from '../../src/adapters/status/model.ts';
+import { buildStatusModel, pendingOrdersOf, positionStatusOf } from '../../src/adapters/status/model.ts';
 import { compactStatusLine, renderStatus, statusChangeKey } from '../../src/adapters/status/render.ts';
 import { fill, longPlan, request, startPosition, tick } from '../machines/fixtures.ts';
 import { esTp1, guardState, model, nqPending } from './status-fixtures.ts';
@@ -184,5 +184,31 @@ describe('rows from a real position actor', () => {
     expect(pendingOrdersOf(view)).toEqual([
       { symbol: 'ES', side: 'buy', kind: 'entry', price: 100, quantity: 2, status: 'sent', decimals: 2 },
     ]);
+  });
+});
+
+describe('buildStatusModel', () => {
+  it('turns position views into rows and pending orders', () => {
+    const position = startPosition(request(longPlan(2)));
+    const view = {
+      positionId: 'p1',
+      symbol: 'ES',
+      state: topStateOf(position.state()),
+      context: position.context(),
+      lastPrice: null,
+      unrealizedPnl: 0,
+    };
+    const built = buildStatusModel({ at: 5, mode: 'paper', positions: [view] });
+    expect(built).toMatchObject({
+      at: 5,
+      mode: 'paper',
+      lastAlert: null,
+      connections: [],
+      guards: null,
+      writeQueue: null,
+    });
+    expect(built.positions.map((p) => p.state)).toEqual(['pending_entry']);
+    expect(built.pendingOrders.map((o) => o.kind)).toEqual(['entry']);
+    expect('account' in built).toBe(false);
   });
 });

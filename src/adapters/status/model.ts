@@ -159,3 +159,30 @@ export function pendingOrdersOf(view: PositionViewLike): PendingOrderStatus[] {
   }
   return orders;
 }
+
+export interface StatusSources {
+  readonly at: number;
+  readonly mode: string;
+  readonly account?: string;
+  /** `runtime.positions()`. */
+  readonly positions: readonly PositionViewLike[];
+  readonly lastAlert?: AlertStatus | null;
+  readonly connections?: readonly ConnectionStatus[];
+  readonly guards?: GuardStatus | null;
+  readonly writeQueue?: WriteQueueStatus | null;
+}
+
+/** The model for one redraw, from the runtime's position views and the bot's other state. */
+export function buildStatusModel(sources: StatusSources): StatusModel {
+  return {
+    at: sources.at,
+    mode: sources.mode,
+    ...(sources.account === undefined ? {} : { account: sources.account }),
+    positions: sources.positions.map(positionStatusOf),
+    pendingOrders: sources.positions.flatMap(pendingOrdersOf),
+    lastAlert: sources.lastAlert ?? null,
+    connections: sources.connections ?? [],
+    guards: sources.guards ?? null,
+    writeQueue: sources.writeQueue ?? null,
+  };
+}
