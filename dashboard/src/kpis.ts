@@ -2,7 +2,7 @@
 import { get } from './api.ts';
 import { clear, h } from './dom.ts';
 import { percent, pnlClass, usd } from './format.ts';
-import type { GuardHeadroom, Kpis } from './types.ts';
+import type { GuardHeadroom, Kpis, LivePosition } from './types.ts';
 
 function card(
   label: string,
@@ -84,4 +84,16 @@ export async function renderKpis(root: HTMLElement): Promise<void> {
     ),
     guardCard(k.guards),
   );
+}
+
+/** Between refreshes, the open-positions card follows the live marks. */
+export function updateOpenCard(root: HTMLElement, positions: readonly LivePosition[]): void {
+  const card = root.querySelector('[data-testid="kpi-open"]');
+  if (!card) return;
+  const open = positions.filter((p) => p.state !== 'closed' && p.state !== 'cancelled');
+  const pnl = open.reduce((sum, p) => sum + p.unrealizedPnl, 0);
+  card.querySelector('.value')?.replaceChildren(String(open.length));
+  card
+    .querySelector('.sub')
+    ?.replaceChildren(h('span', {}, 'open P&L ', h('span', { class: pnlClass(pnl) }, usd(pnl))));
 }

@@ -3,7 +3,7 @@ import './style.css';
 import { ApiFailure, get, setToken, whenUnauthorized } from './api.ts';
 import { openControls } from './controls.ts';
 import { h } from './dom.ts';
-import { renderKpis } from './kpis.ts';
+import { renderKpis, updateOpenCard } from './kpis.ts';
 import { connectLive, onLive } from './live.ts';
 import type { Status } from './types.ts';
 import { mountActors } from './views/actors.ts';
@@ -106,7 +106,8 @@ connectLive((connected) => {
 onLive((event) => {
   if (event.type === 'position.finished' || event.type === 'control') refreshKpis(1500);
   if (event.type === 'control') void refreshStatus();
-  if (event.type === 'marks' || event.type === 'position') refreshKpis(3000, true);
+  if (event.type === 'marks') updateOpenCard(kpis, event.positions);
+  if (event.type === 'position') refreshKpis(1000, true);
 });
 setInterval(() => refreshKpis(), 15_000);
 refreshKpis();

@@ -3,6 +3,7 @@
  * every endpoint, validation errors, pagination, sorting, auth when exposed, control actions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenHttpServer } from '../../src/adapters/webhook/server.ts';
 import type { Store } from '../../src/ports/store.ts';
 import { createHarness, type Harness } from './harness.ts';
 import { backtestFolder, OPEN_COUNT, seedHistory, TRADE_COUNT } from './seed.ts';
@@ -214,6 +215,48 @@ export function dashboardApiContract(name: string, open: () => Promise<Store>): 
       expect(position.root.children.map((c) => c.key)).toEqual(
         expect.arrayContaining(['pending_entry', 'active', 'tp1', 'tp2', 'tp3', 'closed', 'cancelled']),
       );
+    });
+
+    it('pushes live events to stream clients as Server-Sent Events', async () => {
+      const url = await listenHttpServer(h.app, { port: 0 });
+      const controller = new AbortController();
+      const res = await fetch(`${url}/api/stream`, { signal: controller.signal });
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const readUntil = async (needle: string) => {
+        while (!text.includes(needle)) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`stream ended before ${needle}`);
+          text += decoder.decode(value, { stream: true });
+        }
+      };
+      await readUntil('event: hello');
+      h.live$.next({
+        type: 'signal',
+        signalId: 'sig-x',
+        symbol: 'ES',
+        status: 'FILTERED',
+        reason: 'cooldown: last ES entry 2 min ago',
+        positionId: null,
+        ts: 5,
+      });
+      await readUntil('sig-x');
+      const frame = text.split('\n\n').find((f) => f.includes('sig-x'))!;
+      expect(frame).toContain('event: signal');
+      const data = JSON.parse(
+        frame
+          .split('\n')
+          .find((l) => l.startsWith('data: '))!
+          .slice(6),
+      );
+      expect(data).toMatchObject({
+        type: 'signal',
+        status: 'FILTERED',
+        reason: 'cooldown: last ES entry 2 min ago',
+      });
+      controller.abort();
     });
 
     it('is read-only by default: control actions are refused without a configured token', async () => {

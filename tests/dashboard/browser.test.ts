@@ -4,13 +4,21 @@
  * report open, control actions need the confirmation. Screenshots go to test-output/dashboard/.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildDashboard } from '../../src/adapters/dashboard/static.ts';
 import { launchChromium, withChromium } from './chromium.ts';
-import { DEMO_T, type DemoDashboard, ES_BARS_PATH, openDemoPosition, startDemoDashboard } from './demo-server.ts';
+import {
+  DEMO_T,
+  type DemoDashboard,
+  ES_BARS_PATH,
+  openDemoPosition,
+  startDemoDashboard,
+} from './demo-server.ts';
 import { TRADE_COUNT } from './seed.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -26,12 +34,27 @@ withChromium('dashboard in headless Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
-    demo = await startDemoDashboard({ token: TOKEN });
+    // Build the app from the current sources (the same build the bot runs on first start).
+    const distDir = mkdtempSync(join(tmpdir(), 'valuearea-dashboard-dist-'));
+    await buildDashboard({ outDir: distDir });
+    demo = await startDemoDashboard({ token: TOKEN, distDir });
     // A real report from the backtest CLI when the market data is there.
     if (existsSync(ES_BARS_PATH)) {
       execFileSync(
         process.execPath,
-        ['--import', 'tsx', join(ROOT, 'scripts/backtest.ts'), '--data', ES_BARS_PATH, '--symbol', 'ES', '--json', join(demo.backtestsDir, 'es-week.json'), '--html', join(demo.backtestsDir, 'es-week.html')],
+        [
+          '--import',
+          'tsx',
+          join(ROOT, 'scripts/backtest.ts'),
+          '--data',
+          ES_BARS_PATH,
+          '--symbol',
+          'ES',
+          '--json',
+          join(demo.backtestsDir, 'es-week.json'),
+          '--html',
+          join(demo.backtestsDir, 'es-week.html'),
+        ],
         { cwd: ROOT, stdio: 'ignore', timeout: 120_000 },
       );
     }
@@ -59,7 +82,9 @@ withChromium('dashboard in headless Chromium', () => {
     await page.goto(`${demo.url}/`);
     await page.locator('[data-testid="kpi-total"] .value').waitFor();
     await expect.poll(() => page.locator('#conn').textContent()).toBe('live');
-    expect(await page.locator('[data-testid="kpi-total"] .sub').textContent()).toContain(`${TRADE_COUNT} trades`);
+    expect(await page.locator('[data-testid="kpi-total"] .sub').textContent()).toContain(
+      `${TRADE_COUNT} trades`,
+    );
     expect(await page.locator('[data-testid="kpi-guard"] .value').textContent()).toBe('$600.00');
     await page.locator('[data-testid="feed"] li[data-signal]').first().waitFor();
     await shot('01-live-feed');
@@ -71,6 +96,7 @@ withChromium('dashboard in headless Chromium', () => {
     const row = page.locator('[data-testid="feed"] li[data-signal="sig-live-es-1"]');
     await row.waitFor();
     expect(await row.locator('.chip').textContent()).toBe('EXECUTED');
+    expect(await row.locator('strong').textContent()).toBe('ES');
     expect(await page.locator('[data-testid="feed"] li[data-signal]').count()).toBe(before + 1);
     const card = page.locator('[data-testid="live-positions"] [data-position="live-es-1"]');
     await card.waitFor();
@@ -80,6 +106,7 @@ withChromium('dashboard in headless Chromium', () => {
     await expect.poll(() => card.locator('.ladder').getAttribute('data-rung')).toBe('1');
     await expect.poll(() => card.locator('[data-testid="live-pnl"]').textContent()).toBe(engineOpenPnl());
     expect(await card.locator('.ladder .current').textContent()).toContain('TP1');
+    await expect.poll(() => page.locator('[data-testid="kpi-open"] .value').textContent()).toBe('1');
     await shot('02-live-update');
   });
 
@@ -130,23 +157,35 @@ withChromium('dashboard in headless Chromium', () => {
     expect(await live.locator('[data-testid="state"]').textContent()).toBe('TP1 hit');
     await shot('04-positions');
     await page.locator('select[name="state"]').selectOption('closed');
-    await expect.poll(() => page.locator('[data-testid="page-info"]').textContent()).toContain(`of ${TRADE_COUNT}`);
+    await expect
+      .poll(() => page.locator('[data-testid="page-info"]').textContent())
+      .toContain(`of ${TRADE_COUNT}`);
     await page.locator('input[name="symbol"]').fill('gc');
     await page.locator('input[name="symbol"]').press('Enter');
-    await expect.poll(() => page.locator('[data-testid="page-info"]').textContent()).toContain(`of ${TRADE_COUNT / 3}`);
+    await expect
+      .poll(() => page.locator('[data-testid="page-info"]').textContent())
+      .toContain(`of ${TRADE_COUNT / 3}`);
     const symbols = await page.locator('tbody tr td:nth-child(2)').allTextContents();
     expect(new Set(symbols)).toEqual(new Set(['GC']));
   });
 
   it('sorts and pages the trade log', async () => {
     await page.goto(`${demo.url}/#trades`);
-    await expect.poll(() => page.locator('[data-testid="page-info"]').textContent()).toBe(`1–${TRADE_COUNT} of ${TRADE_COUNT} · page 1 of 1`);
+    await expect
+      .poll(() => page.locator('[data-testid="page-info"]').textContent())
+      .toBe(`1–${TRADE_COUNT} of ${TRADE_COUNT} · page 1 of 1`);
     await page.locator('th[data-sort="netPnl"]').click();
-    await expect.poll(async () => (await page.locator('[data-testid="net"]').first().textContent()) ?? '').toMatch(/^\+/);
-    const values = (await page.locator('[data-testid="net"]').allTextContents()).map((t) => Number(t.replace(/[^0-9.]/g, '')) * (t.startsWith('−') ? -1 : 1));
+    await expect
+      .poll(async () => (await page.locator('[data-testid="net"]').first().textContent()) ?? '')
+      .toMatch(/^\+/);
+    const values = (await page.locator('[data-testid="net"]').allTextContents()).map(
+      (t) => Number(t.replace(/[^0-9.]/g, '')) * (t.startsWith('−') ? -1 : 1),
+    );
     expect(values).toEqual([...values].sort((a, b) => b - a));
     await page.locator('select[name="side"]').selectOption('long');
-    await expect.poll(() => page.locator('[data-testid="page-info"]').textContent()).toContain(`of ${TRADE_COUNT / 2}`);
+    await expect
+      .poll(() => page.locator('[data-testid="page-info"]').textContent())
+      .toContain(`of ${TRADE_COUNT / 2}`);
     await shot('05-trade-log');
   });
 
@@ -154,7 +193,9 @@ withChromium('dashboard in headless Chromium', () => {
     await page.goto(`${demo.url}/#positions`);
     await expect.poll(() => page.locator('[data-testid="page-info"]').textContent()).toMatch(/page 1 of 2/);
     await page.locator('[data-testid="next-page"]').click();
-    await expect.poll(() => page.locator('[data-testid="page-info"]').textContent()).toMatch(/^26–\d+ of \d+ · page 2 of 2$/);
+    await expect
+      .poll(() => page.locator('[data-testid="page-info"]').textContent())
+      .toMatch(/^26–\d+ of \d+ · page 2 of 2$/);
     await page.locator('[data-testid="prev-page"]').click();
     await expect.poll(() => page.locator('[data-testid="page-info"]').textContent()).toMatch(/page 1 of 2/);
   });
@@ -178,7 +219,9 @@ withChromium('dashboard in headless Chromium', () => {
     await page.locator(`tr[data-backtest="${first}"]`).waitFor();
     await page.locator(`tr[data-backtest="file.gc-week"]`).click();
     const detail = page.locator('[data-testid="backtest-detail"]');
-    await expect.poll(() => detail.locator('[data-testid="backtest-metrics"]').textContent()).toContain('−$42.50');
+    await expect
+      .poll(() => detail.locator('[data-testid="backtest-metrics"]').textContent())
+      .toContain('−$42.50');
     const frame = page.frameLocator('[data-testid="report-frame"]');
     expect(await frame.locator('#report-title').textContent()).toBe('Backtest GC report');
     if (existsSync(ES_BARS_PATH)) {

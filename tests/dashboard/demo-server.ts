@@ -50,7 +50,7 @@ export interface DemoDashboard {
 }
 
 export async function startDemoDashboard(
-  options: { readonly token?: string; readonly now?: number } = {},
+  options: { readonly token?: string; readonly now?: number; readonly distDir?: string } = {},
 ): Promise<DemoDashboard> {
   const store = await freshPgliteStore();
   await seedHistory(store);
@@ -139,6 +139,7 @@ export async function startDemoDashboard(
     exposed: false,
     backtestsDir,
     bars,
+    distDir: options.distDir,
     now: () => options.now ?? Date.UTC(2026, 2, 10, 20, 0),
   });
   notices.subscribe((e) => handle.publish(e));

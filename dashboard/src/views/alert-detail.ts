@@ -3,6 +3,7 @@ import {
   CandlestickSeries,
   ColorType,
   createChart,
+  createSeriesMarkers,
   type IChartApi,
   type ISeriesApi,
   LineStyle,
@@ -170,7 +171,19 @@ function drawProfile(host: HTMLElement, canvas: HTMLCanvasElement, p: ProfilePan
       title,
     });
   }
-  // Mark the alert time.
+  // Mark the alert on the candle it fired in.
+  const alertBar = [...p.candles].reverse().find((b) => b.ts <= p.at);
+  if (alertBar) {
+    createSeriesMarkers(series, [
+      {
+        time: (alertBar.ts / 1000) as UTCTimestamp,
+        position: 'belowBar',
+        color: '#f5b942',
+        shape: 'arrowUp',
+        text: 'alert',
+      },
+    ]);
+  }
   chart.timeScale().fitContent();
   const paint = () => paintHistogram(canvas, p, (value) => series.priceToCoordinate(value));
   chart.timeScale().subscribeVisibleLogicalRangeChange(() => requestAnimationFrame(paint));
@@ -202,16 +215,18 @@ function paintHistogram(
     const h = Math.max(1, bottom - top - 1);
     const inValueArea = row.bottom >= profile.val - 1e-9 && row.top <= profile.vah + 1e-9;
     const isPoc = profile.poc >= row.bottom && profile.poc <= row.top;
-    const w = (row.total / max) * (width - 12);
-    const upShare = row.total > 0 ? row.up / row.total : 0.5;
-    ctx.globalAlpha = inValueArea ? 0.9 : 0.45;
-    ctx.fillStyle = isPoc ? '#f5b942' : '#3d8bfd';
-    ctx.fillRect(4, top, w * upShare, h);
-    ctx.fillStyle = isPoc ? '#c78f22' : '#8a5cf6';
-    ctx.fillRect(4 + w * upShare, top, w * (1 - upShare), h);
+    const w = (row.total / max) * (width - 20);
+    ctx.fillStyle = isPoc ? '#f5b942' : inValueArea ? '#3d8bfd' : '#3a4b5e';
+    ctx.fillRect(4, top, w, h);
   }
-  ctx.globalAlpha = 1;
   ctx.fillStyle = '#8496a9';
   ctx.font = '11px system-ui';
   ctx.fillText('volume by price', 6, 14);
+  ctx.fillStyle = '#f5b942';
+  ctx.fillRect(6, 22, 8, 8);
+  ctx.fillStyle = '#3d8bfd';
+  ctx.fillRect(46, 22, 8, 8);
+  ctx.fillStyle = '#8496a9';
+  ctx.fillText('POC', 17, 30);
+  ctx.fillText('value area', 57, 30);
 }

@@ -154,14 +154,22 @@ export class ActorObserver {
     this.now = options.now ?? Date.now;
   }
 
+  /** Latest event time seen: init snapshots carry none, and wall time would sort them wrongly. */
+  private lastEventTs: number | null = null;
+
   readonly inspect = (inspection: InspectionEvent): void => {
+    if (inspection.type === '@xstate.event') {
+      const ts = (inspection.event as { ts?: unknown }).ts;
+      if (typeof ts === 'number') this.lastEventTs = ts;
+      return;
+    }
     if (inspection.type !== '@xstate.snapshot') return;
     const ref = inspection.actorRef as unknown as ActorRefLike;
     const machine = typeof ref.logic?.id === 'string' ? ref.logic.id : null;
     if (machine === null) return;
     const snapshot = inspection.snapshot as { value?: unknown; status?: string };
     const event = inspection.event as { type: string; ts?: unknown };
-    const ts = typeof event.ts === 'number' ? event.ts : this.now();
+    const ts = typeof event.ts === 'number' ? event.ts : (this.lastEventTs ?? this.now());
     const state = stateLabel(snapshot.value);
     const key = ref.sessionId;
     const previous = this.live.get(key);

@@ -84,7 +84,7 @@ export type RuntimeOutputLike =
       readonly type: 'position.finished';
       readonly positionId: string;
       readonly state: 'closed' | 'cancelled';
-      readonly context: { readonly symbol: string; readonly lastTs: number };
+      readonly context: PositionContextLike;
     }
   | { readonly type: string };
 
@@ -116,11 +116,14 @@ export function dashboardEventsFromRuntime(
   const outputs = runtime.outputs$.pipe(
     mergeMap((output): DashboardEvent[] => {
       if (output.type === 'alert.outcome' && 'signalId' in output) {
+        const position = output.positionId
+          ? runtime.livePositions().find((p) => p.positionId === output.positionId)
+          : undefined;
         return [
           {
             type: 'signal',
             signalId: output.signalId,
-            symbol: null,
+            symbol: position?.symbol ?? null,
             status: signalStatusOf(output.outcome),
             reason: output.reason,
             positionId: output.positionId,
@@ -133,14 +136,13 @@ export function dashboardEventsFromRuntime(
         return position ? [{ type: 'position', position, ts: output.update.ts }] : [];
       }
       if (output.type === 'position.finished' && 'context' in output) {
-        const final = runtime.livePositions().find((p) => p.positionId === output.positionId);
         return [
           {
             type: 'position.finished',
             positionId: output.positionId,
             symbol: output.context.symbol,
             state: output.state,
-            realizedPnl: final?.realizedPnl ?? 0,
+            realizedPnl: realizedPnlOf(output.context),
             ts: output.context.lastTs,
           },
         ];
@@ -156,6 +158,38 @@ export function dashboardEventsFromRuntime(
   return merge(outputs, marks);
 }
 
+/** The slice of the position machine's context the dashboard reads. */
+export interface PositionContextLike {
+  readonly symbol: string;
+  readonly lastTs: number;
+  readonly side: 'long' | 'short';
+  readonly plan: {
+    readonly entryPrice: number;
+    readonly stopPrice: number;
+    readonly tp1: number;
+    readonly tp2: number;
+    readonly tp3: number;
+    readonly quantity: number;
+  };
+  readonly grid: { readonly tickSize: number; readonly tickValue: number };
+  readonly filledQty: number;
+  readonly entryTicksSum: number;
+  readonly exitedQty: number;
+  readonly exitTicksSum: number;
+  readonly fees: number;
+  readonly stop: number;
+  readonly rung: number;
+  readonly openedAt: number;
+}
+
+/** Realised so far: exited contracts against the average entry, in ticks, less every fee paid. */
+export function realizedPnlOf(c: PositionContextLike): number {
+  const direction = c.side === 'long' ? 1 : -1;
+  const avgEntryTicks = c.filledQty > 0 ? c.entryTicksSum / c.filledQty : 0;
+  const realizedTicks = c.exitedQty > 0 ? direction * (c.exitTicksSum - avgEntryTicks * c.exitedQty) : 0;
+  return Math.round((realizedTicks * c.grid.tickValue - c.fees) * 100) / 100;
+}
+
 /** The runtime's PositionView (src/runtime/engine-runtime.ts) as a LivePosition. */
 export function toLivePosition(view: {
   readonly positionId: string;
@@ -165,34 +199,10 @@ export function toLivePosition(view: {
   readonly state: string;
   readonly lastPrice: number | null;
   readonly unrealizedPnl: number;
-  readonly context: {
-    readonly side: 'long' | 'short';
-    readonly plan: {
-      readonly entryPrice: number;
-      readonly stopPrice: number;
-      readonly tp1: number;
-      readonly tp2: number;
-      readonly tp3: number;
-      readonly quantity: number;
-    };
-    readonly grid: { readonly tickSize: number; readonly tickValue: number };
-    readonly filledQty: number;
-    readonly entryTicksSum: number;
-    readonly exitedQty: number;
-    readonly exitTicksSum: number;
-    readonly fees: number;
-    readonly stop: number;
-    readonly rung: number;
-    readonly openedAt: number;
-  };
+  readonly context: PositionContextLike;
 }): LivePosition {
   const c = view.context;
   const fillPrice = c.filledQty > 0 ? (c.entryTicksSum / c.filledQty) * c.grid.tickSize : null;
-  // Realised so far: exited contracts against the average entry, in ticks, less fees.
-  const direction = c.side === 'long' ? 1 : -1;
-  const avgEntryTicks = c.filledQty > 0 ? c.entryTicksSum / c.filledQty : 0;
-  const realizedTicks = c.exitedQty > 0 ? direction * (c.exitTicksSum - avgEntryTicks * c.exitedQty) : 0;
-  const realizedPnl = Math.round((realizedTicks * c.grid.tickValue - c.fees) * 100) / 100;
   return {
     positionId: view.positionId,
     signalId: view.signalId,
@@ -212,7 +222,7 @@ export function toLivePosition(view: {
     rung: c.rung,
     lastPrice: view.lastPrice,
     unrealizedPnl: view.unrealizedPnl,
-    realizedPnl,
+    realizedPnl: realizedPnlOf(c),
     openedAt: c.openedAt,
   };
 }
