@@ -47,6 +47,8 @@ Options:
   --demo-period <n>   moving average length of the demo signals (default 60 bars)
   --settings <json>   bot settings to override, e.g. {"riskPerTrade":250,"profileLookbackMinutes":120}
                       (a JSON file path or inline JSON; keys as in src/domain/settings.ts)
+  --no-guards         turn the daily-loss and trailing-drawdown guards off (they latch until a
+                      manual reset, which a backtest never gives: the rest of the run is refused)
   --slippage <ticks>  market and stop fills, ticks against you (default 1)
   --fill-on-touch     limits fill when price touches them (default: must trade through)
   --json <file>       write the JSON report (stable, byte-identical for the same inputs)
@@ -131,7 +133,10 @@ async function main(argv: string[]): Promise<void> {
   if (!(Number.isInteger(demoPeriod) && demoPeriod >= 2))
     fail(`--demo-period "${v['demo-period']}" must be a whole number ≥ 2`);
 
-  const settings = v.settings === undefined ? {} : parseSettings(v.settings);
+  const settings: Partial<BotSettings> = {
+    ...(v.settings === undefined ? {} : parseSettings(v.settings)),
+    ...(v['no-guards'] ? { dailyLossLimit: 0, trailingDrawdown: 0 } : {}),
+  };
   const csvOptions = { tickSize: instrument.tickSize, ...(v.tz ? { timeZone: v.tz } : {}) };
   // Bars before --from still feed the profile lookback of the first alerts.
   const lookbackMs = (settings.profileLookbackMinutes ?? DEFAULT_SETTINGS.profileLookbackMinutes) * 60_000;
@@ -261,6 +266,7 @@ function parse(argv: string[]) {
       slippage: { type: 'string' },
       settings: { type: 'string' },
       'fill-on-touch': { type: 'boolean' },
+      'no-guards': { type: 'boolean' },
       json: { type: 'string' },
       html: { type: 'string' },
       verbose: { type: 'boolean' },

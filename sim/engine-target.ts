@@ -84,7 +84,7 @@ export class EngineTarget implements ReplayTarget {
   /** Positions opened and not finished (pending or open), counted from the runtime's outputs. */
   private openPositions = 0;
 
-  constructor(private readonly options: EngineTargetOptions) {
+  constructor(options: EngineTargetOptions) {
     this.accountId = options.accountId ?? 'BACKTEST';
     const journal = options.journal;
     // Subscribed before the runtime, so broker replies are journaled in the order the runtime sees them.

@@ -23,6 +23,11 @@ const TICKS = 1_000_000;
 const ALERT_EVERY = 500;
 const MINUTE = 60_000;
 const T0 = Date.UTC(2015, 0, 5);
+/**
+ * The engine trades the whole run: guards off (they latch for good), no flat-by, no cooldown, so the
+ * plain loop (which has none of these) sees the same alerts become the same trades.
+ */
+const SETTINGS = { dailyLossLimit: 0, trailingDrawdown: 0, flatByTime: '', cooldownMs: 0 } as const;
 
 /** Range-bound synthetic ES bars (sine mix, fixed formula): entries at the value-area edges fill often. */
 function writeBars(path: string, count: number): void {
@@ -120,6 +125,7 @@ export const suite: BenchSuite = {
           bars,
           alerts,
           barMs: MINUTE,
+          settings: SETTINGS,
           onProgress: () => {
             if (n++ % 10 === 0) memory.sample();
           },
@@ -129,7 +135,7 @@ export const suite: BenchSuite = {
       const [plain, plainMs] = time(() => {
         const bars = loadBarsCsv(barsPath, { tickSize: 0.25 });
         const alerts = demoSignals(bars, { symbol: 'ES', everyBars: ALERT_EVERY, barMs: MINUTE });
-        return plainLoopBacktest('ES', bars, alerts, MINUTE);
+        return plainLoopBacktest('ES', bars, alerts, MINUTE, SETTINGS);
       });
       figures.push({
         name: `bars end to end, engine runtime, alert every ${ALERT_EVERY} bars`,
@@ -149,12 +155,12 @@ export const suite: BenchSuite = {
       const [sparseRun, sparseMs] = time(() => {
         const sparseBars = loadBarsCsv(barsPath, { tickSize: 0.25 });
         const alerts = demoSignals(sparseBars, { symbol: 'ES', everyBars: ALERT_EVERY * 10, barMs: MINUTE });
-        return runBacktest({ symbol: 'ES', bars: sparseBars, alerts, barMs: MINUTE });
+        return runBacktest({ symbol: 'ES', bars: sparseBars, alerts, barMs: MINUTE, settings: SETTINGS });
       });
       const [, sparsePlainMs] = time(() => {
         const sparseBars = loadBarsCsv(barsPath, { tickSize: 0.25 });
         const alerts = demoSignals(sparseBars, { symbol: 'ES', everyBars: ALERT_EVERY * 10, barMs: MINUTE });
-        return plainLoopBacktest('ES', sparseBars, alerts, MINUTE);
+        return plainLoopBacktest('ES', sparseBars, alerts, MINUTE, SETTINGS);
       });
       figures.push({
         name: `bars end to end, engine runtime, alert every ${ALERT_EVERY * 10} bars`,
@@ -166,8 +172,10 @@ export const suite: BenchSuite = {
 
       // 3. The replay without alerts: what the clock + exchange + band routing cost per bar.
       const bars = loadBarsCsv(barsPath, { tickSize: 0.25 });
-      const [, quietMs] = time(() => runBacktest({ symbol: 'ES', bars, alerts: [], barMs: MINUTE }));
-      const [, quietPlainMs] = time(() => plainLoopBacktest('ES', bars, [], MINUTE));
+      const [, quietMs] = time(() =>
+        runBacktest({ symbol: 'ES', bars, alerts: [], barMs: MINUTE, settings: SETTINGS }),
+      );
+      const [, quietPlainMs] = time(() => plainLoopBacktest('ES', bars, [], MINUTE, SETTINGS));
       figures.push({
         name: 'bars, replay only (no alerts, data already loaded)',
         value: BARS / (quietMs / 1000),
@@ -191,6 +199,7 @@ export const suite: BenchSuite = {
           alerts,
           barMs: MINUTE,
           policy: 'ticks',
+          settings: SETTINGS,
           onProgress: memory.sample,
         });
       });
@@ -202,7 +211,7 @@ export const suite: BenchSuite = {
           everyBars: Math.ceil(ALERT_EVERY / 10),
           barMs: MINUTE,
         });
-        return plainLoopBacktest('ES', tickBars, alerts, MINUTE, {}, 1, ticks);
+        return plainLoopBacktest('ES', tickBars, alerts, MINUTE, SETTINGS, 1, ticks);
       });
       figures.push({
         name: `ticks end to end, engine runtime, alert every ${Math.ceil(ALERT_EVERY / 10)} minutes`,
