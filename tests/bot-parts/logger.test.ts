@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLogger, parseLogLevel } from '../../src/adapters/log/logger.ts';
-import { isSecretKey, REDACTED, SecretRegistry } from '../../src/adapters/log/secrets.ts';
+import {
+  isSecretKey,
+  REDACTED,
+  registerSecretsFromEnv,
+  SecretRegistry,
+} from '../../src/adapters/log/secrets.ts';
 
 const API_KEY = 'pX-9f8e7d6c5b4a-SECRET';
 const SERVICE_KEY = 'eyJhbGciOiJIUzI1NiJ9.service-role.sig';
@@ -176,5 +181,32 @@ describe('logger', () => {
     expect(isSecretKey('passphrase')).toBe(true);
     expect(isSecretKey('signalId')).toBe(false);
     expect(isSecretKey('idempotencyKey')).toBe(false);
+  });
+});
+
+describe('secrets from the environment and inside URLs', () => {
+  it('registers secret-named variables and URL passwords, leaving the rest alone', () => {
+    const registry = new SecretRegistry();
+    registerSecretsFromEnv(
+      {
+        PROJECTX_API_KEY: 'px-live-key-123456',
+        TELEGRAM_BOT_TOKEN: '123456789:AAHtokentokentokentoken',
+        DATABASE_URL: 'postgres://bot:p%40ss-word-99@db.internal:5432/valuearea',
+        PROJECTX_USERNAME: 'trader-joe',
+        LOG_LEVEL: 'info',
+      },
+      registry,
+    );
+    expect(registry.scrub('key px-live-key-123456 user trader-joe')).toBe('key [redacted] user trader-joe');
+    expect(registry.scrub('password p@ss-word-99 leaked')).toBe('password [redacted] leaked');
+    expect(registry.scrub('bot123456789:AAHtokentokentokentoken/getMe')).toBe('bot[redacted]/getMe');
+  });
+
+  it('hides the password of any URL with credentials, registered or not', () => {
+    const registry = new SecretRegistry();
+    expect(
+      registry.scrub('connecting to postgresql://postgres:hunter2-unknown@127.0.0.1:54322/postgres'),
+    ).toBe('connecting to postgresql://postgres:[redacted]@127.0.0.1:54322/postgres');
+    expect(registry.scrub('mail me at trader@example.com')).toBe('mail me at trader@example.com');
   });
 });

@@ -53,6 +53,9 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEYS.has(k) || SECRET_SUFFIXES.some((suffix) => k.endsWith(suffix));
 }
 
+/** `scheme://user:password@host`: the password part, whoever's it is (DATABASE_URL and friends). */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:)([^@/?#\s]+)@/gi;
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -82,11 +85,13 @@ export class SecretRegistry {
     return this.values.size;
   }
 
-  /** Replace every registered secret (in any of its forms) inside `text`. */
+  /** Replace every registered secret (in any of its forms) and any password inside a URL. */
   scrub(text: string): string {
-    if (this.pattern === null) return text;
+    let out = text.includes('@') ? text.replace(URL_PASSWORD, `$1${REDACTED}@`) : text;
+    if (this.pattern === null) return out;
     this.pattern.lastIndex = 0;
-    return this.pattern.test(text) ? text.replace(this.pattern, REDACTED) : text;
+    if (this.pattern.test(out)) out = out.replace(this.pattern, REDACTED);
+    return out;
   }
 }
 
@@ -96,6 +101,29 @@ export const defaultSecrets = new SecretRegistry();
 /** Register a secret value with the process-wide registry (call at start for every credential). */
 export function registerSecret(value: string | undefined | null): void {
   defaultSecrets.register(value);
+}
+
+/**
+ * Register the values of secret-named variables (PROJECTX_API_KEY, SUPABASE_SERVICE_ROLE_KEY,
+ * TELEGRAM_BOT_TOKEN, DISCORD_WEBHOOK_URL, WEBHOOK_SECRET …) and the passwords inside URL values.
+ */
+export function registerSecretsFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  registry: SecretRegistry = defaultSecrets,
+): void {
+  for (const [key, value] of Object.entries(env)) {
+    if (value === undefined || value === '') continue;
+    if (isSecretKey(key)) registry.register(value);
+    const password = /^[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:([^@/?#\s]+)@/i.exec(value)?.[1];
+    if (password !== undefined) {
+      registry.register(password);
+      try {
+        registry.register(decodeURIComponent(password));
+      } catch {
+        // Not percent-encoded: the raw form is registered already.
+      }
+    }
+  }
 }
 
 /** Scrub registered secrets from a string (for error texts shown outside the logger). */
