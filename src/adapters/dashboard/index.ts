@@ -294,7 +294,11 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Da
         throw notFound(
           `backtest ${id} has no HTML report — write one with npm run backtest -- --html <file>`,
         );
-      return reply.type('text/html; charset=utf-8').send(html);
+      // Its own opaque origin: the report's scripts run but cannot call this API with the token.
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', 'sandbox allow-scripts')
+        .send(html);
     });
 
     api.get('/api/stream', (req, reply) => {
