@@ -83,6 +83,22 @@ describe('logger', () => {
     expect(out.match(/\[redacted\]/g)?.length ?? 0).toBeGreaterThanOrEqual(8);
   });
 
+  it('serialises errors with their type, message, stack, code and cause', () => {
+    const { logger, lines } = capture();
+    const error = Object.assign(new TypeError('bad field', { cause: new Error('root') }), {
+      code: 'E_FIELD',
+    });
+    logger.error({ err: error }, 'failed');
+    const line = JSON.parse(lines[0]!);
+    expect(line.err).toMatchObject({
+      type: 'TypeError',
+      message: 'bad field',
+      code: 'E_FIELD',
+      cause: { type: 'Error', message: 'root' },
+    });
+    expect(line.err.stack).toMatch(/^TypeError: bad field\n/);
+  });
+
   it('scrubs a secret that needs JSON escaping', () => {
     const registry = new SecretRegistry();
     const quoted = 'pa"ss\\word-42';

@@ -60,6 +60,8 @@ export function createLogger(options: LoggerOptions): Logger {
       level,
       base: options.base ?? null,
       timestamp: pino.stdTimeFunctions.isoTime,
+      // Errors are already plain objects from redactDeep (type, message, stack, cause, own fields).
+      serializers: { err: (value: unknown) => value },
       formatters: {
         level: (label) => ({ level: label }),
         log: (object) => redactDeep(object, secrets) as Record<string, unknown>,
