@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordingSinkLogger } from '../../src/adapters/log/sink-logger.ts';
-import { type CliTradeNotesOptions, createCliTradeNotes } from '../../src/adapters/notes/cli-notes.ts';
+import {
+  type CliTradeNotesOptions,
+  createCliTradeNotes,
+  noteCommandEnv,
+} from '../../src/adapters/notes/cli-notes.ts';
 import type { TradeNote } from '../../src/adapters/notes/prompt.ts';
 
 const FAKE = fileURLToPath(new URL('../fixtures/fake-cli/fake-claude.mjs', import.meta.url));
@@ -173,6 +177,23 @@ describe('CLI trade notes with a real child process', () => {
     const pidFile = readdirSync(dir).find((f) => f.endsWith('.pid'));
     expect(await waitUntil(() => !isAlive(Number(pidFile?.replace('.pid', ''))))).toBe(true);
     expect(existsSync(dir)).toBe(true);
+  });
+
+  it('keeps the bot credentials out of the model CLI environment, model credentials in', () => {
+    expect(
+      noteCommandEnv({
+        PATH: '/usr/bin',
+        HOME: '/home/trader',
+        ANTHROPIC_API_KEY: 'sk-ant-keep',
+        PROJECTX_API_KEY: 'drop-1',
+        PROJECTX_USERNAME: 'drop-2',
+        SUPABASE_SERVICE_ROLE_KEY: 'drop-3',
+        DATABASE_URL: 'postgres://bot:pw@db/x',
+        TELEGRAM_BOT_TOKEN: 'drop-4',
+        DISCORD_WEBHOOK_URL: 'https://discord.com/api/webhooks/1/x',
+        WEBHOOK_SECRET: 'drop-5',
+      }),
+    ).toEqual({ PATH: '/usr/bin', HOME: '/home/trader', ANTHROPIC_API_KEY: 'sk-ant-keep' });
   });
 
   it('rejects a non-positive bound with the name of the option', () => {

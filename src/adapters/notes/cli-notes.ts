@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import type { TradeNotes } from '../../ports/index.ts';
+import { isSecretKey } from '../log/secrets.ts';
 import { type SinkLogger, silentSinkLogger } from '../log/sink-logger.ts';
 import { parseCliOutput, type TradeNote } from './prompt.ts';
 
@@ -25,6 +26,7 @@ export interface CliTradeNotesOptions {
   readonly maxQueued?: number;
   /** Stdout kept at most per run; default 1 MiB (more is a failure). */
   readonly maxOutputBytes?: number;
+  /** Default: this process's environment without the bot's secrets (see `noteCommandEnv`). */
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
   readonly logger?: SinkLogger;
@@ -44,6 +46,31 @@ export interface TradeNotesStats {
 interface NoteJob {
   readonly positionId: string;
   readonly prompt: string;
+}
+
+/** Variables the model CLI itself needs even though their names look secret. */
+const MODEL_CLI_PREFIXES = ['ANTHROPIC_', 'CLAUDE_', 'OPENAI_', 'GEMINI_', 'GOOGLE_'];
+
+/**
+ * The environment for the model CLI: everything except the bot's own credentials (broker key,
+ * database URL and keys, webhook and bot tokens), which a third-party tool has no business seeing.
+ * Model credentials (ANTHROPIC_API_KEY …) stay.
+ */
+export function noteCommandEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const kept: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(env)) {
+    const modelVariable = MODEL_CLI_PREFIXES.some((prefix) => key.toUpperCase().startsWith(prefix));
+    const credentialUrl =
+      value !== undefined && /^[a-z][a-z0-9+.-]*:\/\/[^:/?#\s@]*:[^@/?#\s]+@/i.test(value);
+    if (
+      !modelVariable &&
+      (isSecretKey(key) || credentialUrl || /^(PROJECTX|SUPABASE|TELEGRAM|DISCORD)_/i.test(key))
+    ) {
+      continue;
+    }
+    kept[key] = value;
+  }
+  return kept;
 }
 
 export function claudeArgs(prompt: string): readonly string[] {
@@ -132,7 +159,7 @@ export class CliTradeNotes implements TradeNotes {
       child = spawn(this.command, [...this.args(job.prompt)], {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: process.platform !== 'win32',
-        env: this.options.env ?? process.env,
+        env: this.options.env ?? noteCommandEnv(process.env),
         ...(this.options.cwd ? { cwd: this.options.cwd } : {}),
         windowsHide: true,
       });
