@@ -223,6 +223,36 @@ describe('SimulatedExchange: cancels and rejects', () => {
 });
 
 describe('SimulatedExchange: the cached trigger band', () => {
+  it('says a price range is quiet only when no working order can trigger inside it', () => {
+    const s = setup();
+    expect(s.exchange.quietBetween('ES', 90, 110)).toBe(true);
+    s.run(s.buyEntry(100));
+    expect(s.exchange.quietBetween('ES', 90, 110)).toBe(true); // not acknowledged yet
+    s.price(101, 50);
+    expect(s.exchange.quietBetween('ES', 100.25, 105)).toBe(true);
+    expect(s.exchange.quietBetween('ES', 100, 105)).toBe(true); // a limit needs a trade through it
+    expect(s.exchange.quietBetween('ES', 99.75, 105)).toBe(false);
+    const t = setup();
+    t.run({ ...base, type: 'moveStop', side: 'sell', stopPrice: 99, quantity: 1, tag: 'p1-s0' });
+    t.price(101, 50);
+    expect(t.exchange.quietBetween('ES', 99.25, 110)).toBe(true);
+    expect(t.exchange.quietBetween('ES', 99, 110)).toBe(false); // a sell stop triggers at or below it
+    t.run({
+      ...base,
+      ts: 50,
+      type: 'closePosition',
+      side: 'sell',
+      quantity: 1,
+      tag: 'p1-x0',
+      reason: 'manual',
+    });
+    t.clock.advanceTo(100); // acknowledged, not filled yet: a working market order is never quiet
+    expect(t.exchange.quietBetween('ES', 99.25, 110)).toBe(false);
+    t.price(101, 101);
+    expect(fills(t.events)).toHaveLength(1);
+    expect(t.exchange.quietBetween('ES', 99.25, 110)).toBe(true);
+  });
+
   it('gives the same fills as checking every order on every price (property)', () => {
     fc.assert(
       fc.property(
