@@ -18,6 +18,7 @@ const banner = document.getElementById('banner')!;
 const conn = document.getElementById('conn')!;
 const botState = document.getElementById('bot-state')!;
 const controlsBtn = document.getElementById('controls-btn') as HTMLButtonElement;
+const readOnly = document.getElementById('read-only')!;
 const modal = document.getElementById('modal') as HTMLDialogElement;
 const modalBody = document.getElementById('modal-body')!;
 
@@ -86,6 +87,7 @@ async function refreshStatus(): Promise<void> {
   botState.textContent = status.paused === true ? 'paused' : status.paused === false ? 'trading' : '';
   botState.className = `pill ${status.paused ? 'paused' : 'conn-on'}`;
   controlsBtn.hidden = !status.controlsEnabled;
+  readOnly.hidden = status.controlsEnabled;
 }
 
 whenUnauthorized(askForToken);

@@ -94,6 +94,43 @@ export interface RuntimeLike {
   livePositions(): readonly LivePosition[];
 }
 
+/**
+ * A signal decision of the signal processor (src/runtime/signal-processor.ts SignalDecision) as a
+ * feed event: `onDecision: (d) => dashboard.publish(signalEventFromDecision(d))`. Filtered and
+ * ignored signals never reach the engine, so this is how their reasons reach the live feed.
+ */
+export function signalEventFromDecision(decision: {
+  readonly signalId: string;
+  readonly symbol: string;
+  readonly status: string;
+  readonly reason: string | null;
+  readonly positionId: string | null;
+  readonly ts: number;
+  readonly alertId?: number | null;
+}): DashboardEvent {
+  const known: readonly SignalStatus[] = [
+    'PENDING',
+    'FILTERED',
+    'EXECUTING',
+    'EXECUTED',
+    'FAILED',
+    'IGNORED',
+  ];
+  const status = (known as readonly string[]).includes(decision.status)
+    ? (decision.status as SignalStatus)
+    : 'PENDING';
+  return {
+    type: 'signal',
+    signalId: decision.signalId,
+    alertId: decision.alertId ?? null,
+    symbol: decision.symbol,
+    status,
+    reason: decision.reason ?? '',
+    positionId: decision.positionId,
+    ts: decision.ts,
+  };
+}
+
 /** The engine's alert outcomes, as the signal statuses the feed shows. */
 export function signalStatusOf(outcome: string): SignalStatus {
   return outcome === 'declined' ? 'FILTERED' : 'EXECUTED';

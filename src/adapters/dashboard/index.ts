@@ -8,7 +8,7 @@ import type { AnyStateMachine } from 'xstate';
 import { engineMachine } from '../../../machines/engine/machine.ts';
 import { positionMachine } from '../../../machines/position/machine.ts';
 import { signalMachine } from '../../../machines/signal/machine.ts';
-import type { GuardName } from '../../domain/guards.ts';
+import type { GuardName, GuardState } from '../../domain/guards.ts';
 import type { BotSettings } from '../../domain/settings.ts';
 import type { Store } from '../../ports/store.ts';
 import { SqlStore } from '../store/sql-store.ts';
@@ -39,7 +39,7 @@ export type { ActorView } from './actors.ts';
 export { ActorObserver, statechartOf } from './actors.ts';
 export { isLoopbackHost } from './auth.ts';
 export type { ActorTransition, DashboardEvent, LivePosition, RuntimeLike } from './events.ts';
-export { dashboardEventsFromRuntime, toLivePosition } from './events.ts';
+export { dashboardEventsFromRuntime, signalEventFromDecision, toLivePosition } from './events.ts';
 export { type BarColumns, type BarsSource, barsFromColumns } from './profile-panel.ts';
 export { createSqlDashboardQueries, type DashboardQueries } from './queries.ts';
 export { buildDashboard, DASHBOARD_DIST, isBuilt } from './static.ts';
@@ -79,6 +79,10 @@ export interface DashboardDeps {
         transitions(): readonly ActorTransition[];
         readonly events$: Observable<DashboardEvent>;
       }
+    | undefined;
+  /** The processor's live guard state per account (fresher than the stored guard_state rows). */
+  readonly liveGuards?:
+    | (() => readonly { readonly accountId: string; readonly state: GuardState }[])
     | undefined;
   /** Machines the Actors view draws; default engine, position and signal. */
   readonly machines?: readonly AnyStateMachine[] | undefined;
@@ -225,6 +229,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Da
         trades,
         settings,
         guardStates,
+        ...(deps.liveGuards ? { liveGuards: deps.liveGuards() } : {}),
         openPositions: live
           ? live.filter((p) => p.state !== 'closed' && p.state !== 'cancelled').length
           : storedOpen,

@@ -2,6 +2,7 @@
  * KPI cards: every figure comes from computeMetrics (src/domain/metrics.ts) over the trades log, so
  * the dashboard and the backtest reports always agree; guard headroom from the stored guard state.
  */
+import type { GuardState } from '../../domain/guards.ts';
 import { getInstrument, pointValue } from '../../domain/instruments.ts';
 import { computeMetrics, dayLabel, globexDayNumber, type TradeLike } from '../../domain/metrics.ts';
 import { roundCents } from '../../domain/pnl.ts';
@@ -87,10 +88,38 @@ export function guardHeadroom(
   };
 }
 
+/** Headroom from the processor's in-memory guard state (src/domain/guards.ts), fresher than the stored row. */
+export function guardHeadroomFromState(
+  accountId: string,
+  state: GuardState,
+  settings: Pick<BotSettings, 'dailyLossLimit' | 'trailingDrawdown'>,
+): GuardHeadroom {
+  const floor =
+    settings.trailingDrawdown > 0 ? roundCents(state.highWaterMark - settings.trailingDrawdown) : null;
+  return {
+    accountId,
+    tradingDay: state.tradingDay,
+    dailyLossLimit: settings.dailyLossLimit,
+    dailyRealizedPnl: roundCents(state.realizedPnlToday),
+    dailyLossHeadroom:
+      settings.dailyLossLimit > 0
+        ? roundCents(Math.max(0, settings.dailyLossLimit + state.realizedPnlToday))
+        : null,
+    drawdownFloor: floor,
+    drawdownHeadroom: floor === null ? null : roundCents(Math.max(0, state.equity - floor)),
+    equity: roundCents(state.equity),
+    dailyLossLatched: state.dailyLoss !== null,
+    drawdownLatched: state.trailingDrawdown !== null,
+    latchedReason: state.dailyLoss?.reason ?? state.trailingDrawdown?.reason ?? null,
+  };
+}
+
 export function computeKpis(input: {
   readonly trades: readonly StoredTrade[];
   readonly settings: Pick<BotSettings, 'startingBalance' | 'dailyLossLimit' | 'trailingDrawdown'>;
   readonly guardStates: readonly GuardStateRecord[];
+  /** Live guard states; they replace stored rows of the same account. */
+  readonly liveGuards?: readonly { readonly accountId: string; readonly state: GuardState }[];
   readonly openPositions: number;
   readonly openPnl: number | null;
   readonly now: number;
@@ -116,7 +145,12 @@ export function computeKpis(input: {
     winRate: metrics.winRate,
     profitFactor: metrics.profitFactor,
     maxDrawdown: metrics.maxDrawdown,
-    guards: input.guardStates.map((g) => guardHeadroom(g, input.settings)),
+    guards: [
+      ...(input.liveGuards ?? []).map((g) => guardHeadroomFromState(g.accountId, g.state, input.settings)),
+      ...input.guardStates
+        .filter((g) => !input.liveGuards?.some((l) => l.accountId === g.accountId))
+        .map((g) => guardHeadroom(g, input.settings)),
+    ],
     metricsDefinition: metrics.definition,
   };
 }
