@@ -1,7 +1,8 @@
 /**
  * Alert sources for backtests. Every source yields the same time-sorted list of BacktestAlert with ids
  * derived from the inputs (never from a counter that depends on the run):
- * - a JSON file: an array of { time|ts|timestamp, ticker|symbol, action, quantity|contracts?, id? };
+ * - a JSON file: an array of { time|ts|timestamp, ticker|symbol, action, quantity|contracts? }, or
+ *   JSON Lines (one such object per line);
  * - a CSV file of alerts with the same column names;
  * - a TradingView Strategy Tester "List of trades" export (entries become buy/sell, exits close);
  * - alerts stored by the bot (AlertRecord rows from the Store), see `alertsFromRecords`;
@@ -153,7 +154,24 @@ function parseJsonAlerts(text: string, source: string, options: AlertFileOptions
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new AlertFileError(source, 'JSON', `${(error as Error).message}; fix the JSON syntax`);
+    // JSON Lines: one alert object per line (e.g. a webhook log).
+    const lines = text.split(/\r?\n/);
+    if (lines.filter((l) => l.trim() !== '').length > 1 && text.trimStart().startsWith('{')) {
+      data = lines.flatMap((line, i) => {
+        if (line.trim() === '') return [];
+        try {
+          return [JSON.parse(line) as unknown];
+        } catch (lineError) {
+          throw new AlertFileError(
+            source,
+            `line ${i + 1}`,
+            `${(lineError as Error).message}; each line must be one JSON alert object`,
+          );
+        }
+      });
+    } else {
+      throw new AlertFileError(source, 'JSON', `${(error as Error).message}; fix the JSON syntax`);
+    }
   }
   const list = Array.isArray(data) ? data : (data as { alerts?: unknown }).alerts;
   if (!Array.isArray(list))

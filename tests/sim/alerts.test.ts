@@ -20,6 +20,15 @@ describe('alert sources', () => {
     expect(alerts[0]!.id).toMatch(/^[0-9a-f]{12}$/);
   });
 
+  it('reads JSON Lines, one alert per line, and names a bad line', () => {
+    const text =
+      '{"time":"2013-10-07T13:00:00Z","ticker":"ES1!","action":"buy"}\n\n{"time":"2013-10-07T14:00:00Z","ticker":"ES1!","action":"close"}\n';
+    expect(parseAlerts(text, 'a.jsonl').map((a) => a.action)).toEqual(['buy', 'close']);
+    expect(() => parseAlerts('{"time":1,"ticker":"ES1!","action":"buy"}\n{"time":', 'a.jsonl')).toThrow(
+      /a\.jsonl: line 2: .*each line must be one JSON alert object/,
+    );
+  });
+
   it('reads a CSV of alerts with naive times in a time zone', () => {
     const alerts = parseAlerts(
       'time,ticker,action,quantity\n2013-10-07 08:30:00,ES1!,buy,1\n2013-10-07 09:00,ES1!,close,\n',
