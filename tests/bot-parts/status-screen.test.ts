@@ -86,6 +86,21 @@ describe('StatusScreen on a terminal', () => {
     for (const line of frame.split('\n')) expect([...line].length).toBeLessThanOrEqual(50);
   });
 
+  it('cuts a frame taller than the terminal so the redraw never scrolls', () => {
+    const stream = { ...fakeStream(true), rows: 8 };
+    createStatusScreen({
+      model: () => model(),
+      stream,
+      env: { NO_COLOR: '1' },
+      restoreOnExit: false,
+    }).refresh();
+    const frame = stripAnsi(stream.writes[0] ?? '')
+      .split('\n')
+      .filter((line) => line !== '');
+    expect(frame).toHaveLength(7);
+    expect(frame.at(-1)).toBe('… 9 more lines (enlarge the terminal)');
+  });
+
   it('keeps running when building the model throws', () => {
     const stream = fakeStream(true);
     const errors: unknown[] = [];

@@ -11,7 +11,7 @@
  * sessionId, systemId?, parentId?, rootId, eventType?, eventTs? (the event's own `ts`), sourceId?,
  * event?, value? (snapshot value), status?, action? }.
  */
-import { closeSync, openSync, write } from 'node:fs';
+import { appendFile, closeSync, openSync } from 'node:fs';
 import type { InspectionEvent } from 'xstate';
 import { type SinkLogger, silentSinkLogger } from '../log/sink-logger.ts';
 
@@ -140,7 +140,7 @@ export function createJsonlInspectionLog(
 
   const writeText = (text: string): Promise<void> =>
     new Promise((resolve) => {
-      write(fd, text, (error) => {
+      appendFile(fd, text, (error) => {
         if (error) logger.warn({ err: error, path }, 'inspection log write failed; lines lost');
         resolve();
       });

@@ -13,6 +13,7 @@ export interface StatusStream {
   write(chunk: string): unknown;
   readonly isTTY?: boolean;
   readonly columns?: number;
+  readonly rows?: number;
 }
 
 export interface IntervalTimer {
@@ -91,9 +92,12 @@ export class StatusScreen {
     }
     if (this.tty) {
       const width = this.stream.columns ?? 100;
-      const text = renderStatus(model, { width, color: this.color });
+      const lines = fitHeight(
+        renderStatus(model, { width, color: this.color }).split('\n'),
+        this.stream.rows,
+      );
       this.stream.write(
-        `${CURSOR_HOME}${text.split('\n').join(`${CLEAR_LINE_END}\n`)}${CLEAR_LINE_END}\n${CLEAR_BELOW}`,
+        `${CURSOR_HOME}${lines.join(`${CLEAR_LINE_END}\n`)}${CLEAR_LINE_END}\n${CLEAR_BELOW}`,
       );
       return;
     }
@@ -114,6 +118,14 @@ export class StatusScreen {
       process.removeListener('exit', this.restore);
     }
   }
+}
+
+/** A frame taller than the terminal would scroll and break the in-place redraw: cut it, say so. */
+function fitHeight(lines: string[], rows: number | undefined): string[] {
+  if (rows === undefined || rows < 3 || lines.length < rows) return lines;
+  const kept = lines.slice(0, rows - 2);
+  kept.push(`… ${lines.length - kept.length} more lines (enlarge the terminal)`);
+  return kept;
 }
 
 export function createStatusScreen(options: StatusScreenOptions): StatusScreen {
