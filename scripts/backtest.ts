@@ -76,10 +76,20 @@ function parseDate(flag: string, text: string | undefined): number | undefined {
   return ts;
 }
 
+/** ES from "ES_ESZ13_1m….csv", "CME_MINI_ES1!, 1.csv" (TradingView export) or "es-bars.csv". */
 function guessSymbol(path: string): string | undefined {
-  const first = basename(path).split(/[_\-. ]/)[0] ?? '';
-  const resolved = resolveTicker(first);
-  return resolved.ok ? resolved.symbol : undefined;
+  const name = basename(path).replace(/\.[a-z]+$/i, '');
+  const head = name.split(',')[0]!.trim();
+  const parts = head.split('_');
+  const candidates = [
+    ...parts.map((_, i) => parts.slice(i).join('_')), // TradingView: EXCHANGE_TICKER
+    name.split(/[_\-. ,]/)[0] ?? '',
+  ];
+  for (const candidate of candidates) {
+    const resolved = resolveTicker(candidate);
+    if (resolved.ok) return resolved.symbol;
+  }
+  return undefined;
 }
 
 function progressBar(): ((done: number, total: number) => void) | undefined {

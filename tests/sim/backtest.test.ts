@@ -226,6 +226,19 @@ describe('backtest CLI', () => {
     expect(option.stderr).toMatch(/Unknown option '--frobnicate'/);
   });
 
+  it('runs a TradingView chart export (epoch-second "time" column, symbol from the file name)', () => {
+    const rows = readFileSync(synthetic, 'utf8').trim().split('\n').slice(1);
+    const tv = join(dir, 'CME_MINI_ES1!, 1.csv');
+    const lines = rows.map((row) => {
+      const [iso, ...rest] = row.split(',');
+      return `${Date.parse(iso!) / 1000},${rest.join(',')},0`;
+    });
+    writeFileSync(tv, `time,open,high,low,close,Volume,Plot\n${lines.join('\n')}\n`);
+    const r = cli(['--data', tv, '--no-color']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^Backtest ES {2}2021-03-01 14:30/);
+  });
+
   it('honours NO_COLOR', () => {
     const r = cli(['--data', synthetic], { NO_COLOR: '1' });
     expect(r.status).toBe(0);
