@@ -1,9 +1,9 @@
 /** Serving the built app: files inside dist only, a clear page when it is not built, refusal to expose without a token. */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { registerDashboard } from '../../src/adapters/dashboard/index.ts';
+import { isStale, registerDashboard } from '../../src/adapters/dashboard/index.ts';
 import type { DashboardQueries } from '../../src/adapters/dashboard/queries.ts';
 import { createHttpServer } from '../../src/adapters/webhook/server.ts';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
@@ -64,6 +64,17 @@ describe('dashboard app serving', () => {
     const api = await app.inject({ method: 'GET', url: '/api/status' });
     expect(api.json()).toMatchObject({ app: 'failed', controlsEnabled: false });
     await app.close();
+  });
+
+  it('knows when a build is older than the app sources', () => {
+    const dist = builtDist();
+    const index = join(dist, 'index.html');
+    utimesSync(index, new Date(0), new Date(0));
+    expect(isStale(dist)).toBe(true);
+    const future = new Date(Date.now() + 86_400_000);
+    utimesSync(index, future, future);
+    expect(isStale(dist)).toBe(false);
+    expect(isStale('/nonexistent/dist')).toBe(true);
   });
 
   it('refuses to expose the dashboard without a token', () => {

@@ -32,7 +32,7 @@ import {
 } from './params.ts';
 import { type BarsSource, profilePanel } from './profile-panel.ts';
 import { createSqlDashboardQueries, type DashboardQueries } from './queries.ts';
-import { buildDashboard, DASHBOARD_DIST, isBuilt, notBuiltPage, readStatic } from './static.ts';
+import { buildDashboard, DASHBOARD_DIST, isBuilt, isStale, notBuiltPage, readStatic } from './static.ts';
 import { serveStream } from './stream.ts';
 
 export type { ActorView } from './actors.ts';
@@ -42,7 +42,7 @@ export type { ActorTransition, DashboardEvent, LivePosition, RuntimeLike } from 
 export { dashboardEventsFromRuntime, signalEventFromDecision, toLivePosition } from './events.ts';
 export { type BarColumns, type BarsSource, barsFromColumns } from './profile-panel.ts';
 export { createSqlDashboardQueries, type DashboardQueries } from './queries.ts';
-export { buildDashboard, DASHBOARD_DIST, isBuilt } from './static.ts';
+export { buildDashboard, DASHBOARD_DIST, isBuilt, isStale } from './static.ts';
 
 /** What the control buttons do; the bot wires them to the engine and the guards. */
 export interface DashboardControls {
@@ -138,26 +138,28 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Da
   const distDir = deps.distDir ?? DASHBOARD_DIST;
   let build: { state: 'ready' | 'building' | 'failed'; reason: string } = { state: 'ready', reason: '' };
   let ready: Promise<void> = Promise.resolve();
-  if (!isBuilt(distDir)) {
-    if (deps.buildIfMissing === false)
-      build = { state: 'failed', reason: `${distDir}/index.html is missing` };
-    else {
-      build = { state: 'building', reason: '' };
-      app.log.info('dashboard app not built yet: building it now (once)');
-      ready = buildDashboard(distDir === DASHBOARD_DIST ? {} : { outDir: distDir }).then(
-        () => {
-          build = { state: 'ready', reason: '' };
-          app.log.info('dashboard app built');
-        },
-        (error: unknown) => {
-          build = {
-            state: 'failed',
-            reason: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error),
-          };
-          app.log.error({ reason: build.reason }, 'building the dashboard app failed');
-        },
-      );
-    }
+  // The default dist is rebuilt when the app's sources are newer (after an update); a given dist is used as is.
+  const built = isBuilt(distDir);
+  const needsBuild = distDir === DASHBOARD_DIST ? isStale(distDir) : !built;
+  if (needsBuild && deps.buildIfMissing === false) {
+    if (!built) build = { state: 'failed', reason: `${distDir}/index.html is missing` };
+  } else if (needsBuild) {
+    build = { state: 'building', reason: '' };
+    app.log.info(
+      built ? 'dashboard app out of date: rebuilding it' : 'dashboard app not built yet: building it now',
+    );
+    ready = buildDashboard(distDir === DASHBOARD_DIST ? {} : { outDir: distDir }).then(
+      () => {
+        build = { state: 'ready', reason: '' };
+        app.log.info('dashboard app built');
+      },
+      (error: unknown) => {
+        const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+        // An older build still serves better than no dashboard.
+        build = isBuilt(distDir) ? { state: 'ready', reason: '' } : { state: 'failed', reason };
+        app.log.error({ reason }, 'building the dashboard app failed');
+      },
+    );
   }
 
   void app.register(async (api) => {

@@ -2,7 +2,7 @@
  * Serving the built dashboard (dashboard/dist) and building it when it is missing. Only files
  * inside dist are served; anything else is a 404.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,24 @@ const TYPES: Readonly<Record<string, string>> = {
 
 export function isBuilt(distDir: string = DASHBOARD_DIST): boolean {
   return existsSync(join(distDir, 'index.html'));
+}
+
+function newestSourceMs(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = 0;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestSourceMs(join(path, entry)));
+  return newest;
+}
+
+/** True when the app's sources changed after dist was built (e.g. after a git pull). */
+export function isStale(distDir: string = DASHBOARD_DIST): boolean {
+  if (!isBuilt(distDir)) return true;
+  const builtAt = statSync(join(distDir, 'index.html')).mtimeMs;
+  const sources = ['src', 'public', 'index.html', 'vite.config.ts']
+    .map((p) => join(DASHBOARD_ROOT, p))
+    .filter(existsSync);
+  return sources.some((p) => newestSourceMs(p) > builtAt);
 }
 
 /**
