@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { topStateOf } from '../../machines/position/ladder.ts';
 import { stripAnsi } from '../../src/adapters/status/ansi.ts';
-import { buildStatusModel, pendingOrdersOf, positionStatusOf } from '../../src/adapters/status/model.ts';
+import {
+  alertStatusOf,
+  buildStatusModel,
+  connectionsOf,
+  pendingOrdersOf,
+  positionStatusOf,
+} from '../../src/adapters/status/model.ts';
 import { compactStatusLine, renderStatus, statusChangeKey } from '../../src/adapters/status/render.ts';
 import { fill, longPlan, request, startPosition, tick } from '../machines/fixtures.ts';
 import { esTp1, guardState, model, nqPending } from './status-fixtures.ts';
@@ -210,5 +216,36 @@ describe('buildStatusModel', () => {
     expect(built.positions.map((p) => p.state)).toEqual(['pending_entry']);
     expect(built.pendingOrders.map((o) => o.kind)).toEqual(['entry']);
     expect('account' in built).toBe(false);
+  });
+});
+
+describe('adapters from the bot state', () => {
+  it('turns a signal decision into the last alert, and health into connection rows', () => {
+    expect(
+      alertStatusOf({
+        ts: 5,
+        symbol: 'ES',
+        action: 'buy',
+        status: 'FILTERED',
+        reason: 'confirmation 0.20 below 0.50',
+      }),
+    ).toEqual({
+      at: 5,
+      symbol: 'ES',
+      action: 'buy',
+      decision: 'filtered',
+      reason: 'confirmation 0.20 below 0.50',
+    });
+    expect(connectionsOf({ marketData: 'green', userHub: 'red', reason: 'hub closed' })).toEqual([
+      { name: 'market data', level: 'green' },
+      { name: 'user hub', level: 'red', detail: 'hub closed' },
+    ]);
+    const text = renderStatus(
+      model({
+        lastAlert: alertStatusOf({ ts: 5, symbol: 'ES', action: 'buy', status: 'FILTERED', reason: 'weak' }),
+      }),
+      { width: 200, color: true },
+    );
+    expect(text).toContain('ES buy → \u001b[31mfiltered\u001b[39m: weak');
   });
 });

@@ -7,7 +7,7 @@ import { averageEntryPrice, openQty } from '../../../machines/position/ladder.ts
 import type { PositionContext } from '../../../machines/position/types.ts';
 import type { GuardState } from '../../domain/guards.ts';
 import type { OrderSide, Side } from '../../domain/types.ts';
-import type { HealthLevel } from '../../ports/index.ts';
+import type { ExchangeHealth, HealthLevel } from '../../ports/index.ts';
 import type { WriteQueueStatus } from '../store/write-queue.ts';
 
 export interface PositionStatus {
@@ -185,4 +185,30 @@ export function buildStatusModel(sources: StatusSources): StatusModel {
     guards: sources.guards ?? null,
     writeQueue: sources.writeQueue ?? null,
   };
+}
+
+/** The signal processor's last decision (structurally) as the status's last alert. */
+export function alertStatusOf(decision: {
+  readonly ts: number;
+  readonly symbol: string;
+  readonly action: string;
+  readonly status: string;
+  readonly reason: string | null;
+}): AlertStatus {
+  return {
+    at: decision.ts,
+    symbol: decision.symbol,
+    action: decision.action,
+    decision: decision.status.toLowerCase(),
+    reason: decision.reason ?? '',
+  };
+}
+
+/** Broker/market-data health as connection rows. */
+export function connectionsOf(health: ExchangeHealth): ConnectionStatus[] {
+  const detail = health.reason ? { detail: health.reason } : {};
+  return [
+    { name: 'market data', level: health.marketData, ...(health.marketData === 'green' ? {} : detail) },
+    { name: 'user hub', level: health.userHub, ...(health.userHub === 'green' ? {} : detail) },
+  ];
 }

@@ -125,13 +125,15 @@ function guardLine(guards: GuardStatus, paint: Paint): string {
   return parts.length > 0 ? parts.join(' · ') : 'none configured';
 }
 
+const GOOD_DECISIONS: ReadonlySet<string> = new Set(['opened', 'replaced', 'executed', 'executing']);
+const BAD_DECISIONS: ReadonlySet<string> = new Set(['declined', 'filtered', 'rejected', 'failed', 'ignored']);
+
 function alertLine(alert: AlertStatus, paint: Paint): string {
-  const tone: Tone | null =
-    alert.decision === 'opened' || alert.decision === 'replaced'
-      ? 'green'
-      : alert.decision === 'declined' || alert.decision === 'filtered' || alert.decision === 'rejected'
-        ? 'red'
-        : null;
+  const tone: Tone | null = GOOD_DECISIONS.has(alert.decision)
+    ? 'green'
+    : BAD_DECISIONS.has(alert.decision)
+      ? 'red'
+      : null;
   return `${clock(alert.at)} ${alert.symbol} ${alert.action} → ${toned(paint, tone, alert.decision)}: ${alert.reason}`;
 }
 
