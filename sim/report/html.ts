@@ -91,7 +91,9 @@ export function htmlReport(
     ])
     .sort((a, b) => a.time - b.time);
   const exitByAlert = new Map(result.trades.map((t) => [t.alertId, t.exitTime]));
-  const levelSeries: Record<'poc' | 'vah' | 'val', { time: number; value?: number }[]> = {
+  // One line series per level; a point's colour paints the segment that starts at it, so each
+  // level's last point is transparent and the jumps between levels do not show.
+  const levelSeries: Record<'poc' | 'vah' | 'val', { time: number; value: number; color?: string }[]> = {
     poc: [],
     vah: [],
     val: [],
@@ -109,11 +111,10 @@ export function htmlReport(
     for (const key of ['poc', 'vah', 'val'] as const) {
       levelSeries[key].push(
         { time: start, value: level[key] },
-        { time: stop, value: level[key] },
-        { time: stop + 1 },
+        { time: stop, value: level[key], color: 'rgba(0,0,0,0)' },
       );
     }
-    lastTime = stop + 1;
+    lastTime = stop;
   });
   const equity = m.equityCurve.map((p) => ({ time: sec(p.ts), value: p.equity }));
   let peak = Number.NEGATIVE_INFINITY;
@@ -183,7 +184,7 @@ ${tradeRows}
 <script>
 const data = ${scriptJson(data)};
 const LC = window.LightweightCharts;
-const options = (el) => ({ width: el.clientWidth, height: el.clientHeight, timeScale: { timeVisible: true, secondsVisible: false }, layout: { background: { color: '#ffffff' }, textColor: '#1e222d' } });
+const options = (el) => ({ width: el.clientWidth, height: el.clientHeight, timeScale: { timeVisible: true, secondsVisible: false, minBarSpacing: 0.01 }, layout: { background: { color: '#ffffff' }, textColor: '#1e222d' } });
 const priceEl = document.getElementById('price');
 const price = LC.createChart(priceEl, options(priceEl));
 const candles = price.addSeries(LC.CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });

@@ -1,32 +1,13 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { demoSignals } from '../../sim/alerts.ts';
 import { runBacktest } from '../../sim/backtest.ts';
 import { parseBarsCsv } from '../../sim/csv.ts';
 import { htmlReport } from '../../sim/report/html.ts';
-
-/** Chromium from CHROMIUM_PATH, or the one playwright-core would use. */
-function chromiumPath(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, safe(() => chromium.executablePath())];
-  return candidates.find((p): p is string => typeof p === 'string' && p !== '' && existsSync(p));
-}
-function safe<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
-}
-
-const executable = chromiumPath();
-if (executable === undefined && process.env.CI === 'true')
-  throw new Error('CI needs Chromium for the HTML report test: set CHROMIUM_PATH');
-if (executable === undefined)
-  console.warn('skipped HTML report browser test: no Chromium (set CHROMIUM_PATH)');
+import { launchChromium, withChromium } from '../dashboard/chromium.ts';
 
 function report(): string {
   const rows = ['ts_utc,open,high,low,close,volume'];
@@ -44,32 +25,27 @@ function report(): string {
   return htmlReport(runBacktest({ symbol: 'ES', bars, alerts, barMs: 60_000 }), bars, 60_000);
 }
 
-describe.skipIf(executable === undefined)(
-  'HTML report in Chromium (needs CHROMIUM_PATH or a playwright Chromium)',
-  () => {
-    it('opens offline and draws its charts without errors', async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'valuearea-html-'));
-      const file = join(dir, 'report.html');
-      writeFileSync(file, report());
-      const browser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox'] });
-      try {
-        const page = await browser.newPage();
-        const errors: string[] = [];
-        page.on('pageerror', (e) => errors.push(e.message));
-        // Offline: any request that leaves file:// fails the test.
-        await page.route(/^(?!file:)/, (route) => {
-          errors.push(`network request to ${route.request().url()}`);
-          return route.abort();
-        });
-        await page.goto(pathToFileURL(file).href);
-        await page.waitForFunction(
-          () => (window as unknown as { reportReady?: boolean }).reportReady === true,
-        );
-        expect(errors).toEqual([]);
-        expect(await page.locator('canvas').count()).toBeGreaterThan(3);
-      } finally {
-        await browser.close();
-      }
-    });
-  },
-);
+withChromium('HTML report in Chromium', () => {
+  it('opens offline and draws its charts without errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'valuearea-html-'));
+    const file = join(dir, 'report.html');
+    writeFileSync(file, report());
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      // Offline: any request that leaves file:// fails the test.
+      await page.route(/^(?!file:)/, (route) => {
+        errors.push(`network request to ${route.request().url()}`);
+        return route.abort();
+      });
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForFunction(() => (window as unknown as { reportReady?: boolean }).reportReady === true);
+      expect(errors).toEqual([]);
+      expect(await page.locator('canvas').count()).toBeGreaterThan(3);
+    } finally {
+      await browser.close();
+    }
+  });
+});
