@@ -1,0 +1,448 @@
+/**
+ * Campaign a — crash injection. The bot runs as a child process (`--broker local` against a local
+ * ProjectX gateway in this process, a throwaway database on the real PostgreSQL server, no demo);
+ * the harness posts alerts to its webhook and drives prices through the gateway across whole trade
+ * lifecycles (entry fill, ladder walked to the profile extreme, exit on the trailed stop), while a
+ * seeded killer SIGKILLs the bot at random moments and restarts it at once. The same scenario then
+ * runs uninterrupted as the reference, and the gateways' final states are compared.
+ *
+ * The market freezes while the bot is down (prices are pushed only while it runs): the comparison
+ * is then about the bot, not about what a moving market would have done to a dead process.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type GatewayOrder, type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
+import { idFromKey } from '../../src/runtime/signal-processor.ts';
+import {
+  type BotLog,
+  type BotProcess,
+  killHard,
+  sleep,
+  startBotProcess,
+  stopGracefully,
+} from './bot-process.ts';
+import { ALWAYS_TRADING, createBotDatabase, NEEDS_POSTGRES, serverUrl } from './pg.ts';
+import { type CampaignOptions, type CampaignResult, round, seededRandom } from './types.ts';
+
+export const CRASH_SECRETS = {
+  webhook: 'rel-webhook-secret-9d41c7e2',
+  apiKey: 'rel-projectx-key-5b08aa1f',
+  user: 'reliability',
+} as const;
+
+const OPEN_STATUSES = new Set([1, 6, 8]); // Open, Pending, Suspended
+const MAX_UNPROTECTED_MS = 2_000;
+
+export interface TradeSummary {
+  readonly key: string;
+  readonly entryOrders: number;
+  readonly entryPrice: number | null;
+  readonly entryQty: number;
+  readonly exitQty: number;
+  readonly exitAvg: number | null;
+  /** The position's orders on the gateway (tag type side size price status fill), for the report. */
+  readonly orders: string;
+}
+
+interface ScenarioResult {
+  readonly trades: TradeSummary[];
+  readonly kills: number;
+  readonly killPhases: Record<string, number>;
+  readonly maxUnprotectedMs: number;
+  readonly unprotectedOver2s: number;
+  readonly finalPositions: number;
+  readonly finalWorkingOrders: number;
+  readonly restartsMs: number[];
+  readonly logFile: string;
+}
+
+/** Stationary history: every minute trades 4990–5010 with most volume at 5000, so every plan is alike. */
+function pushHistory(gateway: LocalGateway, contract: string, now: number): void {
+  const start = Math.floor(now / 60_000) * 60_000 - 360 * 60_000;
+  for (let m = 0; m < 360; m++) {
+    for (let i = 0; i <= 20; i++) {
+      const price = 4990 + i;
+      gateway.pushPrice(contract, price, {
+        size: Math.max(10, 100 - 9 * Math.abs(price - 5000)),
+        ts: start + m * 60_000 + i * 2_000,
+      });
+    }
+  }
+  gateway.pushPrice(contract, 5000, { size: 1 });
+}
+
+function summarise(gateway: LocalGateway, keys: readonly string[]): TradeSummary[] {
+  const orders = gateway.orders();
+  const trades = gateway.trades();
+  return keys.map((key) => {
+    const pid = idFromKey('p', `k_${key}`);
+    const mine = orders.filter((o) => o.customTag?.startsWith(`${pid}-`));
+    const entries = mine.filter((o) => /-e\d+$/.test(o.customTag ?? ''));
+    const exitIds = new Set(mine.filter((o) => !/-e\d+$/.test(o.customTag ?? '')).map((o) => o.id));
+    const exits = trades.filter((t) => exitIds.has(t.orderId));
+    const exitQty = exits.reduce((s, t) => s + t.size, 0);
+    return {
+      key,
+      entryOrders: entries.length,
+      entryPrice: entries[0]?.limitPrice ?? null,
+      entryQty: entries.reduce((s, o) => s + o.fillVolume, 0),
+      exitQty,
+      exitAvg: exitQty === 0 ? null : round(exits.reduce((s, t) => s + t.price * t.size, 0) / exitQty, 4),
+      orders: mine
+        .map(
+          (o) =>
+            `${o.customTag?.slice(pid.length + 1)}:t${o.type}/s${o.side}/${o.size}@${o.limitPrice ?? o.stopPrice ?? 'mkt'}/st${o.status}/f${o.fillVolume}${o.filledPrice !== null ? `@${o.filledPrice}` : ''}`,
+        )
+        .join(' '),
+    };
+  });
+}
+
+interface ScenarioPlan {
+  readonly label: string;
+  /** Trades to run; with `killTarget`, at least this many and on until the kills are done. */
+  readonly trades: number;
+  readonly killTarget: number | null;
+  readonly seed: number;
+  readonly server: string;
+  readonly logDir: string;
+  readonly log?: (line: string) => void;
+}
+
+async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
+  const random = seededRandom(plan.seed);
+  const gateway = await startLocalGateway({
+    userName: CRASH_SECRETS.user,
+    apiKey: CRASH_SECRETS.apiKey,
+    // Every restart logs in and reconciles: the 429 storms are campaign b's business.
+    rateLimits: false,
+  });
+  const contract = gateway.activeContractId('ES');
+  pushHistory(gateway, contract, Date.now());
+  const db = await createBotDatabase(plan.server, ALWAYS_TRADING);
+  mkdirSync(plan.logDir, { recursive: true });
+  const log: BotLog = { lines: [], file: join(plan.logDir, `${plan.label}.log`) };
+  const args = [
+    '--broker',
+    'local',
+    '--gateway-url',
+    gateway.baseUrl,
+    '--database-url',
+    db.url,
+    '--no-demo',
+    '--port',
+    '0',
+    '--status',
+    'off',
+    '--symbol',
+    'ES',
+  ];
+  const env = {
+    WEBHOOK_SECRET: CRASH_SECRETS.webhook,
+    PROJECTX_USERNAME: CRASH_SECRETS.user,
+    PROJECTX_API_KEY: CRASH_SECRETS.apiKey,
+    LOG_LEVEL: 'info',
+  };
+
+  let alive: BotProcess | null = null;
+  let finished = false;
+  let phase = 'flat';
+  let kills = 0;
+  const killPhases: Record<string, number> = {};
+  const restartsMs: number[] = [];
+  const waitAlive = async (): Promise<BotProcess> => {
+    while (!alive) await sleep(10);
+    return alive;
+  };
+
+  // Supervisor: start, (maybe) kill after a seeded delay, restart at once.
+  const supervisor = (async () => {
+    while (!finished) {
+      const t = Date.now();
+      const bot = await startBotProcess(args, env, log);
+      restartsMs.push(Date.now() - t);
+      alive = bot;
+      if (plan.killTarget === null) {
+        while (!finished) await sleep(50);
+        alive = null;
+        await stopGracefully(bot);
+        return;
+      }
+      await sleep(300 + random() * 2_700);
+      alive = null;
+      if (finished) {
+        await stopGracefully(bot);
+        return;
+      }
+      await killHard(bot);
+      kills++;
+      killPhases[phase] = (killPhases[phase] ?? 0) + 1;
+    }
+  })();
+
+  // Monitor: the longest time a gateway position had no working stop covering it.
+  let maxUnprotectedMs = 0;
+  let unprotectedOver2s = 0;
+  let nakedSince: number | null = null;
+  const monitor = setInterval(() => {
+    const positions = gateway.positions();
+    const orders = gateway.orders();
+    const naked = positions.some((p) => {
+      const exitSide = p.type === 1 ? 1 : 0;
+      const cover = orders
+        .filter(
+          (o) =>
+            o.contractId === p.contractId &&
+            o.status === 1 &&
+            o.side === exitSide &&
+            (o.type === 4 || o.type === 5),
+        )
+        .reduce((s, o) => s + o.size, 0);
+      return cover < p.size;
+    });
+    const now = Date.now();
+    if (naked) {
+      nakedSince ??= now;
+      maxUnprotectedMs = Math.max(maxUnprotectedMs, now - nakedSince);
+    } else if (nakedSince !== null) {
+      if (now - nakedSince > MAX_UNPROTECTED_MS) unprotectedOver2s++;
+      nakedSince = null;
+    }
+  }, 20);
+
+  const push = async (price: number) => {
+    await waitAlive();
+    gateway.pushPrice(contract, price, { size: 1 });
+    await sleep(30);
+  };
+  const flat = () => gateway.positions().length === 0;
+  const working = () =>
+    gateway.orders().filter((o) => o.contractId === contract && OPEN_STATUSES.has(o.status));
+  const decisionFor = (key: string) =>
+    log.lines.find((l) => l.msg === 'signal decided' && l.alertKey === `k_${key}` && l.status !== 'EXECUTED');
+
+  const keys: string[] = [];
+  try {
+    for (let n = 0; n < plan.trades || (plan.killTarget !== null && kills < plan.killTarget); n++) {
+      if (n > plan.trades * 20 + 200)
+        throw new Error('crash scenario: too many trades without reaching the kill target');
+      const key = `${plan.label}-${n}`;
+      const side = n % 2 === 0 ? 'buy' : 'sell';
+      // The intake prefixes an explicit key with `k_`; ids derive from that.
+      const pid = idFromKey('p', `k_${key}`);
+      keys.push(key);
+      phase = 'posting alert';
+      for (;;) {
+        const bot = await waitAlive();
+        const ok = await fetch(`${bot.url}/webhook/tradingview/${CRASH_SECRETS.webhook}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ symbol: 'ES1!', action: side, key, time: new Date().toISOString() }),
+        })
+          .then((r) => r.status === 200)
+          .catch(() => false);
+        if (ok) break;
+        await sleep(100);
+      }
+      phase = 'waiting for the entry order';
+      let entry: GatewayOrder | undefined;
+      const deadline = Date.now() + 90_000;
+      while (!entry && !decisionFor(key) && Date.now() < deadline) {
+        entry = gateway.orders().find((o) => o.customTag === `${pid}-e0` && o.status === 1);
+        if (!entry) await sleep(25);
+      }
+      if (!entry || entry.limitPrice === null) {
+        plan.log?.(
+          `${plan.label}: ${key} had no working entry (${String(decisionFor(key)?.reason ?? 'timeout')})`,
+        );
+        continue;
+      }
+      phase = 'entry working';
+      const e = entry.limitPrice;
+      const dir = side === 'buy' ? 1 : -1;
+      await push(e);
+      phase = 'in position';
+      // Up to the profile extreme (TP3), then back until the trailed stop takes the position out.
+      const far = side === 'buy' ? 5010 : 4990;
+      for (let p = e; dir * (far - p) >= 0; p += dir * 0.25) await push(p);
+      const back = side === 'buy' ? 4985 : 5015;
+      for (let p = far; dir * (p - back) >= 0 && !flat(); p -= dir * 0.25) await push(p);
+      phase = 'exiting';
+      const settle = Date.now() + 30_000;
+      while ((!flat() || working().length > 0) && Date.now() < settle) await sleep(50);
+      if (!flat() || working().length > 0)
+        plan.log?.(
+          `${plan.label}: ${key} did not settle (${gateway.positions().length} positions, ${working().length} working orders)`,
+        );
+      phase = 'flat';
+    }
+  } finally {
+    finished = true;
+    await supervisor.catch(() => {});
+    clearInterval(monitor);
+  }
+  const result: ScenarioResult = {
+    trades: summarise(gateway, keys),
+    kills,
+    killPhases,
+    maxUnprotectedMs,
+    unprotectedOver2s,
+    finalPositions: gateway.positions().length,
+    finalWorkingOrders: working().length,
+    restartsMs,
+    logFile: log.file,
+  };
+  await gateway.close();
+  await db.drop().catch(() => {});
+  return result;
+}
+
+export function crashParameters(fast: boolean): {
+  scenarios: number;
+  killsPerScenario: number;
+  minTrades: number;
+} {
+  return fast
+    ? { scenarios: 1, killsPerScenario: 4, minTrades: 2 }
+    : { scenarios: 4, killsPerScenario: 52, minTrades: 4 };
+}
+
+const sameTrade = (a: TradeSummary, b: TradeSummary) =>
+  a.entryOrders === b.entryOrders &&
+  a.entryPrice === b.entryPrice &&
+  a.entryQty === b.entryQty &&
+  a.exitQty === b.exitQty &&
+  a.exitAvg === b.exitAvg;
+
+export async function runCrash(options: CampaignOptions & { logDir?: string }): Promise<CampaignResult> {
+  const started = Date.now();
+  const p = crashParameters(options.fast);
+  const server = serverUrl();
+  const base = {
+    id: 'crash',
+    title: 'Crash injection: SIGKILL across trade lifecycles',
+    parameters: {
+      scenarios: p.scenarios,
+      'kills per scenario (target)': p.killsPerScenario,
+      'kill delay after start': '0.3–3.0 s, seeded',
+      seed: options.seed,
+    },
+  };
+  if (!server) return { ...base, figures: {}, criteria: [], error: NEEDS_POSTGRES, durationMs: 0 };
+  const logDir = options.logDir ?? join(tmpdir(), `valuearea-reliability-${process.pid}`);
+  mkdirSync(logDir, { recursive: true });
+
+  const crashed: ScenarioResult[] = [];
+  const reference: ScenarioResult[] = [];
+  const mismatches: string[] = [];
+  // Two scenarios at a time: the machine has few cores and each bot start compiles TypeScript.
+  for (let s = 0; s < p.scenarios; s += 2) {
+    const batch = [s, s + 1].filter((i) => i < p.scenarios);
+    const runs = await Promise.all(
+      batch.map((i) =>
+        runScenario({
+          label: `crash-s${i}`,
+          trades: p.minTrades,
+          killTarget: p.killsPerScenario,
+          seed: options.seed * 1000 + i,
+          server,
+          logDir,
+          ...(options.log ? { log: options.log } : {}),
+        }),
+      ),
+    );
+    crashed.push(...runs);
+    options.log?.(`crash: scenarios ${batch.join(',')} done, ${runs.reduce((n, r) => n + r.kills, 0)} kills`);
+    const refs = await Promise.all(
+      batch.map((i, j) =>
+        runScenario({
+          label: `crash-s${i}`,
+          trades: runs[j]?.trades.length ?? 0,
+          killTarget: null,
+          seed: options.seed * 1000 + i,
+          server,
+          logDir: join(logDir, 'reference'),
+          ...(options.log ? { log: options.log } : {}),
+        }).catch((error: unknown) => {
+          throw error;
+        }),
+      ),
+    );
+    reference.push(...refs);
+  }
+  let duplicateEntries = 0;
+  let extraContracts = 0;
+  let compared = 0;
+  crashed.forEach((run, i) => {
+    const ref = reference[i];
+    if (!ref) return;
+    run.trades.forEach((t, j) => {
+      const r = ref.trades[j];
+      compared++;
+      if (!r || !sameTrade(t, r))
+        mismatches.push(`${t.key}: crashed ${JSON.stringify(t)} vs reference ${JSON.stringify(r)}`);
+      if (r && t.entryOrders > r.entryOrders) duplicateEntries += t.entryOrders - r.entryOrders;
+      if (r && t.entryQty > r.entryQty) extraContracts += t.entryQty - r.entryQty;
+    });
+  });
+  const kills = crashed.reduce((n, r) => n + r.kills, 0);
+  const phases: Record<string, number> = {};
+  for (const r of crashed)
+    for (const [k, v] of Object.entries(r.killPhases)) phases[k] = (phases[k] ?? 0) + v;
+  const maxNaked = Math.max(0, ...crashed.map((r) => r.maxUnprotectedMs));
+  const over2s = crashed.reduce((n, r) => n + r.unprotectedOver2s, 0);
+  const refNaked = Math.max(0, ...reference.map((r) => r.maxUnprotectedMs));
+  const restarts = crashed.flatMap((r) => r.restartsMs).sort((a, b) => a - b);
+  const finalOpen = crashed.reduce((n, r) => n + r.finalPositions + r.finalWorkingOrders, 0);
+  const kept = crashed.flatMap((r) => r.trades).filter((t) => t.entryQty > 0).length;
+  return {
+    ...base,
+    figures: {
+      SIGKILLs: kills,
+      'kills by phase': Object.entries(phases)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+      'trades (alerts) run under kills': crashed.reduce((n, r) => n + r.trades.length, 0),
+      'trades that reached a fill': kept,
+      'trades compared with the uninterrupted reference': compared,
+      'trades that differ from the reference': mismatches.length,
+      'duplicate entry orders (more than the reference placed)': duplicateEntries,
+      'extra contracts filled (more than the reference)': extraContracts,
+      'longest time a gateway position had no working stop (killed runs)': `${maxNaked} ms`,
+      'unprotected windows longer than 2 s': over2s,
+      'longest unprotected time in the reference runs': `${refNaked} ms`,
+      'bot start to "running", median / max': `${restarts[Math.floor(restarts.length / 2)] ?? 0} / ${restarts.at(-1) ?? 0} ms`,
+      'positions or working orders left at the end': finalOpen,
+    },
+    criteria: [
+      {
+        name: `at least ${p.scenarios * p.killsPerScenario} SIGKILLs`,
+        pass: kills >= p.scenarios * p.killsPerScenario,
+        measured: `${kills}`,
+      },
+      {
+        name: 'final broker state equals the uninterrupted run, trade by trade',
+        pass: mismatches.length === 0 && compared > 0,
+        measured: `${mismatches.length} of ${compared} differ`,
+      },
+      {
+        name: 'no duplicate orders (entries or contracts beyond the reference)',
+        pass: duplicateEntries === 0 && extraContracts === 0,
+        measured: `${duplicateEntries} entries, ${extraContracts} contracts`,
+      },
+      {
+        name: 'no position unprotected for more than 2 s',
+        pass: maxNaked <= MAX_UNPROTECTED_MS,
+        measured: `${maxNaked} ms longest`,
+      },
+      {
+        name: 'flat with no working orders at the end',
+        pass: finalOpen === 0,
+        measured: `${finalOpen} left`,
+      },
+    ],
+    notes: mismatches.slice(0, 10),
+    durationMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,55 @@
+/** Throwaway databases on a PostgreSQL server (TEST_DATABASE_URL), created and dropped by a campaign. */
+import pg from 'pg';
+import { createPostgresStore } from '../../src/adapters/store/postgres.ts';
+import type { BotSettings } from '../../src/domain/settings.ts';
+
+export const NEEDS_POSTGRES =
+  'needs TEST_DATABASE_URL=postgres://user@host:port/db (a PostgreSQL 15 server; .ci/run starts one)';
+
+export function serverUrl(): string | undefined {
+  return process.env.TEST_DATABASE_URL || undefined;
+}
+
+export function databaseUrl(server: string, database: string): string {
+  const url = new URL(server);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function admin(server: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+let sequence = 0;
+
+/** A migrated database with the bot settings patched; returns its URL and a drop function. */
+export async function createBotDatabase(
+  server: string,
+  settings: Partial<BotSettings>,
+): Promise<{ url: string; drop: () => Promise<void> }> {
+  sequence += 1;
+  const name = `va_rel_${process.pid}_${Date.now().toString(36)}_${sequence}`;
+  await admin(server, `create database ${name}`);
+  const url = databaseUrl(server, name);
+  const store = await createPostgresStore({ connectionString: url });
+  await store.saveSettings({ ...(await store.getSettings()), ...settings });
+  await store.close();
+  return { url, drop: () => admin(server, `drop database if exists ${name} with (force)`) };
+}
+
+/** Settings that keep every alert tradable at any hour of any day (guards that latch or close are off). */
+export const ALWAYS_TRADING: Partial<BotSettings> = {
+  cooldownMs: 0,
+  flatByTime: '',
+  tradingWindowStart: '',
+  tradingWindowEnd: '',
+  dailyLossLimit: 0,
+  trailingDrawdown: 0,
+  maxConcurrentTrades: 3,
+};
