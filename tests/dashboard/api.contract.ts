@@ -106,6 +106,14 @@ export function dashboardApiContract(name: string, open: () => Promise<Store>): 
       }
     });
 
+    it('says what to do when a parameter is repeated or a list is empty', async () => {
+      const twice = await get('/api/positions?symbol=ES&symbol=NQ');
+      expect(twice.body.error).toMatchObject({ parameter: 'symbol' });
+      expect(twice.body.error.message).toContain('give it once');
+      const empty = await get('/api/signals?status=,');
+      expect(empty.body.error.message).toContain('needs at least one of PENDING');
+    });
+
     it('answers unknown API routes and missing records with the same error shape', async () => {
       const missing = await get('/api/nothing-here');
       expect(missing.status).toBe(404);

@@ -102,7 +102,11 @@ function listOf<const T extends readonly [string, ...string[]]>(values: T) {
         .map((s) => s.trim())
         .filter((s) => s.length > 0),
     )
-    .pipe(z.array(z.enum(values, { message: `each value must be one of ${values.join(', ')}` })).min(1));
+    .pipe(
+      z
+        .array(z.enum(values, { message: `each value must be one of ${values.join(', ')}` }))
+        .min(1, `needs at least one of ${values.join(', ')}`),
+    );
 }
 
 export const positionsQuery = z.strictObject({
@@ -182,7 +186,16 @@ export function parseParams<T extends z.ZodType>(schema: T, input: unknown, wher
     throw invalidParameter(key, `is not a parameter of this ${where === 'body' ? 'request body' : 'route'}`);
   }
   const name = issue.path.length > 0 ? String(issue.path[0]) : where;
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+  const given =
+    issue.path.length > 0 && input !== null && typeof input === 'object'
+      ? (input as Record<string, unknown>)[name]
+      : input;
+  const message =
+    given === undefined
+      ? 'is required'
+      : Array.isArray(given) && issue.path.length === 1 && issue.code === 'invalid_type'
+        ? 'was given more than once: give it once (lists are comma-separated)'
+        : issue.message;
   throw invalidParameter(name, message);
 }
 
