@@ -102,6 +102,38 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     expect(ofType('order.accepted').map((e) => e.tag)).toEqual(['p1-e0', 'p1-e1', 'p1-s1', 'p1-x1', 'p1-x2']);
   });
 
+  it('an exit after the protective stop already filled closes nothing (no reversal)', async () => {
+    const exec = (c: EngineCommand) => broker.execute(c);
+    exec({
+      ...base(),
+      type: 'placeEntry',
+      signalId: 's1',
+      side: 'buy',
+      legs: [{ tag: 'p1-e0', price: 4999, quantity: 2 }],
+    });
+    await broker.idle();
+    gw.pushPrice(es, 4999);
+    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 2, tag: 'p1-s1' });
+    await broker.idle();
+    // The print that fills the broker-side stop is the tick that makes the engine leave at market.
+    gw.pushPrice(es, 4995);
+    await until(() => ofType('order.filled', 'p1-s1')[0], 'stop fill');
+    exec({
+      ...base(),
+      type: 'closePosition',
+      side: 'sell',
+      quantity: 2,
+      tag: 'p1-x1',
+      reason: 'initial_stop',
+    });
+    await broker.idle();
+    gw.pushPrice(es, 4994);
+    gw.pushPrice(es, 4993);
+    expect(gw.orders(ACCOUNT).find((o) => o.customTag === 'p1-x1')).toBeUndefined();
+    expect(gw.positions(ACCOUNT)).toEqual([]);
+  });
+
   it('reports a broker rejection once, not retryable', async () => {
     broker.execute({
       ...base(),

@@ -198,21 +198,49 @@ export class TopstepxBroker implements Broker {
       case 'cancelEntry':
         for (const tag of command.tags) await this.cancelTag(tag);
         return;
-      case 'closePosition':
+      case 'closePosition': {
+        // The broker-side stop may have filled on the very print that made the engine leave: never
+        // close more than the broker still holds, or the exit opens a position the other way.
+        const size = await this.closableSize(contractId, command.side, command.quantity);
+        if (size <= 0) {
+          this.log.info(
+            { tag: command.tag, contractId },
+            'topstepx broker: nothing left to close (the protective stop filled first)',
+          );
+          return;
+        }
         // A tagged market order, not closeContract, so partial closes work and carry a tag.
         await this.place(command.positionId, {
           accountId: this.options.accountId,
           contractId,
           type: OrderType.Market,
           side: sideCode(command.side),
-          size: command.quantity,
+          size,
           customTag: command.tag,
         });
         return;
+      }
       case 'moveStop':
         await this.moveStop(command, contractId);
         return;
     }
+  }
+
+  /** Contracts an exit on `side` may close: the broker's open size in the opposite direction, capped. */
+  private async closableSize(contractId: string, side: 'buy' | 'sell', wanted: number): Promise<number> {
+    let positions: Awaited<ReturnType<ProjectXRest['searchOpenPositions']>>;
+    try {
+      positions = await this.options.rest.searchOpenPositions(this.options.accountId);
+    } catch (error) {
+      // Unknown: flattening matters more than the rare double exit.
+      this.log.warn(
+        { contractId, error: describe(error) },
+        'topstepx broker: open positions unknown; closing as asked',
+      );
+      return wanted;
+    }
+    const held = positions.find((p) => p.contractId === contractId && p.type === (side === 'sell' ? 1 : 2));
+    return Math.min(wanted, held?.size ?? 0);
   }
 
   private async place(positionId: string, request: PlaceOrderRequest & { customTag: string }): Promise<void> {
@@ -285,7 +313,13 @@ export class TopstepxBroker implements Broker {
   }
 
   private async moveStop(command: MoveStopCommand, contractId: string): Promise<void> {
-    const current = this.byTag.get(command.tag);
+    let current = this.byTag.get(command.tag);
+    if (!current) {
+      // After a restart the stop placed by the previous process is still on the book under this
+      // tag: adopt it (with its real price and size) and modify it, rather than place it again.
+      await this.orderIdOf(command.tag).catch(() => undefined);
+      current = this.byTag.get(command.tag);
+    }
     if (command.quantity === 0) {
       if (current && !current.terminal) await this.cancelTag(command.tag);
       return;
