@@ -87,6 +87,8 @@ withChromium('dashboard in headless Chromium', () => {
     );
     expect(await page.locator('[data-testid="kpi-guard"] .value').textContent()).toBe('$600.00');
     await page.locator('[data-testid="feed"] li[data-signal]').first().waitFor();
+    await page.locator('#controls-btn').waitFor(); // a token is configured: controls on, no read-only badge
+    expect(await page.locator('#read-only').isVisible()).toBe(false);
     await shot('01-live-feed');
   });
 
