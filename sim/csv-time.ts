@@ -23,6 +23,8 @@ export interface ParsedTime {
   /** True when the text carried no offset (Z or ±hh:mm): the caller applies the time zone. */
   naive: boolean;
   error: string | null;
+  /** Position just after the parsed text. */
+  end: number;
 }
 
 function digitsAt(b: Uint8Array, p: number, count: number, end: number): number {
@@ -40,7 +42,7 @@ let lastDateKey = -1;
 let lastDateMs = 0;
 
 /** Parse `YYYY-MM-DD[(T| )HH:MM[:SS[.fff…]]][Z|±HH[:]MM]` in bytes [p, end). Writes into `out`. */
-export function parseIsoBytes(b: Uint8Array, p: number, end: number, out: ParsedTime): void {
+export function parseIsoBytes(b: Uint8Array, p: number, end: number, out: ParsedTime, exact = true): void {
   out.naive = true;
   out.error = null;
   // US exports write MM/DD/YYYY; everything else here is year first.
@@ -67,7 +69,8 @@ export function parseIsoBytes(b: Uint8Array, p: number, end: number, out: Parsed
   }
   let ms = lastDateMs;
   let q = p + 10;
-  if (q < end && (b[q] === 84 /* T */ || b[q] === 32) /* space */) {
+  const next = b[q + 1]! - 48;
+  if (q < end && (b[q] === 84 /* T */ || (b[q] === 32 /* space */ && next >= 0 && next <= 9))) {
     const hour = digitsAt(b, q + 1, 2, end);
     const minute = digitsAt(b, q + 4, 2, end);
     if (hour < 0 || minute < 0 || b[q + 3] !== 58 || hour > 23 || minute > 59) {
@@ -84,7 +87,8 @@ export function parseIsoBytes(b: Uint8Array, p: number, end: number, out: Parsed
       }
       ms += second * 1000;
       q += 3;
-      if (q < end && (b[q] === 46 || b[q] === 44)) {
+      // A comma fraction only in an exact field: in a row it is the delimiter.
+      if (q < end && (b[q] === 46 || (exact && b[q] === 44))) {
         // Fraction of a second: keep milliseconds, drop finer digits.
         q++;
         let scale = 100;
@@ -116,10 +120,11 @@ export function parseIsoBytes(b: Uint8Array, p: number, end: number, out: Parsed
     out.naive = false;
     q += 3 + (q + 3 + colon < end ? colon + 2 : 0);
   }
-  if (q !== end) {
+  if (exact && q !== end) {
     out.error = 'has unexpected characters after the date-time; use ISO-8601 like 2013-10-07T13:30:00Z';
     return;
   }
+  out.end = q;
   out.ms = ms;
 }
 

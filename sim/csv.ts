@@ -250,7 +250,7 @@ function scanRows(
   const timeSlot = roleSlots.time;
   let rowNaive = false;
   let clockMs = -1;
-  const time: ParsedTime = { ms: 0, naive: false, error: null };
+  const time: ParsedTime = { ms: 0, naive: false, error: null, end: 0 };
   const zone =
     options.timeZone && options.timeZone.toUpperCase() !== 'UTC' ? new ZoneConverter(options.timeZone) : null;
   let timeUnit = layout.timeUnit;
@@ -306,41 +306,58 @@ function scanRows(
         clockMs = ms;
       } else if (role === 'time') {
         let start = p;
-        let end = p;
-        while (end < n) {
-          c = bytes[end]!;
-          if (c === delimiter || c === LF || c === CR) break;
-          end++;
+        while (start < n && (bytes[start] === SPACE || bytes[start] === QUOTE)) start++;
+        const looksText =
+          start + 10 <= n && (bytes[start + 4] === 45 || bytes[start + 4] === 47 || bytes[start + 2] === 47);
+        if (timeUnit === 'auto' && looksText) timeUnit = 'text';
+        let fast = false;
+        if (looksText) {
+          // Fast path: parse the date-time straight from the row, then expect the field to end.
+          parseIsoBytes(bytes, start, n, time, false);
+          if (time.error === null) {
+            let q = time.end;
+            while (q < n && (bytes[q] === SPACE || bytes[q] === QUOTE)) q++;
+            if (q >= n || bytes[q] === delimiter || bytes[q] === LF || bytes[q] === CR) {
+              p = q;
+              fast = true;
+              values[timeSlot] = time.ms;
+              rowNaive = time.naive;
+            }
+          }
         }
-        p = end;
-        while (start < end && (bytes[start] === SPACE || bytes[start] === QUOTE)) start++;
-        while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === QUOTE)) end--;
-        if (start === end)
-          throw new CsvError(source, line, names[col]!, 'the time is empty; fill it in or drop the row');
-        const isText =
-          end - start >= 10 &&
-          (bytes[start + 4] === 45 || bytes[start + 4] === 47 || bytes[start + 2] === 47);
-        if (timeUnit === 'auto') timeUnit = isText ? 'text' : 'auto';
-        if (isText) {
-          parseIsoBytes(bytes, start, end, time);
-          if (time.error !== null) {
-            throw new CsvError(source, line, names[col]!, `"${latin1(bytes, start, end)}" ${time.error}`);
+        if (!fast) {
+          let end = p;
+          while (end < n) {
+            c = bytes[end]!;
+            if (c === delimiter || c === LF || c === CR) break;
+            end++;
           }
-          values[timeSlot] = time.ms;
-          rowNaive = time.naive;
-        } else {
-          const v = parseNumber(bytes, start, end);
-          if (!Number.isFinite(v)) {
-            throw new CsvError(
-              source,
-              line,
-              names[col]!,
-              `"${latin1(bytes, start, end)}" is not a time; use ISO-8601 (2013-10-07T13:30:00Z) or epoch seconds/milliseconds`,
-            );
+          p = end;
+          start = Math.min(start, end);
+          while (end > start && (bytes[end - 1] === SPACE || bytes[end - 1] === QUOTE)) end--;
+          if (start === end)
+            throw new CsvError(source, line, names[col]!, 'the time is empty; fill it in or drop the row');
+          if (looksText) {
+            parseIsoBytes(bytes, start, end, time);
+            if (time.error !== null) {
+              throw new CsvError(source, line, names[col]!, `"${latin1(bytes, start, end)}" ${time.error}`);
+            }
+            values[timeSlot] = time.ms;
+            rowNaive = time.naive;
+          } else {
+            const v = parseNumber(bytes, start, end);
+            if (!Number.isFinite(v)) {
+              throw new CsvError(
+                source,
+                line,
+                names[col]!,
+                `"${latin1(bytes, start, end)}" is not a time; use ISO-8601 (2013-10-07T13:30:00Z) or epoch seconds/milliseconds`,
+              );
+            }
+            if (timeUnit === 'auto') timeUnit = Math.abs(v) < 1e11 ? 's' : 'ms';
+            values[timeSlot] = timeUnit === 's' ? Math.round(v * 1000) : v;
+            rowNaive = false;
           }
-          if (timeUnit === 'auto') timeUnit = Math.abs(v) < 1e11 ? 's' : 'ms';
-          values[timeSlot] = timeUnit === 's' ? Math.round(v * 1000) : v;
-          rowNaive = false;
         }
       } else {
         // Single pass: digits accumulate while scanning; anything unusual takes the exact slow path.

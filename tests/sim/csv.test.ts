@@ -93,6 +93,17 @@ describe('CSV loader: good files', () => {
     expect(s.ts[1]).toBe(Date.UTC(2013, 10, 4, 14, 30)); // CST, UTC-6
   });
 
+  it('reads quoted, space-padded, fractional and date-only ISO times', () => {
+    const s = bars(
+      `${HEADER}" 2020-01-01T00:00:00.250Z ",1,2,0.5,1.5,1\n2020-01-01 00:01:00 ,1,2,0.5,1.5,1\n2020-01-02,1,2,0.5,1.5,1\n`,
+    );
+    expect(Array.from(s.ts)).toEqual([
+      Date.UTC(2020, 0, 1, 0, 0, 0, 250),
+      Date.UTC(2020, 0, 1, 0, 1),
+      Date.UTC(2020, 0, 2),
+    ]);
+  });
+
   it('reads ticks with millisecond ISO times and equal timestamps', () => {
     const t = parseTicksCsv(
       enc('ts_utc,price,size\n2013-10-08T00:00:00.374Z,1323.4,1\n2013-10-08T00:00:00.374Z,1323.5,3\n'),
@@ -147,6 +158,13 @@ describe('CSV loader: every validation error names file, line, column and the fi
     ['empty value', `${HEADER}2020-01-01T00:00:00Z,1,2,,1,1\n`, /empty; fill it in/, 2, 'low'],
     ['bad time', `${HEADER}yesterday,1,2,0.5,1,1\n`, /not a time/, 2, 'ts_utc'],
     ['bad month', `${HEADER}2020-13-01T00:00:00Z,1,2,0.5,1,1\n`, /impossible month/, 2, 'ts_utc'],
+    [
+      'junk after the time',
+      `${HEADER}2020-01-01T00:00:00Zx,1,2,0.5,1,1\n`,
+      /unexpected characters after the date-time/,
+      2,
+      'ts_utc',
+    ],
     [
       'short row',
       `${HEADER}2020-01-01T00:00:00Z,1,2,0.5\n`,
