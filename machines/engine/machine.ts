@@ -239,6 +239,15 @@ export const engineMachine = setup({
               );
               return;
             }
+            if (slot.positionId === req.positionId) {
+              // The same alert again (a replay after a restart): the position it opened is already here.
+              outcome(
+                'declined',
+                slot.positionId,
+                `the position for this alert is already open (${req.symbol})`,
+              );
+              return;
+            }
             const child = system.get(slot.actorId) as AnyActorRef | undefined;
             const view = positionView(child);
             if (!child || !view) {

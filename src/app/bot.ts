@@ -141,6 +141,32 @@ export async function startBot(
     writer: writeQueue,
     onError: (what, error) => logger.error({ what, error: String(error) }, 'store write failed'),
   });
+  runtime.outputs$.subscribe((output) => {
+    if (output.type === 'command') {
+      const c = output.command;
+      logger.info(
+        {
+          type: c.type,
+          positionId: c.positionId,
+          symbol: c.symbol,
+          ...(c.type === 'placeEntry' ? { side: c.side, legs: c.legs } : {}),
+          ...(c.type === 'cancelEntry' ? { tags: c.tags } : {}),
+          ...(c.type === 'closePosition'
+            ? { side: c.side, quantity: c.quantity, tag: c.tag, reason: c.reason }
+            : {}),
+          ...(c.type === 'moveStop'
+            ? { side: c.side, stopPrice: c.stopPrice, quantity: c.quantity, tag: c.tag }
+            : {}),
+        },
+        'order command',
+      );
+    } else if (output.type === 'position.update') {
+      logger.info(
+        { positionId: output.update.positionId, symbol: output.update.symbol, state: output.update.state },
+        'position state',
+      );
+    }
+  });
   await broker.afterRestore(runtime);
 
   const bars = new BarBook();
@@ -176,7 +202,10 @@ export async function startBot(
       status.lastDecision = decision;
       const alertId = processedAlerts.get(decision.signalId);
       if (alertId !== undefined) {
-        void store.setAlertStatus(alertId, 'processed', decision.reason).catch(() => {});
+        // Through the write lane: the alert is marked processed only after what it caused is written.
+        writeQueue
+          .enqueue('alert status', () => store.setAlertStatus(alertId, 'processed', decision.reason))
+          .catch((error: unknown) => logger.warn({ error: String(error) }, 'alert status not saved'));
       }
       logger.info(
         {
@@ -185,6 +214,19 @@ export async function startBot(
           action: decision.action,
           status: decision.status,
           reason: decision.reason,
+          ...(decision.plan
+            ? {
+                plan: {
+                  side: decision.plan.side,
+                  quantity: decision.plan.quantity,
+                  entry: decision.plan.entryPrice,
+                  stop: decision.plan.stopPrice,
+                  tp1: decision.plan.tp1,
+                  tp2: decision.plan.tp2,
+                  tp3: decision.plan.tp3,
+                },
+              }
+            : {}),
         },
         'signal decided',
       );

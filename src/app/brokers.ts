@@ -13,12 +13,14 @@ import type { Logger } from '../adapters/log/logger.ts';
 import { fetchBars } from '../adapters/topstepx/bars.ts';
 import { loadProjectXConfig, type ProjectXConfig } from '../adapters/topstepx/config.ts';
 import { startTopstepxSession, type TopstepxSession } from '../adapters/topstepx/session.ts';
+import { getInstrument } from '../domain/instruments.ts';
 import { stopTag } from '../domain/tags.ts';
 import type { Bar, PriceTick } from '../domain/types.ts';
 import type { Broker, Clock, ExchangeHealth } from '../ports/index.ts';
 import type { PositionRecord } from '../ports/store.ts';
 import type { EngineRuntime } from '../runtime/engine-runtime.ts';
 import type { BotConfig } from './config.ts';
+import { demoHistory } from './demo-market.ts';
 
 export interface BrokerConnection {
   readonly kind: BotConfig['broker'];
@@ -109,6 +111,8 @@ export async function connectBroker(config: BotConfig, options: ConnectOptions):
     logger: adapterLog as never,
   });
   const accountId = String(session.account.id);
+  const lastPrices = new Map<string, number>();
+  const tickSubscription = session.marketData.ticks$.subscribe((t) => lastPrices.set(t.symbol, t.price));
   return {
     kind: config.broker,
     accountId,
@@ -133,15 +137,16 @@ export async function connectBroker(config: BotConfig, options: ConnectOptions):
       if (gateway && config.demo) return [];
       const contract = session.contracts.get(symbol);
       if (!contract) return [];
+      let bars: Bar[] = [];
       try {
-        const bars = await fetchBars(session.rest, {
+        const fetched = await fetchBars(session.rest, {
           contractId: contract.id,
           start: now - 8 * 60 * 60_000,
           end: now,
           unit: 2,
           unitNumber: 1,
         });
-        return bars.map((b) => ({
+        bars = fetched.map((b) => ({
           ts: b.ts,
           open: b.open,
           high: b.high,
@@ -154,13 +159,27 @@ export async function connectBroker(config: BotConfig, options: ConnectOptions):
           { symbol, error: String(error) },
           'could not load history bars; profiles start from live data',
         );
-        return [];
       }
+      const instrument = getInstrument(symbol);
+      if (config.broker === 'local' && bars.length < 30 && instrument) {
+        // The local gateway only has the prices pushed to it (none on a weekend start): give the
+        // simulated venue a synthetic value area around its current price so entries can be planned.
+        for (let i = 0; i < 20 && !lastPrices.has(symbol); i++) await new Promise((r) => setTimeout(r, 100));
+        const center =
+          lastPrices.get(symbol) ?? gateway?.lastPrice(contract.id) ?? DEMO_CENTERS[symbol] ?? 100;
+        options.logger.info(
+          { symbol, center },
+          'local gateway has no price history: seeding a synthetic profile around its price',
+        );
+        return demoHistory(instrument, center, now);
+      }
+      return bars;
     },
     async afterRestore() {
       await session.reconciler.whenReady();
     },
     async stop() {
+      tickSubscription.unsubscribe();
       await session.stop();
       await gateway?.close();
     },

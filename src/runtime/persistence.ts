@@ -21,6 +21,8 @@ import { tradeFromPosition } from './trades.ts';
 /** The writes the sink needs (the WriteQueue implements them). */
 export interface PersistenceWriter {
   updatePosition(position: PositionRecord): void;
+  /** Write dirty positions now (state changes are made durable at once, for crash recovery). */
+  flush(): Promise<void>;
   closePosition(position: PositionRecord, trade: TradeRecord): Promise<boolean>;
   writeSignal(signal: SignalRecord): Promise<void>;
   appendEvents(events: readonly ExecutionEvent[]): Promise<void>;
@@ -165,8 +167,11 @@ export class PersistenceSink {
       persisted ??
       this.options.runtime.engine.system.get(`position:${ctx.positionId}`)?.getPersistedSnapshot();
     const view = this.options.runtime.positions().find((p) => p.positionId === ctx.positionId);
-    this.transition(ctx, state);
+    const changed = this.transition(ctx, state);
     this.options.writer.updatePosition(this.record(ctx, state, snapshot ?? null, view?.unrealizedPnl ?? 0));
+    // A restart must find every position in the state the broker sees: write state changes at once;
+    // anything else (notes, marks) waits for the batch.
+    if (changed) this.guard('position flush', this.options.writer.flush());
   }
 
   private record(ctx: PositionContext, state: string, snapshot: unknown, unrealizedPnl = 0): PositionRecord {
@@ -177,9 +182,9 @@ export class PersistenceSink {
     });
   }
 
-  private transition(ctx: PositionContext, state: string): void {
+  private transition(ctx: PositionContext, state: string): boolean {
     const from = this.lastState.get(ctx.positionId) ?? null;
-    if (from === state) return;
+    if (from === state) return false;
     this.lastState.set(ctx.positionId, state);
     this.guard(
       'position event',
@@ -202,6 +207,7 @@ export class PersistenceSink {
         },
       ]),
     );
+    return true;
   }
 
   private guard(what: string, promise: Promise<unknown>): void {

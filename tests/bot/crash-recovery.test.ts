@@ -1,0 +1,89 @@
+/**
+ * Crash recovery against the local ProjectX gateway: the bot enters, gets killed with SIGKILL,
+ * starts again, and carries on managing the same position: no second entry order, the protective
+ * stop never leaves the book, the ladder moves it on the next target, and the stop closes it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
+import { type BotProcess, eventually, type LogLine, sleep, startBotProcess, tempDir } from './helpers.ts';
+
+const SECRET = 'crash-test-secret-1234';
+const ORDER_OPEN = 1;
+const TYPE_STOP = 4;
+
+describe('crash recovery with the local gateway', () => {
+  let gateway: LocalGateway;
+  let contract: string;
+  const bots: BotProcess[] = [];
+  const dataDir = tempDir('valuearea-crash-');
+
+  beforeAll(async () => {
+    gateway = await startLocalGateway({ port: 0 });
+    contract = gateway.activeContractId('ES');
+  });
+  afterAll(async () => {
+    for (const bot of bots) bot.child.kill('SIGKILL');
+    await gateway?.close();
+  });
+
+  const start = async () => {
+    const bot = startBotProcess(
+      ['--broker', 'local', '--gateway-url', gateway.baseUrl, '--no-demo', '--status', 'off', '--port', '0'],
+      { PGLITE_DIR: dataDir, WEBHOOK_SECRET: SECRET },
+    );
+    bots.push(bot);
+    const running = await bot.waitFor((l) => l.msg === 'valuearea is running', 90_000);
+    return { bot, url: String(running.url) };
+  };
+  const tagged = (suffix: string) => gateway.orders().filter((o) => o.customTag?.endsWith(suffix));
+  const workingStop = () => gateway.orders().find((o) => o.type === TYPE_STOP && o.status === ORDER_OPEN);
+
+  it('restores the position after SIGKILL with no duplicate order and the stop kept on the book', async () => {
+    const first = await start();
+    const fired = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const response = await fetch(`${first.url}/webhook/tradingview/${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticker: 'ES1!', action: 'buy', time: fired, id: 'crash-1' }),
+    });
+    expect(response.status).toBe(200);
+    const decided: LogLine = await first.bot.waitFor((l) => l.msg === 'signal decided', 30_000);
+    expect(decided).toMatchObject({ status: 'EXECUTED' });
+    const plan = decided.plan as { entry: number; stop: number; tp1: number; quantity: number };
+
+    // Trade through the entry: the gateway fills the limit, the bot places its protective stop.
+    gateway.pushPrice(contract, plan.entry - 0.25);
+    const stop = await eventually(() => workingStop(), 20_000, 'the protective stop order');
+    expect(stop.stopPrice).toBe(plan.stop);
+    expect(stop.size).toBe(plan.quantity);
+
+    first.bot.child.kill('SIGKILL');
+    await first.bot.exited;
+    gateway.pushPrice(contract, plan.entry);
+    expect(workingStop()).toBeDefined();
+
+    const second = await start();
+    await second.bot.waitFor((l) => l.msg === 'restoring open positions', 5_000).catch(() => undefined);
+    // Still exactly one entry order, and the stop is still working.
+    expect(tagged('-e0')).toHaveLength(1);
+    expect(workingStop()?.stopPrice).toBe(plan.stop);
+
+    // The restored ladder moves the stop to entry at TP1 ...
+    gateway.pushPrice(contract, plan.tp1);
+    await eventually(() => workingStop()?.stopPrice === plan.entry, 20_000, 'the stop moved to entry');
+    // ... and the stop closes the position.
+    gateway.pushPrice(contract, plan.entry - 0.5);
+    await eventually(
+      () => gateway.positions().every((p) => p.size === 0) && !workingStop(),
+      20_000,
+      'flat with no order left on the book',
+    );
+    expect(tagged('-e0')).toHaveLength(1);
+    const orderTags = gateway.orders().map((o) => o.customTag);
+    expect(new Set(orderTags).size).toBe(orderTags.length);
+
+    second.bot.child.kill('SIGTERM');
+    expect(await second.bot.exited).toBe(0);
+    await sleep(10);
+  }, 240_000);
+});
