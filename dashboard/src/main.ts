@@ -1,6 +1,6 @@
 // The dashboard app: tabs, KPI cards, the live stream connection and the token prompt.
 import './style.css';
-import { ApiFailure, get, setToken, whenUnauthorized } from './api.ts';
+import { ApiFailure, get, setToken, token, whenUnauthorized } from './api.ts';
 import { openControls } from './controls.ts';
 import { h } from './dom.ts';
 import { renderKpis, updateOpenCard } from './kpis.ts';
@@ -45,6 +45,9 @@ function showTab(): void {
 }
 
 function askForToken(): void {
+  if (!banner.hidden) return;
+  const rejected = token() !== null;
+  setToken(null);
   banner.hidden = false;
   const input = h('input', {
     type: 'password',
@@ -61,7 +64,9 @@ function askForToken(): void {
           location.reload();
         },
       },
-      'This dashboard is exposed beyond this machine, so it needs the token the bot was started with. ',
+      rejected
+        ? 'That token was not accepted: enter the DASHBOARD_TOKEN the bot was started with. '
+        : 'This dashboard is exposed beyond this machine, so it needs the token the bot was started with. ',
       input,
       ' ',
       h('button', { type: 'submit' }, 'Unlock'),

@@ -50,7 +50,12 @@ export interface DemoDashboard {
 }
 
 export async function startDemoDashboard(
-  options: { readonly token?: string; readonly now?: number; readonly distDir?: string } = {},
+  options: {
+    readonly token?: string;
+    readonly now?: number;
+    readonly distDir?: string;
+    readonly exposed?: boolean;
+  } = {},
 ): Promise<DemoDashboard> {
   const store = await freshPgliteStore();
   await seedHistory(store);
@@ -136,7 +141,7 @@ export async function startDemoDashboard(
     actors: observer,
     controls: controlsRecorder(calls, state),
     token: options.token,
-    exposed: false,
+    exposed: options.exposed ?? false,
     backtestsDir,
     bars,
     distDir: options.distDir,
