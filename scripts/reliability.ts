@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCrash } from './reliability/crash.ts';
+import { runDatabaseFault } from './reliability/database-fault.ts';
 import { renderReport } from './reliability/report.ts';
 import { runSecurity } from './reliability/security.ts';
 import { runSoak } from './reliability/soak.ts';
@@ -17,6 +18,7 @@ import { runWebhookAbuse } from './reliability/webhook-abuse.ts';
 
 const CAMPAIGNS: Record<string, (o: CampaignOptions & { logDir: string }) => Promise<CampaignResult>> = {
   crash: runCrash,
+  database: runDatabaseFault,
   webhook: runWebhookAbuse,
   soak: runSoak,
   // Last: it scans the logs the others wrote.

@@ -45,7 +45,7 @@ export interface TradeSummary {
   readonly orders: string;
 }
 
-interface ScenarioResult {
+export interface ScenarioResult {
   readonly trades: TradeSummary[];
   readonly kills: number;
   readonly killPhases: Record<string, number>;
@@ -55,6 +55,11 @@ interface ScenarioResult {
   readonly finalWorkingOrders: number;
   readonly restartsMs: number[];
   readonly logFile: string;
+  /** Times the bot exited without being killed (a crash of its own), restarted each time. */
+  readonly unexpectedExits: number;
+  /** The run's bot log lines (parsed JSON). */
+  readonly lines: readonly Record<string, unknown>[];
+  readonly keys: readonly string[];
 }
 
 /** Stationary history: every minute trades 4990–5010 with most volume at 5000, so every plan is alike. */
@@ -99,7 +104,13 @@ function summarise(gateway: LocalGateway, keys: readonly string[]): TradeSummary
   });
 }
 
-interface ScenarioPlan {
+export interface FaultContext {
+  readonly gateway: LocalGateway;
+  readonly alive: () => BotProcess | null;
+  readonly finished: () => boolean;
+}
+
+export interface ScenarioPlan {
   readonly label: string;
   /** Trades to run; with `killTarget`, at least this many and on until the kills are done. */
   readonly trades: number;
@@ -108,9 +119,15 @@ interface ScenarioPlan {
   readonly server: string;
   readonly logDir: string;
   readonly log?: (line: string) => void;
+  /** Use this database (already migrated) instead of a throwaway one on `server`. */
+  readonly databaseUrl?: string;
+  /** Runs beside the trades (fault injection); awaited before the run ends. */
+  readonly faults?: (ctx: FaultContext) => Promise<void>;
+  /** Extra environment for the bot. */
+  readonly env?: Record<string, string>;
 }
 
-async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
+export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
   const random = seededRandom(plan.seed);
   const gateway = await startLocalGateway({
     userName: CRASH_SECRETS.user,
@@ -120,7 +137,9 @@ async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
   });
   const contract = gateway.activeContractId('ES');
   pushHistory(gateway, contract, Date.now());
-  const db = await createBotDatabase(plan.server, ALWAYS_TRADING);
+  const db = plan.databaseUrl
+    ? { url: plan.databaseUrl, drop: async () => {} }
+    : await createBotDatabase(plan.server, ALWAYS_TRADING);
   mkdirSync(plan.logDir, { recursive: true });
   const log: BotLog = { lines: [], file: join(plan.logDir, `${plan.label}.log`) };
   const args = [
@@ -143,12 +162,14 @@ async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     PROJECTX_USERNAME: CRASH_SECRETS.user,
     PROJECTX_API_KEY: CRASH_SECRETS.apiKey,
     LOG_LEVEL: 'info',
+    ...plan.env,
   };
 
   let alive: BotProcess | null = null;
   let finished = false;
   let phase = 'flat';
   let kills = 0;
+  let unexpectedExits = 0;
   const killPhases: Record<string, number> = {};
   const restartsMs: number[] = [];
   const waitAlive = async (): Promise<BotProcess> => {
@@ -164,8 +185,17 @@ async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
       restartsMs.push(Date.now() - t);
       alive = bot;
       if (plan.killTarget === null) {
-        while (!finished) await sleep(50);
+        let exited = false;
+        void bot.exited.then(() => {
+          exited = true;
+        });
+        while (!finished && !exited) await sleep(50);
         alive = null;
+        if (exited && !finished) {
+          unexpectedExits++;
+          plan.log?.(`${plan.label}: the bot exited by itself; restarting`);
+          continue;
+        }
         await stopGracefully(bot);
         return;
       }
@@ -223,6 +253,7 @@ async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     log.lines.find((l) => l.msg === 'signal decided' && l.alertKey === `k_${key}` && l.status !== 'EXECUTED');
 
   const keys: string[] = [];
+  const faultRun = plan.faults?.({ gateway, alive: () => alive, finished: () => finished });
   try {
     for (let n = 0; n < plan.trades || (plan.killTarget !== null && kills < plan.killTarget); n++) {
       if (n > plan.trades * 20 + 200)
@@ -279,6 +310,9 @@ async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     }
   } finally {
     finished = true;
+    await faultRun?.catch((error: unknown) =>
+      plan.log?.(`${plan.label}: fault loop failed: ${String(error)}`),
+    );
     await supervisor.catch(() => {});
     clearInterval(monitor);
   }
@@ -292,6 +326,9 @@ async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     finalWorkingOrders: working().length,
     restartsMs,
     logFile: log.file,
+    unexpectedExits,
+    lines: log.lines,
+    keys,
   };
   await gateway.close();
   await db.drop().catch(() => {});

@@ -12,6 +12,7 @@ import {
   registerWebhookRoutes,
 } from '../../src/adapters/webhook/server.ts';
 import { CRASH_SECRETS } from './crash.ts';
+import { DB_PASSWORD } from './database-fault.ts';
 import type { CampaignOptions, CampaignResult } from './types.ts';
 import { ABUSE_SECRET, MemoryInbox } from './webhook-abuse.ts';
 
@@ -63,6 +64,7 @@ export async function runSecurity(options: CampaignOptions & { logDir?: string }
     ['webhook secret (crash runs)', CRASH_SECRETS.webhook],
     ['ProjectX API key (crash runs)', CRASH_SECRETS.apiKey],
     ['webhook secret (abuse runs)', ABUSE_SECRET],
+    ['database password (own cluster)', DB_PASSWORD],
   ] as const;
   const files = logDir ? logFiles(logDir) : [];
   let bytes = 0;

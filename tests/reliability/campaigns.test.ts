@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCrash } from '../../scripts/reliability/crash.ts';
+import { runDatabaseFault } from '../../scripts/reliability/database-fault.ts';
 import { NEEDS_POSTGRES, serverUrl } from '../../scripts/reliability/pg.ts';
 import { runSecurity } from '../../scripts/reliability/security.ts';
 import { runSoak, slope } from '../../scripts/reliability/soak.ts';
@@ -52,6 +53,11 @@ describe('reliability campaigns (fast subset)', () => {
       const dup = result.criteria.find((c) => c.name.startsWith('no duplicate orders'));
       expect(dup?.pass, dup?.measured).toBe(true);
     }, 240_000);
+    it('database fault: PostgreSQL restarted mid-run, no decision or trade row lost', async () => {
+      if (!server) throw new Error(`CI=true but the database campaign ${NEEDS_POSTGRES}`);
+      const result = await runDatabaseFault({ fast: true, seed: 1, logDir });
+      expect(failures(result)).toEqual([]);
+    }, 180_000);
   } else {
     console.warn(`[reliability] skipping the crash campaign test: it ${NEEDS_POSTGRES}`);
     it.skip(`crash injection (${NEEDS_POSTGRES})`, () => {});
