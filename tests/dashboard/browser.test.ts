@@ -87,6 +87,9 @@ withChromium('dashboard in headless Chromium', () => {
     );
     expect(await page.locator('[data-testid="kpi-guard"] .value').textContent()).toBe('$600.00');
     await page.locator('[data-testid="feed"] li[data-signal]').first().waitFor();
+    const rejected = page.locator('[data-testid="recent-alerts"] li', { hasText: 'rejected' });
+    await rejected.waitFor();
+    expect(await rejected.locator('.reason').textContent()).toContain('webhook secret does not match');
     await page.locator('#controls-btn').waitFor(); // a token is configured: controls on, no read-only badge
     expect(await page.locator('#read-only').isVisible()).toBe(false);
     await shot('01-live-feed');
@@ -177,13 +180,17 @@ withChromium('dashboard in headless Chromium', () => {
       .poll(() => page.locator('[data-testid="page-info"]').textContent())
       .toBe(`1–${TRADE_COUNT} of ${TRADE_COUNT} · page 1 of 1`);
     await page.locator('th[data-sort="netPnl"]').click();
+    const netValues = async () =>
+      (await page.locator('[data-testid="net"]').allTextContents()).map(
+        (t) => Number(t.replace(/[^0-9.]/g, '')) * (t.startsWith('−') ? -1 : 1),
+      );
+    await page.locator('th.sorted[data-sort="netPnl"]').waitFor();
     await expect
-      .poll(async () => (await page.locator('[data-testid="net"]').first().textContent()) ?? '')
-      .toMatch(/^\+/);
-    const values = (await page.locator('[data-testid="net"]').allTextContents()).map(
-      (t) => Number(t.replace(/[^0-9.]/g, '')) * (t.startsWith('−') ? -1 : 1),
-    );
-    expect(values).toEqual([...values].sort((a, b) => b - a));
+      .poll(async () => {
+        const values = await netValues();
+        return values.length === TRADE_COUNT && values.every((v, k) => k === 0 || values[k - 1]! >= v);
+      })
+      .toBe(true);
     await page.locator('select[name="side"]').selectOption('long');
     await expect
       .poll(() => page.locator('[data-testid="page-info"]').textContent())

@@ -113,6 +113,16 @@ export async function seedHistory(store: Store): Promise<void> {
       }),
     );
   }
+  // An alert the intake turned away: it never becomes a signal, but the dashboard shows it.
+  await store.insertAlert(
+    alert('k-rejected', {
+      receivedAt: T0 + 40 * 30 * MINUTE,
+      parsed: null,
+      status: 'rejected',
+      reason:
+        '401: the webhook secret does not match — copy WEBHOOK_SECRET into the TradingView alert message',
+    }),
+  );
   await store.saveGuardState({
     accountId: 'ACC-1',
     tradingDay: '2026-03-10',

@@ -4,7 +4,7 @@ import { h } from '../dom.ts';
 import { clock, pnlClass, price, stateLabel, usd, when } from '../format.ts';
 import { ladder } from '../ladder.ts';
 import { onLive } from '../live.ts';
-import type { DashboardEvent, LivePosition, Paged, SignalSummary } from '../types.ts';
+import type { AlertSummary, DashboardEvent, LivePosition, Paged, SignalSummary } from '../types.ts';
 import { openAlertDetail } from './alert-detail.ts';
 
 interface FeedItem {
@@ -132,6 +132,34 @@ export function mountLiveFeed(
     );
   };
 
+  const alertsHost = h('ul', { class: 'feed alerts', 'data-testid': 'recent-alerts' });
+  const loadAlerts = async () => {
+    const page = await get<Paged<AlertSummary>>(`/api/alerts${query({ limit: 8 })}`);
+    alertsHost.replaceChildren(
+      ...(page.items.length === 0
+        ? [h('li', { class: 'muted', style: 'cursor:default' }, 'No alerts received yet.')]
+        : []),
+      ...page.items.map((a) =>
+        h(
+          'li',
+          {
+            'data-alert': a.id,
+            onclick: () => void openAlertDetail(modal, modalBody, a.id),
+            title: a.reason ?? '',
+          },
+          h('span', { class: 'mono muted' }, clock(a.receivedAt)),
+          h('span', {}, h('span', { class: `chip st-${a.status}` }, a.status)),
+          h('strong', {}, a.parsed?.symbol ?? '—'),
+          h(
+            'span',
+            { class: 'reason' },
+            a.reason ?? `${a.parsed?.action ?? ''} ${a.parsed?.ticker ?? ''}`.trim(),
+          ),
+        ),
+      ),
+    );
+  };
+
   const renderCards = () => {
     const open = [...positions.values()].filter((p) => p.state !== 'closed' && p.state !== 'cancelled');
     cards.replaceChildren(
@@ -155,6 +183,8 @@ export function mountLiveFeed(
 
   const onEvent = (event: DashboardEvent) => {
     if (event.type === 'signal') {
+      clearTimeout(alertsTimer);
+      alertsTimer = setTimeout(() => void loadAlerts(), 1000);
       items = [
         {
           signalId: event.signalId,
@@ -179,6 +209,7 @@ export function mountLiveFeed(
       renderCards();
     }
   };
+  let alertsTimer: ReturnType<typeof setTimeout> | undefined;
   const unsubscribe = onLive(onEvent);
 
   renderFilters();
@@ -197,14 +228,20 @@ export function mountLiveFeed(
         {},
         h('h2', {}, 'Open positions ', h('span', { class: 'muted' }, 'live, marked to market')),
         cards,
+        h('h2', {}, 'Recent alerts ', h('span', { class: 'muted' }, 'as received, rejected ones included')),
+        h('div', { class: 'panel' }, alertsHost),
       ),
     ),
   );
   void load();
+  void loadAlerts();
   void get<{ items: LivePosition[] }>('/api/positions/live').then((r) => {
     for (const p of r.items) positions.set(p.positionId, p);
     renderCards();
   });
   renderCards();
-  return unsubscribe;
+  return () => {
+    clearTimeout(alertsTimer);
+    unsubscribe();
+  };
 }
