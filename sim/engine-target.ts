@@ -121,6 +121,7 @@ export class EngineTarget implements ReplayTarget {
       bars: (_symbol, ts, minutes) => historyBefore(bars, ts, barMs, minutes * 60_000).toBars(),
       contractId: (symbol) => `SIM.${symbol}`,
       guardState: initialGuardState(options.settings, options.startTs),
+      resetDailyLossNextDay: true,
       onDecision: (decision) => {
         const alert = this.alertsById.get(decision.alertKey);
         this.decisions.push({

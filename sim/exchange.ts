@@ -408,7 +408,20 @@ export class SimulatedExchange implements Broker {
         fillPrice = buy ? price + slip : price - slip;
       }
       fillPrice = Number((Math.round(fillPrice / tick) * tick).toFixed(book.spec.decimals));
-      const quantity = Math.min(order.quantity - order.filled, this.maxPerPoint, printLeft);
+      let wanted = order.quantity - order.filled;
+      if (order.kind === 'market') {
+        // closePosition flattens what is open and never reverses (the Broker port's contract):
+        // a protective stop that filled first leaves less, or nothing, to close.
+        const closable = buy ? Math.max(0, -book.position) : Math.max(0, book.position);
+        if (closable === 0) {
+          this.finishCancel(order);
+          changed = true;
+          continue;
+        }
+        wanted = Math.min(wanted, closable);
+        if (wanted < order.quantity - order.filled) order.quantity = order.filled + wanted;
+      }
+      const quantity = Math.min(wanted, this.maxPerPoint, printLeft);
       printLeft -= quantity;
       order.filled += quantity;
       book.position += buy ? quantity : -quantity;

@@ -303,6 +303,7 @@ export const positionMachine = setup({
         legs: markCancelling(context.legs),
         exitSeq: context.exitSeq + 1,
         exitAttempts: context.exitAttempts + 1,
+        stopQty: 0,
         lastTs: ts,
       };
       enqueue.assign(next);
@@ -311,6 +312,17 @@ export const positionMachine = setup({
         (t) => context.legs.find((l) => l.tag === t)?.status !== 'cancelling',
       );
       if (tags.length > 0) out(e, self, next, { type: 'cancelEntry', ...base(next, ts), tags });
+      // The broker-side stop goes first: left working after the close, it would open a new position.
+      if (context.stopQty > 0) {
+        out(e, self, next, {
+          type: 'moveStop',
+          ...base(next, ts),
+          side: exitSide(next),
+          stopPrice: context.stop,
+          quantity: 0,
+          tag: stopTag(next.positionId, next.stopSeq),
+        });
+      }
       const quantity = openQty(next);
       if (quantity > 0) {
         out(e, self, next, {

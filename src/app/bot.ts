@@ -4,9 +4,12 @@
  * down again cleanly. Crash-only: a start after a crash is the normal start (restore the actors
  * from their stored snapshots, reconcile with the broker, then accept signals).
  */
+
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { asyncScheduler, type Subscription } from 'rxjs';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
-import { registerSecret } from '../adapters/log/secrets.ts';
+import { registerSecret, registerSecretsFromEnv } from '../adapters/log/secrets.ts';
 import { alertStream } from '../adapters/store/alert-stream.ts';
 import { createStore } from '../adapters/store/factory.ts';
 import { WriteQueue } from '../adapters/store/write-queue.ts';
@@ -25,6 +28,7 @@ import { type BrokerConnection, connectBroker } from './brokers.ts';
 import type { BotConfig } from './config.ts';
 import { DemoPrice, demoAlertBody, demoHistory } from './demo-market.ts';
 import { attachObservers, type Observers } from './observers.ts';
+import { attachPeripherals } from './peripherals.ts';
 
 export const wallClock: Clock = {
   now: () => Date.now(),
@@ -95,10 +99,21 @@ export async function startBot(
   ]) {
     registerSecret(secret);
   }
+  registerSecretsFromEnv(process.env);
+  // The status screen owns a terminal: logs then go to a file, announced once before the screen starts.
+  const screenOwnsTerminal = config.status === 'tty' || (config.status === 'auto' && stdout.isTTY === true);
+  let destination: { write(line: string): unknown; isTTY?: boolean } = stdout;
+  if (screenOwnsTerminal) {
+    const logFile = join(dirname(config.pgliteDir), 'valuearea.log');
+    mkdirSync(dirname(logFile), { recursive: true });
+    const file = createWriteStream(logFile, { flags: 'a' });
+    destination = { write: (line: string) => file.write(line) };
+    stdout.write(`valuearea: logs go to ${logFile} while the status screen runs\n`);
+  }
   const logger = createLogger({
     level: config.logLevel,
-    pretty: config.status === 'tty' ? false : 'auto',
-    destination: stdout,
+    pretty: screenOwnsTerminal ? false : 'auto',
+    destination,
   });
   const clock = wallClock;
   const startedAt = clock.now();
@@ -167,6 +182,7 @@ export async function startBot(
       );
     }
   });
+  const peripherals = attachPeripherals(config, { runtime, sink, logger });
   await broker.afterRestore(runtime);
 
   const bars = new BarBook();
@@ -192,6 +208,19 @@ export async function startBot(
     health: () => status.health,
     guardState,
     onGuardState: (state) => {
+      const latched =
+        state.dailyLoss && !guardState.dailyLoss
+          ? state.dailyLoss
+          : state.trailingDrawdown && !guardState.trailingDrawdown
+            ? state.trailingDrawdown
+            : null;
+      if (latched) {
+        logger.warn(
+          { reason: latched.reason },
+          'guard breached: positions flattened, entries refused until a manual reset',
+        );
+        peripherals.notifyGuard(latched.reason, clock.now());
+      }
       guardState = state;
       writeQueue
         .enqueue('guard state', () => store.saveGuardState(guardToRecord(state, accountId, clock.now())))
@@ -410,6 +439,7 @@ export async function startBot(
       runtime.stop();
       await broker.stop();
       await observers.stop();
+      await peripherals.stop();
       await store.close().catch(() => {});
       logger.info('stopped');
       resolveDone(0);

@@ -16,6 +16,14 @@ import {
 import { createJsonlInspectionLog } from '../adapters/inspect/jsonl-log.ts';
 import { createStatelyInspector } from '../adapters/inspect/stately.ts';
 import type { Logger } from '../adapters/log/logger.ts';
+import {
+  alertStatusOf,
+  buildStatusModel,
+  compactStatusLine,
+  connectionsOf,
+  createStatusScreen,
+  statusChangeKey,
+} from '../adapters/status/index.ts';
 import type { WriteQueue } from '../adapters/store/write-queue.ts';
 import type { GuardState } from '../domain/guards.ts';
 import { resetGuard } from '../domain/guards.ts';
@@ -25,7 +33,6 @@ import type { EngineRuntime } from '../runtime/engine-runtime.ts';
 import type { SignalDecision, SignalProcessor } from '../runtime/signal-processor.ts';
 import type { BotStatus } from './bot.ts';
 import type { BotConfig } from './config.ts';
-import { renderPlainStatus, StatusScreen } from './status.ts';
 
 export interface StatusInputs {
   readonly runtime: EngineRuntime;
@@ -126,18 +133,38 @@ export async function attachObservers(
     },
     startStatus(inputs) {
       if (config.status === 'off') return { stop() {} };
+      const model = () => {
+        const i = inputs();
+        const positions = i.runtime.positions();
+        return buildStatusModel({
+          at: Date.now(),
+          mode: `${config.broker}${config.dryRun ? ' (dry run)' : ''}${config.demo ? ' · demo' : ''}${i.url ? ` · ${i.url}` : ''}`,
+          positions,
+          lastAlert: i.status.lastDecision ? alertStatusOf(i.status.lastDecision) : null,
+          connections: connectionsOf(i.status.health),
+          guards: {
+            state: i.guardState,
+            dailyLossLimit: i.settings.dailyLossLimit,
+            trailingDrawdown: i.settings.trailingDrawdown,
+            unrealizedPnl: positions.reduce((sum, p) => sum + p.unrealizedPnl, 0),
+          },
+          writeQueue: i.writeQueue.status,
+        });
+      };
       const tty = config.status === 'tty' || (config.status === 'auto' && options.stdout.isTTY === true);
       if (tty) {
-        const screen = new StatusScreen(options.stdout, () => inputs());
+        const screen = createStatusScreen({ model, stream: options.stdout });
         screen.start();
-        return { stop: () => screen.stop() };
+        return { stop: () => screen.stop(true) };
       }
+      // Not a terminal: one structured line whenever something other than the price changed.
       let last = '';
       const timer = setInterval(() => {
-        const line = renderPlainStatus(inputs());
-        if (line !== last) {
-          last = line;
-          logger.info({ status: line }, 'status');
+        const current = model();
+        const key = statusChangeKey(current);
+        if (key !== last) {
+          last = key;
+          logger.info({ status: compactStatusLine(current) }, 'status');
         }
       }, 1_000);
       return { stop: () => clearInterval(timer) };

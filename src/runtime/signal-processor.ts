@@ -19,9 +19,10 @@ import {
   signalMachine,
 } from '../../machines/signal/machine.ts';
 import { evaluateFilters } from '../domain/filters.ts';
-import { applyTrade, checkGuards, type GuardState, markToMarket } from '../domain/guards.ts';
+import { applyTrade, checkGuards, type GuardState, markToMarket, resetGuard } from '../domain/guards.ts';
 import { getInstrument } from '../domain/instruments.ts';
 import { buildEntryPlan } from '../domain/plan.ts';
+import { tradingDayId } from '../domain/session-time.ts';
 import type { BotSettings } from '../domain/settings.ts';
 import type { AlertAction, Bar, EntryPlan } from '../domain/types.ts';
 import type { ExchangeHealth } from '../ports/index.ts';
@@ -67,6 +68,11 @@ export interface SignalProcessorDeps {
   /** Every signal change, for the store (signals + execution_events) and the observers. */
   readonly onSignal?: (record: SignalRecord, transition: SignalEmitted | null) => void;
   readonly onDecision?: (decision: SignalDecision) => void;
+  /**
+   * Backtests: a latched daily-loss guard resets at the next CME trading day, as a trader resets it
+   * each morning (live, it waits for the manual reset). The trailing drawdown never auto-resets.
+   */
+  readonly resetDailyLossNextDay?: boolean;
 }
 
 const DEFAULT_GUARD_CHECK_MS = 1_000;
@@ -109,6 +115,7 @@ export class SignalProcessor {
 
   /** Decide one alert at event time `ts`. Synchronous: the decision (or EXECUTING) is known on return. */
   process(alert: IncomingAlert, ts: number): SignalDecision {
+    this.autoReset(ts);
     const signalId = idFromKey('s', alert.key);
     const existing = this.signals.get(signalId);
     if (existing) return this.decisionOf(signalId, existing, ts);
@@ -146,6 +153,12 @@ export class SignalProcessor {
     if (!check.allowed && check.flattenNow) {
       this.deps.runtime.flatten(check.code === 'flat_by' ? 'session_flatten' : 'guard_flatten', ts);
     }
+  }
+
+  private autoReset(ts: number): void {
+    const latch = this.guards.dailyLoss;
+    if (!this.deps.resetDailyLossNextDay || !latch || tradingDayId(ts) === tradingDayId(latch.at)) return;
+    this.setGuardState({ ...resetGuard(this.guards, 'dailyLoss'), tradingDay: tradingDayId(ts) });
   }
 
   /** Signals still waiting for the broker (EXECUTING), e.g. for the sweep and the status screen. */

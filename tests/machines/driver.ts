@@ -322,11 +322,23 @@ export function runtimeTarget(s: Scenario, snapshot?: unknown) {
           // The engine spawns a new position when none is left; a finished standalone actor ignores it.
           if (runtime.slots().length > 0) {
             runtime.open(
-              { ...req, signalId: event.signalId, plan: event.plan, expiresAt: event.expiresAt },
+              {
+                ...req,
+                positionId: `p${event.signalId}`,
+                signalId: event.signalId,
+                plan: event.plan,
+                expiresAt: event.expiresAt,
+              },
               event.ts,
             );
           }
-        } else runtime.send({ type: 'tick', ts: event.ts, symbol: 'ES', price: (event as { price: number }).price });
+        } else
+          runtime.send({
+            type: 'tick',
+            ts: event.ts,
+            symbol: 'ES',
+            price: (event as { price: number }).price,
+          });
       },
       context: () => view()?.context ?? last?.context,
       state: () => view()?.state ?? last?.state,

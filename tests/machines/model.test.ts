@@ -127,7 +127,8 @@ describe('model-based coverage', () => {
     const map = getAdjacencyMap(signalMachine as never, {
       input: { signalId: 's1', ts: 0 },
       events,
-      serializeState: (snapshot: Snapshot<unknown>) => JSON.stringify((snapshot as unknown as { value: unknown }).value),
+      serializeState: (snapshot: Snapshot<unknown>) =>
+        JSON.stringify((snapshot as unknown as { value: unknown }).value),
     }) as unknown as Record<string, Explored>;
     const result = coverage(signalMachine, [map]);
     expect(result.missingStates).toEqual([]);

@@ -249,7 +249,10 @@ describe('SimulatedExchange: the cached trigger band', () => {
     t.clock.advanceTo(100); // acknowledged, not filled yet: a working market order is never quiet
     expect(t.exchange.quietBetween('ES', 99.25, 110)).toBe(false);
     t.price(101, 101);
-    expect(fills(t.events)).toHaveLength(1);
+    // Nothing was held: a close flattens what is open and never opens the other way.
+    expect(fills(t.events)).toHaveLength(0);
+    t.clock.advanceTo(200);
+    expect(t.events.some((e) => e.type === 'order.cancelled' && e.tag === 'p1-x0')).toBe(true);
     expect(t.exchange.quietBetween('ES', 99.25, 110)).toBe(true);
   });
 
