@@ -345,7 +345,17 @@ export async function startBot(
       onAccepted: (alert) => handleAlert(alert),
     });
   }
-  await observers.registerDashboard(app, { store, runtime, processor, status, writeQueue, config, logger });
+  await observers.registerDashboard(app, {
+    store,
+    runtime,
+    processor,
+    status,
+    writeQueue,
+    config,
+    logger,
+    accountId,
+    bars,
+  });
   url = await listenHttpServer(app, { host: config.host, port: config.port });
   logger.info(
     {

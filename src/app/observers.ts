@@ -7,10 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import type { InspectionEvent } from 'xstate';
 import {
   ActorObserver,
+  type DashboardEvent,
   dashboardEventsFromRuntime,
   dashboardExposed,
   dashboardQueriesFor,
   registerDashboard,
+  signalEventFromDecision,
   toLivePosition,
 } from '../adapters/dashboard/index.ts';
 import { createJsonlInspectionLog } from '../adapters/inspect/jsonl-log.ts';
@@ -29,6 +31,7 @@ import type { GuardState } from '../domain/guards.ts';
 import { resetGuard } from '../domain/guards.ts';
 import type { BotSettings } from '../domain/settings.ts';
 import type { Store, StoredAlert } from '../ports/store.ts';
+import type { BarBook } from '../runtime/bar-book.ts';
 import type { EngineRuntime } from '../runtime/engine-runtime.ts';
 import type { SignalDecision, SignalProcessor } from '../runtime/signal-processor.ts';
 import type { BotStatus } from './bot.ts';
@@ -52,6 +55,8 @@ export interface DashboardInputs {
   readonly writeQueue: WriteQueue;
   readonly config: BotConfig;
   readonly logger: Logger;
+  readonly accountId: string;
+  readonly bars: BarBook;
 }
 
 export interface Observers {
@@ -85,12 +90,13 @@ export async function attachObservers(
     logger.info({ file: config.inspectLog }, 'inspection log: every actor event goes to this JSONL file');
   }
   let paused = false;
+  let publish: ((event: DashboardEvent) => void) | undefined;
 
   return {
     inspect: (event) => {
       for (const inspect of inspectors) inspect(event);
     },
-    onDecision: () => {},
+    onDecision: (decision) => publish?.(signalEventFromDecision(decision)),
     onAlert: () => {},
     async registerDashboard(app, inputs) {
       const { store, runtime, processor } = inputs;
@@ -126,7 +132,10 @@ export async function attachObservers(
         token: config.dashboardToken,
         exposed: dashboardExposed(config.host),
         backtestsDir: 'reports',
+        liveGuards: () => [{ accountId: inputs.accountId, state: processor.guardState() }],
+        bars: async (symbol, from, to) => inputs.bars.barsBefore(symbol, to, Math.ceil((to - from) / 60_000)),
       });
+      publish = (event) => handle.publish(event);
       handle.ready.catch((error: unknown) =>
         logger.warn({ error: String(error) }, 'dashboard app could not be built'),
       );
