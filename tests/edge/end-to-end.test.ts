@@ -9,7 +9,7 @@
  * the bot itself (scripts/bot.ts, its "signal decided" log lines), whenever that script is present.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDatabases } from '../store/pg-server.ts';
@@ -209,14 +209,4 @@ describeWhen(
   () => defineFlow(listenerKind),
 );
 
-// The bot's own entry point is written alongside this relay: this variant runs once it exists.
-if (existsSync(BOT)) {
-  describeWhen('relay → database → bot (scripts/bot.ts)', DENO_MISSING ?? POSTGRES_MISSING, () =>
-    defineFlow(botKind),
-  );
-} else {
-  console.warn('[edge] skipping "relay → database → bot": scripts/bot.ts does not exist yet');
-  describe.skip('relay → database → bot (scripts/bot.ts does not exist yet)', () => {
-    it('needs scripts/bot.ts', () => {});
-  });
-}
+describeWhen('relay → database → bot (scripts/bot.ts)', DENO_MISSING ?? POSTGRES_MISSING, () => defineFlow(botKind));
