@@ -134,6 +134,14 @@ export async function startBot(
   const allStored = await store.openPositions();
   const broker = await connectBroker(config, { clock, logger, storedPositions: () => allStored });
   const accountId = broker.accountId;
+  // One engine process per account: a second process on the same database trades other accounts.
+  if (!(await store.acquireAccountLock(accountId))) {
+    await broker.stop();
+    await store.close();
+    throw new Error(
+      `account ${accountId} is already traded by another valuearea process on this database; stop it first, or start this one with another --account-id`,
+    );
+  }
   const stored = allStored.filter((p) => p.accountId === accountId);
   const snapshot = engineSnapshotFromPositions(stored);
   if (stored.length > 0)
@@ -450,6 +458,7 @@ export async function startBot(
       await broker.stop();
       await observers.stop();
       await peripherals.stop();
+      await store.releaseAccountLock(accountId).catch(() => {});
       await store.close().catch(() => {});
       logger.info('stopped');
       resolveDone(0);
