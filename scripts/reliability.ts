@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runConnectionFaults } from './reliability/connection-faults.ts';
 import { runCrash } from './reliability/crash.ts';
 import { runDatabaseFault } from './reliability/database-fault.ts';
 import { renderReport } from './reliability/report.ts';
@@ -18,6 +19,7 @@ import { runWebhookAbuse } from './reliability/webhook-abuse.ts';
 
 const CAMPAIGNS: Record<string, (o: CampaignOptions & { logDir: string }) => Promise<CampaignResult>> = {
   crash: runCrash,
+  connection: runConnectionFaults,
   database: runDatabaseFault,
   webhook: runWebhookAbuse,
   soak: runSoak,

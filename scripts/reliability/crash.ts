@@ -63,7 +63,7 @@ export interface ScenarioResult {
 }
 
 /** Stationary history: every minute trades 4990–5010 with most volume at 5000, so every plan is alike. */
-function pushHistory(gateway: LocalGateway, contract: string, now: number): void {
+export function pushHistory(gateway: LocalGateway, contract: string, now: number): void {
   const start = Math.floor(now / 60_000) * 60_000 - 360 * 60_000;
   for (let m = 0; m < 360; m++) {
     for (let i = 0; i <= 20; i++) {
@@ -77,7 +77,7 @@ function pushHistory(gateway: LocalGateway, contract: string, now: number): void
   gateway.pushPrice(contract, 5000, { size: 1 });
 }
 
-function summarise(gateway: LocalGateway, keys: readonly string[]): TradeSummary[] {
+export function summarise(gateway: LocalGateway, keys: readonly string[]): TradeSummary[] {
   const orders = gateway.orders();
   const trades = gateway.trades();
   return keys.map((key) => {
@@ -345,7 +345,7 @@ export function crashParameters(fast: boolean): {
     : { scenarios: 4, killsPerScenario: 52, minTrades: 4 };
 }
 
-const sameTrade = (a: TradeSummary, b: TradeSummary) =>
+export const sameTrade = (a: TradeSummary, b: TradeSummary) =>
   a.entryOrders === b.entryOrders &&
   a.entryPrice === b.entryPrice &&
   a.entryQty === b.entryQty &&
