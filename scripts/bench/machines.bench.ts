@@ -220,7 +220,7 @@ export const suite: BenchSuite = {
       });
     }
     for (const positions of [1, 10, 1_000]) {
-      const ticks = positions === 1_000 ? walk(5_000, 2) : walk(100_000, 2);
+      const ticks = positions === 1_000 ? walk(2_000, 2) : walk(100_000, 2);
       const plain = rate(() => plainLadder(ticks, positions, width), ticks.length);
       const routed = rate(() => engineRun(ticks, positions, width, true), ticks.length);
       figures.push({
