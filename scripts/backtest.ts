@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { type BacktestAlert, demoSignals, loadAlertFile } from '../sim/alerts.ts';
+import { alertsFromRecords, type BacktestAlert, demoSignals, loadAlertFile } from '../sim/alerts.ts';
 import { runBacktest } from '../sim/backtest.ts';
 import {
   type BarSeries,
@@ -21,6 +21,9 @@ import { barsFromTicks } from '../sim/replay.ts';
 import { htmlReport } from '../sim/report/html.ts';
 import { jsonReport } from '../sim/report/json.ts';
 import { colorWanted, terminalReport } from '../sim/report/terminal.ts';
+import { createStore, storeConfigFromEnv } from '../src/adapters/store/factory.ts';
+import { rowToAlert } from '../src/adapters/store/rows.ts';
+import { SqlStore } from '../src/adapters/store/sql-store.ts';
 import { getInstrument, resolveTicker, SUPPORTED_SYMBOLS } from '../src/domain/instruments.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../src/domain/settings.ts';
 
@@ -37,6 +40,8 @@ Options:
   --data <csv>        OHLCV bars or tick prints (columns found by header: time/ts_utc/epoch_s…,
                       open, high, low, close, volume | price, size)
   --alerts <file>     JSON or CSV alerts, or a TradingView "List of trades" export.
+  --alerts db         the alerts stored in the bot's database (DATABASE_URL, or the embedded one)
+                      that fall inside the data's time range.
                       Without it the built-in demo signals run (close crossing its moving average).
   --symbol <root>     ${SUPPORTED_SYMBOLS.join(', ')} (default: guessed from the file name)
   --from <date>       start, ISO date or date-time in UTC (e.g. 2013-10-08 or 2013-10-08T13:30Z)
@@ -178,9 +183,13 @@ async function main(argv: string[]): Promise<void> {
     alerts =
       v.alerts === undefined
         ? demoSignals(bars, { symbol, period: demoPeriod, barMs })
-        : loadAlertFile(v.alerts, { symbol, ...(v.tz ? { timeZone: v.tz } : {}) }).filter(
-            (a) => a.symbol === symbol,
-          );
+        : v.alerts === 'db'
+          ? (await alertsFromDatabase(bars.ts[0] ?? 0, bars.ts[bars.length - 1] ?? 0)).filter(
+              (a) => a.symbol === symbol,
+            )
+          : loadAlertFile(v.alerts, { symbol, ...(v.tz ? { timeZone: v.tz } : {}) }).filter(
+              (a) => a.symbol === symbol,
+            );
   } catch (error) {
     fail((error as Error).message);
   }
@@ -289,3 +298,22 @@ function parse(argv: string[]) {
 main(process.argv.slice(2)).catch((error: unknown) =>
   fail(error instanceof Error ? error.message : String(error)),
 );
+
+/** Alerts the bot stored (webhook or relay), inside the replayed time range. */
+async function alertsFromDatabase(from: number, to: number): Promise<BacktestAlert[]> {
+  const store = await createStore(storeConfigFromEnv());
+  try {
+    if (!(store instanceof SqlStore)) {
+      throw new Error(
+        '--alerts db reads the alerts table with SQL: set DATABASE_URL (Supabase: its direct connection string)',
+      );
+    }
+    const rows = await store.sql.query(
+      'select * from alerts where received_at >= $1 and received_at <= $2 order by received_at, id',
+      [new Date(from - 86_400_000).toISOString(), new Date(to + 86_400_000).toISOString()],
+    );
+    return alertsFromRecords(rows.map(rowToAlert));
+  } finally {
+    await store.close();
+  }
+}

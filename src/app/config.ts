@@ -226,7 +226,8 @@ export function parseCommandLine(
       flags['database-url'] ?? (file.databaseUrl as string | undefined) ?? (env.DATABASE_URL || undefined),
     supabaseUrl: env.SUPABASE_URL || undefined,
     supabaseServiceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY || undefined,
-    pgliteDir: (file.pgliteDir as string | undefined) ?? env.PGLITE_DIR ?? './data/pglite',
+    pgliteDir:
+      (file.pgliteDir as string | undefined) ?? env.PGLITE_DATA_DIR ?? env.PGLITE_DIR ?? './data/pglite',
     webhook: !(flags['no-webhook'] ?? false) && ((file.webhook as boolean | undefined) ?? true),
     webhookSecret: env.WEBHOOK_SECRET || (file.webhookSecret as string | undefined) || undefined,
     demo: flags['no-demo'] ? false : (flags.demo ?? (file.demo as boolean | undefined) ?? demoDefault),
