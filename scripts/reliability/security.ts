@@ -5,6 +5,7 @@
  * by this campaign yet (see the notes).
  */
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createHttpServer,
@@ -13,9 +14,12 @@ import {
 } from '../../src/adapters/webhook/server.ts';
 import { CRASH_SECRETS } from './crash.ts';
 import { DB_PASSWORD } from './database-fault.ts';
-import type { CampaignOptions, CampaignResult } from './types.ts';
+import { serverUrl } from './pg.ts';
+import { probeAnon, probeExposedDashboard } from './security-checks.ts';
+import type { CampaignOptions, CampaignResult, Criterion } from './types.ts';
 import { ABUSE_SECRET, MemoryInbox } from './webhook-abuse.ts';
 
+export const DASHBOARD_TOKEN = 'rel-dashboard-token-8a3f61c5';
 const WRONG_PREFIX = 'rel-wrong-secret-';
 
 function logFiles(dir: string): string[] {
@@ -60,7 +64,16 @@ export async function runSecurity(options: CampaignOptions & { logDir?: string }
   await app.close();
   const wrongLogged = logged.filter((l) => l.includes(WRONG_PREFIX)).length;
 
+  // Row-level security as the anon role on the real server; the dashboard bound beyond loopback.
+  const server = serverUrl();
+  const rls = server ? await probeAnon(server) : null;
+  const dashboard = await probeExposedDashboard(
+    DASHBOARD_TOKEN,
+    join(logDir ?? tmpdir(), 'security-dashboard.log'),
+  );
+
   const secrets = [
+    ['dashboard token', DASHBOARD_TOKEN],
     ['webhook secret (crash runs)', CRASH_SECRETS.webhook],
     ['ProjectX API key (crash runs)', CRASH_SECRETS.apiKey],
     ['webhook secret (abuse runs)', ABUSE_SECRET],
@@ -82,7 +95,8 @@ export async function runSecurity(options: CampaignOptions & { logDir?: string }
     parameters: {
       'wrong-secret attempts from one address': attempts,
       limiter: 'the webhook default (30 burst, 5/s per source)',
-      'secret values searched': secrets.length + 1,
+      'secret values searched':
+        'webhook secrets, ProjectX API key, dashboard token, database password, the wrong secrets sent',
     },
     figures: {
       'answers to wrong secrets': [...statuses.entries()].map(([s, n]) => `${n}×${s}`).join(', '),
@@ -91,8 +105,38 @@ export async function runSecurity(options: CampaignOptions & { logDir?: string }
       'log files scanned': files.length,
       'log bytes scanned': bytes,
       'secret hits in logs': hits.length,
+      'anon-role probes on PostgreSQL (writes on every table, reads of private tables and columns, engine functions, DDL; dashboard reads)':
+        rls ? rls.probes : 'not run (needs TEST_DATABASE_URL)',
+      'anon probes not answered as expected': rls ? rls.allowed.length : 'not run',
+      'dashboard requests (bound to 0.0.0.0 with DASHBOARD_TOKEN)': dashboard.requests,
+      'dashboard requests not refused / answered as expected': dashboard.wrong.length,
     },
     criteria: [
+      ...((rls
+        ? [
+            {
+              name: 'RLS: the anon role cannot write anything nor read private tables or columns (and still reads what the dashboard shows)',
+              pass: rls.allowed.length === 0,
+              measured: `${rls.allowed.length} of ${rls.probes} probes wrong`,
+            },
+          ]
+        : [
+            {
+              name: 'RLS checked on a real PostgreSQL server',
+              pass: false,
+              measured: 'TEST_DATABASE_URL not set',
+            },
+          ]) as Criterion[]),
+      {
+        name: 'exposed dashboard refuses unauthenticated API and control requests (401), serves the token holder',
+        pass: dashboard.wrong.length === 0,
+        measured: `${dashboard.wrong.length} of ${dashboard.requests} wrong`,
+      },
+      {
+        name: 'a wrong dashboard token is never logged',
+        pass: !dashboard.wrongTokenLogged,
+        measured: dashboard.wrongTokenLogged ? 'logged' : 'not logged',
+      },
       {
         name: 'wrong secrets are rate-limited (429) after a burst',
         pass: limited > 0 && firstLimited > 0 && firstLimited <= 40,
@@ -105,10 +149,7 @@ export async function runSecurity(options: CampaignOptions & { logDir?: string }
         measured: `${hits.length} hits in ${files.length} files`,
       },
     ],
-    notes: [
-      ...hits.slice(0, 10),
-      'Not covered yet by this campaign: row-level security on the real PostgreSQL (anon role) and the dashboard refusing unauthenticated control actions; the store and dashboard test suites check those.',
-    ],
+    notes: [...hits.slice(0, 10), ...(rls?.allowed.slice(0, 10) ?? []), ...dashboard.wrong.slice(0, 10)],
     durationMs: Date.now() - started,
   };
 }
