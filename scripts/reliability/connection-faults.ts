@@ -73,7 +73,8 @@ export const FAULTS: readonly Fault[] = [
     when: 'before-alert',
     start: (g) => g.faults.holdNextPlace('timeout-then-create'),
     capMs: 0,
-    detect: (l) => /outcome unknown|ambiguous|timed out|timeout/i.test(`${msg(l)} ${String(l.error ?? '')}`),
+    // Resolved without noise by the idempotent placement: "noticed" = the entry's outcome is known.
+    detect: (l) => l.msg === 'signal decided' && l.status === 'EXECUTED',
   },
   {
     name: 'user hub silently stops delivering (fills included)',
