@@ -133,6 +133,18 @@ export function inClockWindow(minutes: number, start: number, end: number): bool
  * named after the next weekday (Friday 17:00 and the weekend belong to Monday).
  */
 export function tradingDayId(ts: number): string {
+  // Constant within a quarter hour (the day turns at 17:00 Chicago): remember the last one.
+  const block = Math.floor(ts / BLOCK_MS);
+  if (block === lastDayBlock) return lastDayId;
+  lastDayId = computeTradingDayId(ts);
+  lastDayBlock = block;
+  return lastDayId;
+}
+
+let lastDayBlock = Number.NaN;
+let lastDayId = '';
+
+function computeTradingDayId(ts: number): string {
   const t = localTime(ts, CME_ZONE);
   let date = Date.UTC(t.year, t.month - 1, t.day);
   let weekday = t.weekday;
