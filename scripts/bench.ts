@@ -14,7 +14,11 @@ const files = readdirSync(dir)
   .sort();
 
 if (files.length === 0) {
-  console.error(`No benchmark suite matches ${wanted.join(', ')}. Suites: ${readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).join(', ')}`);
+  console.error(
+    `No benchmark suite matches ${wanted.join(', ')}. Suites: ${readdirSync(dir)
+      .filter((f) => f.endsWith('.bench.ts'))
+      .join(', ')}`,
+  );
   process.exit(2);
 }
 

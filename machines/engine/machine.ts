@@ -140,7 +140,7 @@ function positionView(child: AnyActorRef | undefined): { state: string; band: Pr
   const snapshot = child?.getSnapshot() as
     | { value: unknown; context: PositionContext; status: string }
     | undefined;
-  if (!snapshot || snapshot.status !== 'active') return undefined;
+  if (snapshot?.status !== 'active') return undefined;
   const state = topStateOf(snapshot.value);
   return { state, band: bandOf(state, snapshot.context) };
 }
@@ -381,7 +381,7 @@ export const engineMachine = setup({
           }),
         },
         'position.output': {
-          actions: enqueueActions(({ context, event, system, enqueue }) => {
+          actions: enqueueActions(({ context, event, enqueue }) => {
             const message = event.message;
             if (message.type !== 'update') {
               enqueue.emit({ type: 'command', command: message });

@@ -107,12 +107,30 @@ export function positionMachineRun(ticks: Int32Array, width: number): number {
       const m = e.message;
       if (m.type === 'closePosition') {
         queueMicrotaskless.push(() =>
-          actor.send({ type: 'order.filled', ts, tag: m.tag, orderId: 'x', price: fromTicks(current, GRID), quantity: m.quantity, side: 'sell', fees: 0 }),
+          actor.send({
+            type: 'order.filled',
+            ts,
+            tag: m.tag,
+            orderId: 'x',
+            price: fromTicks(current, GRID),
+            quantity: m.quantity,
+            side: 'sell',
+            fees: 0,
+          }),
         );
       }
     });
     actor.start();
-    actor.send({ type: 'order.filled', ts, tag: `${positionId}-e0`, orderId: 'e', price: fromTicks(entryTicks, GRID), quantity: 1, side: 'buy', fees: 0 });
+    actor.send({
+      type: 'order.filled',
+      ts,
+      tag: `${positionId}-e0`,
+      orderId: 'e',
+      price: fromTicks(entryTicks, GRID),
+      quantity: 1,
+      side: 'buy',
+      fees: 0,
+    });
     return actor;
   };
   const queueMicrotaskless: (() => void)[] = [];
@@ -129,7 +147,12 @@ export function positionMachineRun(ticks: Int32Array, width: number): number {
   return closed;
 }
 
-function request(positionId: string, plan: EntryPlan, ts: number, accountId = 'bench'): OpenPositionRequest & { ts: number } {
+function request(
+  positionId: string,
+  plan: EntryPlan,
+  ts: number,
+  accountId = 'bench',
+): OpenPositionRequest & { ts: number } {
   return {
     positionId,
     signalId: positionId,
@@ -145,7 +168,12 @@ function request(positionId: string, plan: EntryPlan, ts: number, accountId = 'b
 }
 
 /** The engine runtime with `positions` open positions on one symbol (one per account). */
-export function engineRun(ticks: Int32Array, positions: number, widthOf: (i: number) => number, routed: boolean): number {
+export function engineRun(
+  ticks: Int32Array,
+  positions: number,
+  widthOf: (i: number) => number,
+  routed: boolean,
+): number {
   const events$ = new Subject<BrokerEvent>();
   let current = ticks[0] ?? 0;
   let ts = 0;
@@ -159,9 +187,28 @@ export function engineRun(ticks: Int32Array, positions: number, widthOf: (i: num
       execute: (c: EngineCommand) => {
         const price = fromTicks(current, GRID);
         if (c.type === 'placeEntry') {
-          for (const leg of c.legs) pending.push({ type: 'order.filled', ts, tag: leg.tag, orderId: 'e', price: leg.price, quantity: leg.quantity, side: 'buy', fees: 0 });
+          for (const leg of c.legs)
+            pending.push({
+              type: 'order.filled',
+              ts,
+              tag: leg.tag,
+              orderId: 'e',
+              price: leg.price,
+              quantity: leg.quantity,
+              side: 'buy',
+              fees: 0,
+            });
         } else if (c.type === 'closePosition') {
-          pending.push({ type: 'order.filled', ts, tag: c.tag, orderId: 'x', price, quantity: c.quantity, side: 'sell', fees: 0 });
+          pending.push({
+            type: 'order.filled',
+            ts,
+            tag: c.tag,
+            orderId: 'x',
+            price,
+            quantity: c.quantity,
+            side: 'sell',
+            fees: 0,
+          });
         }
       },
     },
@@ -174,7 +221,8 @@ export function engineRun(ticks: Int32Array, positions: number, widthOf: (i: num
       reopen.push(Number(o.context.accountId.slice(1)));
     }
   });
-  const open = (account: number) => runtime.open(request(`q${seq++}`, planAt(current, widthOf(account)), ts, `a${account}`), ts);
+  const open = (account: number) =>
+    runtime.open(request(`q${seq++}`, planAt(current, widthOf(account)), ts, `a${account}`), ts);
   const drain = () => {
     while (pending.length || reopen.length) {
       while (pending.length) events$.next(pending.shift()!);

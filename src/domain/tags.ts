@@ -47,7 +47,9 @@ export function isValidTag(tag: string): boolean {
 
 function checked(tag: string): string {
   if (!TAG_RE.test(tag)) {
-    throw new Error(`order tag "${tag}" is not valid: use at most ${MAX_TAG_LENGTH} characters from [A-Za-z0-9_-]`);
+    throw new Error(
+      `order tag "${tag}" is not valid: use at most ${MAX_TAG_LENGTH} characters from [A-Za-z0-9_-]`,
+    );
   }
   return tag;
 }

@@ -97,4 +97,8 @@ export interface PriceBand {
   readonly until: number;
 }
 
-export const OPEN_BAND: PriceBand = { low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY, until: Number.POSITIVE_INFINITY };
+export const OPEN_BAND: PriceBand = {
+  low: Number.NEGATIVE_INFINITY,
+  high: Number.POSITIVE_INFINITY,
+  until: Number.POSITIVE_INFINITY,
+};

@@ -11,7 +11,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestDatabases } from '../store/pg-server.ts';
 import { alertJson, post, webhookUrl } from './alerts.ts';
 import {
@@ -209,4 +209,6 @@ describeWhen(
   () => defineFlow(listenerKind),
 );
 
-describeWhen('relay → database → bot (scripts/bot.ts)', DENO_MISSING ?? POSTGRES_MISSING, () => defineFlow(botKind));
+describeWhen('relay → database → bot (scripts/bot.ts)', DENO_MISSING ?? POSTGRES_MISSING, () =>
+  defineFlow(botKind),
+);

@@ -10,12 +10,11 @@ import { sha256Hex } from '../../../supabase/functions/_shared/alert-crypto.ts';
 import {
   DEFAULT_MAX_BODY_BYTES,
   type IntakeConfig,
-  type IntakeRejected,
   intakeAlert,
   provenByPath,
 } from '../../../supabase/functions/_shared/alert-intake.ts';
 import { alertRecordOf } from '../../../supabase/functions/_shared/alert-record.ts';
-import type { AlertRecord, Store, StoredAlert } from '../../ports/store.ts';
+import type { Store, StoredAlert } from '../../ports/store.ts';
 import { createBatchingInbox, type InsertMany } from './batching-inbox.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';
 import { clientAddress, redactWebhookUrl, TRADINGVIEW_ADDRESSES } from './source-address.ts';
