@@ -18,11 +18,12 @@ import { type CampaignOptions, type CampaignResult, passed } from './reliability
 import { runWebhookAbuse } from './reliability/webhook-abuse.ts';
 
 const CAMPAIGNS: Record<string, (o: CampaignOptions & { logDir: string }) => Promise<CampaignResult>> = {
+  // First: it measures this process's heap, before the others have used it.
+  soak: runSoak,
   crash: runCrash,
   connection: runConnectionFaults,
   database: runDatabaseFault,
   webhook: runWebhookAbuse,
-  soak: runSoak,
   // Last: it scans the logs the others wrote.
   security: runSecurity,
 };

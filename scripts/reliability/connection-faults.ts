@@ -96,6 +96,8 @@ export const FAULTS: readonly Fault[] = [
 
 interface Episode {
   readonly fault: string;
+  /** The bot's error lines while the episode ran. */
+  readonly errors: readonly string[];
   readonly detectionMs: number | null;
   readonly recoveryMs: number | null;
 }
@@ -184,7 +186,7 @@ async function runTrades(
       }
       if (!entry || entry.limitPrice === null) {
         log?.(`${label}: ${key} had no working entry`);
-        episodes.push({ fault: fault?.name ?? 'none', detectionMs: null, recoveryMs: null });
+        episodes.push({ fault: fault?.name ?? 'none', errors: [], detectionMs: null, recoveryMs: null });
         continue;
       }
       const e = entry.limitPrice;
@@ -226,6 +228,14 @@ async function runTrades(
       for (let i = 0; i < 40 && !detected(); i++) await sleep(50);
       episodes.push({
         fault: fault?.name ?? 'none',
+        errors: botLog.lines
+          .slice(mark)
+          .filter((l) => l.level === 'error' || l.level === 50)
+          .map(
+            (l) =>
+              `${String(l.msg)}${l.tag ? ` (${String(l.tag)})` : ''}${l.error ? `: ${String(l.error)}` : ''}`,
+          )
+          .slice(0, 3),
         detectionMs: detectedAt === null ? null : detectedAt - t0,
         recoveryMs: recoveredAt === null ? null : recoveredAt - endedAt,
       });
@@ -279,8 +289,12 @@ export async function runConnectionFaults(
   let doubled = 0;
   faulty.trades.forEach((t, i) => {
     const r = reference.trades[i];
-    if (!r || !sameTrade(t, r))
-      mismatches.push(`${faults[i]?.name}: ${JSON.stringify(t)} vs reference ${JSON.stringify(r)}`);
+    if (!r || !sameTrade(t, r)) {
+      const errors = faulty.episodes[i]?.errors ?? [];
+      mismatches.push(
+        `${faults[i]?.name}: bot errors ${errors.length > 0 ? errors.join(' | ') : 'none'}; ${JSON.stringify(t)} vs reference ${JSON.stringify(r)}`,
+      );
+    }
     if (r && (t.entryOrders > r.entryOrders || t.entryQty > r.entryQty || t.exitQty > r.exitQty)) doubled++;
   });
   const figures: Record<string, string | number> = {};

@@ -125,6 +125,8 @@ export interface ScenarioPlan {
   readonly faults?: (ctx: FaultContext) => Promise<void>;
   /** Extra environment for the bot. */
   readonly env?: Record<string, string>;
+  /** With `faults`: keep trading until this says the faults are done. */
+  readonly until?: () => boolean;
 }
 
 export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
@@ -255,7 +257,13 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
   const keys: string[] = [];
   const faultRun = plan.faults?.({ gateway, alive: () => alive, finished: () => finished });
   try {
-    for (let n = 0; n < plan.trades || (plan.killTarget !== null && kills < plan.killTarget); n++) {
+    for (
+      let n = 0;
+      n < plan.trades ||
+      (plan.killTarget !== null && kills < plan.killTarget) ||
+      (plan.until && !plan.until());
+      n++
+    ) {
       if (n > plan.trades * 20 + 200)
         throw new Error('crash scenario: too many trades without reaching the kill target');
       const key = `${plan.label}-${n}`;
@@ -417,8 +425,12 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
     run.trades.forEach((t, j) => {
       const r = ref.trades[j];
       compared++;
-      if (!r || !sameTrade(t, r))
-        mismatches.push(`${t.key}: crashed ${JSON.stringify(t)} vs reference ${JSON.stringify(r)}`);
+      if (!r || !sameTrade(t, r)) {
+        const decision = run.lines.find((l) => l.msg === 'signal decided' && l.alertKey === `k_${t.key}`);
+        mismatches.push(
+          `${t.key}: the bot decided "${String(decision?.reason ?? 'nothing')}"; crashed ${JSON.stringify(t)} vs reference ${JSON.stringify(r)}`,
+        );
+      }
       if (r && t.entryOrders > r.entryOrders) duplicateEntries += t.entryOrders - r.entryOrders;
       if (r && t.entryQty > r.entryQty) extraContracts += t.entryQty - r.entryQty;
     });

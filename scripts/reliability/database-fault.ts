@@ -51,6 +51,7 @@ export async function runDatabaseFault(
       databaseUrl: db.url,
       logDir,
       ...(options.log ? { log: options.log } : {}),
+      until: () => downtimes.length >= restartsWanted,
       faults: async (ctx) => {
         while (!ctx.finished() && downtimes.length < restartsWanted) {
           await sleep(2_000 + random() * 3_000);

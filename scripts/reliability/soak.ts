@@ -204,6 +204,12 @@ export async function runSoak(options: CampaignOptions): Promise<CampaignResult>
         measured: `${processor.pending().length} pending`,
       },
     ],
+    notes:
+      bytesPerAlert >= SOAK_LEAK_BYTES_PER_ALERT
+        ? [
+            'Cause found with a heap-snapshot diff when this campaign was written: XState memoises transition candidates per state node and event type (`candidates-${eventType}`); every finished position sends its parent a `xstate.done.actor.position:<id>` event with a new type, so each closed position leaves one cache entry (~130 bytes) in the engine machine. Fix options: a position actor id that is reused (per slot), or no done event to the engine (no top-level final state).',
+          ]
+        : [],
     durationMs: Date.now() - started,
   };
 }
