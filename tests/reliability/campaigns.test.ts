@@ -65,6 +65,12 @@ describe('reliability campaigns (fast subset)', () => {
 
   it('security: wrong secrets rate-limited and unlogged, no secret in any campaign log', async () => {
     const result = await runSecurity({ fast: true, seed: 1, logDir });
-    expect(failures(result)).toEqual([]);
+    // Without a server (and outside CI) the RLS probe cannot run: everything else must still pass.
+    const needsServer = !server && process.env.CI !== 'true';
+    const relevant = {
+      ...result,
+      criteria: result.criteria.filter((c) => !(needsServer && c.name.startsWith('RLS'))),
+    };
+    expect(failures(relevant)).toEqual([]);
   }, 60_000);
 });
