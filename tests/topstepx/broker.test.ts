@@ -134,6 +134,42 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     expect(gw.positions(ACCOUNT)).toEqual([]);
   });
 
+  it('after a restart that missed the stop fill, an exit replays that fill instead of closing again', async () => {
+    const exec = (c: EngineCommand) => broker.execute(c);
+    exec({
+      ...base(),
+      type: 'placeEntry',
+      signalId: 's1',
+      side: 'buy',
+      legs: [{ tag: 'p1-e0', price: 4999, quantity: 2 }],
+    });
+    await broker.idle();
+    gw.pushPrice(es, 4999);
+    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 2, tag: 'p1-s1' });
+    await broker.idle();
+    // The process dies; the stop fills while it is away; a fresh adapter starts knowing nothing.
+    sub.unsubscribe();
+    broker.dispose();
+    gw.faults.stall('user', true); // nobody hears the stop fill
+    gw.pushPrice(es, 4995);
+    broker = new TopstepxBroker({ rest, hubs, accountId: ACCOUNT, settleDelayMs: 10 });
+    events = [];
+    sub = broker.events$.subscribe((e) => events.push(e));
+    broker.execute({
+      ...base(),
+      type: 'closePosition',
+      side: 'sell',
+      quantity: 2,
+      tag: 'p1-x1',
+      reason: 'initial_stop',
+    });
+    await broker.idle();
+    expect(ofType('order.filled', 'p1-s1')).toMatchObject([{ quantity: 2, price: 4995 }]);
+    expect(gw.orders(ACCOUNT).find((o) => o.customTag === 'p1-x1')).toBeUndefined();
+    expect(gw.positions(ACCOUNT)).toEqual([]);
+  });
+
   it('reports a broker rejection once, not retryable', async () => {
     broker.execute({
       ...base(),

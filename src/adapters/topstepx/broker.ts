@@ -207,6 +207,8 @@ export class TopstepxBroker implements Broker {
             { tag: command.tag, contractId },
             'topstepx broker: nothing left to close (the protective stop filled first)',
           );
+          // The engine waits for the fills that flattened it: replay them (a restart may have missed them).
+          await this.replayClosingFills(command.positionId);
           return;
         }
         // A tagged market order, not closeContract, so partial closes work and carry a tag.
@@ -223,6 +225,27 @@ export class TopstepxBroker implements Broker {
       case 'moveStop':
         await this.moveStop(command, contractId);
         return;
+    }
+  }
+
+  /** Stop and exit fills of one position from REST, through the usual once-only ingestion. */
+  private async replayClosingFills(positionId: string): Promise<void> {
+    try {
+      const since = this.startedAt - 24 * 3_600_000;
+      const orders = (await this.options.rest.searchOrders(this.options.accountId, since)).filter((o) => {
+        const parsed = o.customTag ? parseTag(o.customTag) : undefined;
+        return parsed?.positionId === positionId && parsed.kind !== 'entry';
+      });
+      if (orders.length === 0) return;
+      for (const order of orders) this.ingestOrder(order);
+      const ids = new Set(orders.map((o) => o.id));
+      for (const trade of await this.options.rest.searchTrades(this.options.accountId, since))
+        if (ids.has(trade.orderId)) this.ingestTrade(trade);
+    } catch (error) {
+      this.log.warn(
+        { positionId, error: describe(error) },
+        'topstepx broker: could not replay the closing fills',
+      );
     }
   }
 
