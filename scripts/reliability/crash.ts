@@ -57,6 +57,8 @@ export interface ScenarioResult {
   readonly logFile: string;
   /** Times the bot exited without being killed (a crash of its own), restarted each time. */
   readonly unexpectedExits: number;
+  /** Why the scenario stopped early, if it did. */
+  readonly aborted: string | null;
   /** The run's bot log lines (parsed JSON). */
   readonly lines: readonly Record<string, unknown>[];
   readonly keys: readonly string[];
@@ -255,6 +257,8 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     log.lines.find((l) => l.msg === 'signal decided' && l.alertKey === `k_${key}` && l.status !== 'EXECUTED');
 
   const keys: string[] = [];
+  let noEntryInARow = 0;
+  let aborted: string | null = null;
   const faultRun = plan.faults?.({ gateway, alive: () => alive, finished: () => finished });
   try {
     for (
@@ -264,8 +268,11 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
       (plan.until && !plan.until());
       n++
     ) {
-      if (n > plan.trades * 20 + 200)
-        throw new Error('crash scenario: too many trades without reaching the kill target');
+      if (n > plan.trades * 20 + 200 || noEntryInARow >= 10) {
+        aborted = `stopped after ${n} trades: ${noEntryInARow >= 10 ? '10 alerts in a row got no entry (the bot is stuck)' : 'too many trades without reaching the kill target'}`;
+        plan.log?.(`${plan.label}: ${aborted}`);
+        break;
+      }
       const key = `${plan.label}-${n}`;
       const side = n % 2 === 0 ? 'buy' : 'sell';
       // The intake prefixes an explicit key with `k_`; ids derive from that.
@@ -295,8 +302,10 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
         plan.log?.(
           `${plan.label}: ${key} had no working entry (${String(decisionFor(key)?.reason ?? 'timeout')})`,
         );
+        noEntryInARow++;
         continue;
       }
+      noEntryInARow = 0;
       phase = 'entry working';
       const e = entry.limitPrice;
       const dir = side === 'buy' ? 1 : -1;
@@ -335,6 +344,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     restartsMs,
     logFile: log.file,
     unexpectedExits,
+    aborted,
     lines: log.lines,
     keys,
   };
@@ -484,6 +494,11 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
         name: 'no position unprotected for more than 2 s',
         pass: maxNaked <= MAX_UNPROTECTED_MS,
         measured: `${maxNaked} ms longest`,
+      },
+      {
+        name: 'every scenario runs to its end (the bot never gets stuck)',
+        pass: crashed.every((r) => r.aborted === null),
+        measured: crashed.map((r, i) => `s${i}: ${r.aborted ?? 'completed'}`).join('; '),
       },
       {
         name: 'flat with no working orders at the end',
