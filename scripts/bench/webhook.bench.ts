@@ -283,6 +283,68 @@ export const suite: BenchSuite = {
     } finally {
       await pglite.store.close();
     }
+    const server = await openPostgres();
+    if (server) {
+      try {
+        out.push(
+          ...figures(
+            'receiver, PostgreSQL, one insert per alert',
+            await measureReceiver(new CountingInbox(server.store)),
+            baseline,
+          ),
+        );
+        out.push(
+          ...figures(
+            'receiver, PostgreSQL, group commit',
+            await measureReceiver(new CountingInbox(createBatchingInbox(server.insertMany))),
+            baseline,
+          ),
+        );
+      } finally {
+        await server.close();
+      }
+    } else {
+      out.push({
+        name: 'receiver, PostgreSQL store',
+        value: Number.NaN,
+        unit: 'req/s',
+        note: 'skipped: set TEST_DATABASE_URL',
+      });
+    }
     return out;
   },
 };
+
+/** A fresh database on the PostgreSQL server of TEST_DATABASE_URL (dropped afterwards). */
+async function openPostgres(): Promise<(PgliteBench & { close(): Promise<void> }) | undefined> {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) return undefined;
+  const { default: pg } = await import('pg');
+  const { createPostgresStore } = await import('../../src/adapters/store/postgres.ts');
+  const { alertToRow } = await import('../../src/adapters/store/rows.ts');
+  const name = `va_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const dbUrl = new URL(url);
+  dbUrl.pathname = `/${name}`;
+  const store = await createPostgresStore({ connectionString: dbUrl.toString() });
+  const pool = new pg.Pool({ connectionString: dbUrl.toString(), max: 4 });
+  const insertMany: InsertMany = async (alerts) => {
+    const result = await pool.query<{ inserted: boolean; alert_id: number }>(
+      'select (insert_alert(x)).* from unnest($1::jsonb[]) with ordinality as t(x, n) order by n',
+      [alerts.map((a) => JSON.stringify(alertToRow(a)))],
+    );
+    return result.rows.map((r) => ({ inserted: r.inserted, id: Number(r.alert_id) }));
+  };
+  return {
+    store,
+    insertMany,
+    async close() {
+      await pool.end();
+      await store.close();
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
+}
