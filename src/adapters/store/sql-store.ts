@@ -126,6 +126,29 @@ export class SqlStore implements Store {
     return { inserted: Boolean(first.inserted), id: Number(first.alert_id) };
   }
 
+  /**
+   * Many alerts in one statement (the webhook receiver's group commit): each row goes through the
+   * same insert_alert function, in order, so duplicates and errors behave as one insert each.
+   */
+  async insertAlerts(alerts: readonly AlertRecord[]): Promise<{ inserted: boolean; id: number }[]> {
+    if (alerts.length === 0) return [];
+    const rows = alerts.map((alert) => JSON.stringify(alertToRow(alert)));
+    const result = await this.run('insertAlerts', () =>
+      this.driver.query(
+        'select (insert_alert(x)).* from unnest($1::jsonb[]) with ordinality as t(x, n) order by n',
+        [rows],
+      ),
+    );
+    if (result.length !== alerts.length)
+      throw new StoreError(
+        'insertAlerts',
+        'unknown',
+        'insertAlerts failed: the database returned too few rows',
+        true,
+      );
+    return result.map((r) => ({ inserted: Boolean(r.inserted), id: Number(r.alert_id) }));
+  }
+
   async getAlert(id: number): Promise<StoredAlert | null> {
     const rows = await this.rows('getAlert', 'select to_jsonb(a) as row from alerts a where a.id = $1', [id]);
     return rows[0] ? rowToAlert(rows[0]) : null;
