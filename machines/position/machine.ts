@@ -106,7 +106,7 @@ function withExitFill(ctx: PositionContext, e: FillEvent): Partial<PositionConte
   };
 }
 
-export const positionMachine = setup({
+const positionSetup = setup({
   types: {
     context: {} as PositionContext,
     events: {} as PositionEvent,
@@ -358,7 +358,56 @@ export const positionMachine = setup({
     }),
     markClosed: assign(({ context, event }) => ({ closedAt: 'ts' in event ? event.ts : context.lastTs })),
   },
-}).createMachine({
+});
+
+/** The four open states differ only in the rungs still above them. */
+function openState(rung: Rung) {
+  const climbs = ([3, 2, 1] as const)
+    .filter((r) => r > rung)
+    .map((r) => ({
+      guard: { type: 'reaches' as const, params: { rung: r } },
+      target: `tp${r}` as const,
+      actions: 'climb' as const,
+    }));
+  return positionSetup.createStateConfig({
+    entry: [
+      'syncProtectiveStop',
+      { type: 'publish', params: { state: rung === 0 ? 'active' : `tp${rung}` } },
+    ],
+    always: { guard: 'flat', target: 'closed' },
+    on: {
+      tick: [
+        { guard: 'stopBreached', target: 'exiting', actions: { type: 'beginExit', params: {} } },
+        ...(rung < 3
+          ? [
+              {
+                guard: 'closesAtTp3' as const,
+                target: 'exiting' as const,
+                actions: { type: 'beginExit' as const, params: { reason: 'target_tp3' as const } },
+              },
+            ]
+          : []),
+        ...climbs,
+      ],
+      exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
+      cancel: { actions: 'requestCancel' },
+      'order.accepted': { actions: 'legAccepted' },
+      'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
+      'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
+      'order.filled': [
+        { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
+        {
+          guard: 'isStopFill',
+          target: 'exiting',
+          actions: ['exitFill', 'stopFilled', { type: 'beginExit', params: {} }],
+        },
+        { guard: 'isExitFill', actions: 'exitFill' },
+      ],
+    },
+  });
+}
+
+export const positionMachine = positionSetup.createMachine({
   id: 'position',
   context: ({ input }) => {
     const legs: LegState[] = input.plan.legs.map((leg, i) => ({
@@ -445,117 +494,10 @@ export const positionMachine = setup({
         },
       },
     },
-    active: {
-      entry: ['syncProtectiveStop', { type: 'publish', params: { state: 'active' } }],
-      always: { guard: 'flat', target: 'closed' },
-      on: {
-        tick: [
-          { guard: 'stopBreached', target: 'exiting', actions: { type: 'beginExit', params: {} } },
-          {
-            guard: 'closesAtTp3',
-            target: 'exiting',
-            actions: { type: 'beginExit', params: { reason: 'target_tp3' } },
-          },
-          { guard: { type: 'reaches', params: { rung: 3 } }, target: 'tp3', actions: 'climb' },
-          { guard: { type: 'reaches', params: { rung: 2 } }, target: 'tp2', actions: 'climb' },
-          { guard: { type: 'reaches', params: { rung: 1 } }, target: 'tp1', actions: 'climb' },
-        ],
-        exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
-        cancel: { actions: 'requestCancel' },
-        'order.accepted': { actions: 'legAccepted' },
-        'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
-        'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
-        'order.filled': [
-          { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
-          {
-            guard: 'isStopFill',
-            target: 'exiting',
-            actions: ['exitFill', 'stopFilled', { type: 'beginExit', params: {} }],
-          },
-          { guard: 'isExitFill', actions: 'exitFill' },
-        ],
-      },
-    },
-    tp1: {
-      entry: ['syncProtectiveStop', { type: 'publish', params: { state: 'tp1' } }],
-      always: { guard: 'flat', target: 'closed' },
-      on: {
-        tick: [
-          { guard: 'stopBreached', target: 'exiting', actions: { type: 'beginExit', params: {} } },
-          {
-            guard: 'closesAtTp3',
-            target: 'exiting',
-            actions: { type: 'beginExit', params: { reason: 'target_tp3' } },
-          },
-          { guard: { type: 'reaches', params: { rung: 3 } }, target: 'tp3', actions: 'climb' },
-          { guard: { type: 'reaches', params: { rung: 2 } }, target: 'tp2', actions: 'climb' },
-        ],
-        exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
-        cancel: { actions: 'requestCancel' },
-        'order.accepted': { actions: 'legAccepted' },
-        'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
-        'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
-        'order.filled': [
-          { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
-          {
-            guard: 'isStopFill',
-            target: 'exiting',
-            actions: ['exitFill', 'stopFilled', { type: 'beginExit', params: {} }],
-          },
-          { guard: 'isExitFill', actions: 'exitFill' },
-        ],
-      },
-    },
-    tp2: {
-      entry: ['syncProtectiveStop', { type: 'publish', params: { state: 'tp2' } }],
-      always: { guard: 'flat', target: 'closed' },
-      on: {
-        tick: [
-          { guard: 'stopBreached', target: 'exiting', actions: { type: 'beginExit', params: {} } },
-          {
-            guard: 'closesAtTp3',
-            target: 'exiting',
-            actions: { type: 'beginExit', params: { reason: 'target_tp3' } },
-          },
-          { guard: { type: 'reaches', params: { rung: 3 } }, target: 'tp3', actions: 'climb' },
-        ],
-        exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
-        cancel: { actions: 'requestCancel' },
-        'order.accepted': { actions: 'legAccepted' },
-        'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
-        'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
-        'order.filled': [
-          { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
-          {
-            guard: 'isStopFill',
-            target: 'exiting',
-            actions: ['exitFill', 'stopFilled', { type: 'beginExit', params: {} }],
-          },
-          { guard: 'isExitFill', actions: 'exitFill' },
-        ],
-      },
-    },
-    tp3: {
-      entry: ['syncProtectiveStop', { type: 'publish', params: { state: 'tp3' } }],
-      always: { guard: 'flat', target: 'closed' },
-      on: {
-        tick: [{ guard: 'stopBreached', target: 'exiting', actions: { type: 'beginExit', params: {} } }],
-        exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
-        cancel: { actions: 'requestCancel' },
-        'order.accepted': { actions: 'legAccepted' },
-        'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
-        'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
-        'order.filled': [
-          { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
-          {
-            guard: 'isStopFill',
-            target: 'exiting',
-            actions: ['exitFill', 'stopFilled', { type: 'beginExit', params: {} }],
-          },
-          { guard: 'isExitFill', actions: 'exitFill' },
-        ],
-      },
-    },
+    active: openState(0),
+    tp1: openState(1),
+    tp2: openState(2),
+    tp3: openState(3),
     exiting: {
       entry: { type: 'publish', params: { state: 'exiting' } },
       always: { guard: 'flat', target: 'closed' },
