@@ -4,6 +4,7 @@
  * Money fields are rounded to cents here (the edge); ratios keep full precision.
  */
 import { roundCents } from './pnl.ts';
+import { tradingDayId } from './session-time.ts';
 import type { ExitReason, Side } from './types.ts';
 
 export interface TradeLike {
@@ -264,50 +265,13 @@ export function sortinoRatio(returns: readonly number[]): number | null {
   return (mean(returns) / Math.sqrt(downside / n)) * Math.sqrt(TRADING_DAYS_PER_YEAR);
 }
 
-const CHICAGO = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/Chicago',
-  year: 'numeric',
-  month: 'numeric',
-  day: 'numeric',
-  hour: 'numeric',
-  hourCycle: 'h23',
-});
-
 /**
- * The Globex trading day of an instant, as days since 1970-01-01: the Chicago calendar date, plus
- * one from 17:00 on (the evening session belongs to the next trading date); a Saturday or Sunday
- * date moves on to Monday. Same answer as session-time.ts tradingDayId, memoised.
+ * The Globex trading day of an instant, as days since 1970-01-01: the guards' trading day
+ * (session-time.ts tradingDayId: the Chicago date, the next one from 17:00, weekends on Monday),
+ * so the reports and the guards can never disagree about which day a trade belongs to.
  */
 export function globexDayNumber(ts: number): number {
-  // Chicago's UTC offset is a whole number of hours, so the Globex day is constant within a UTC hour:
-  // memoise per hour (Intl formatting costs microseconds; a report touches thousands of instants).
-  const hour = Math.floor(ts / HOUR_MS);
-  const cached = dayByUtcHour.get(hour);
-  if (cached !== undefined) return cached;
-  if (dayByUtcHour.size >= 100_000) dayByUtcHour.clear();
-  const day = chicagoGlobexDay(hour * HOUR_MS);
-  dayByUtcHour.set(hour, day);
-  return day;
-}
-
-const HOUR_MS = 3_600_000;
-const dayByUtcHour = new Map<number, number>();
-
-function chicagoGlobexDay(ts: number): number {
-  let year = 0;
-  let month = 0;
-  let day = 0;
-  let hour = 0;
-  for (const part of CHICAGO.formatToParts(ts)) {
-    if (part.type === 'year') year = Number(part.value);
-    else if (part.type === 'month') month = Number(part.value);
-    else if (part.type === 'day') day = Number(part.value);
-    else if (part.type === 'hour') hour = Number(part.value);
-  }
-  const dayNumber = Date.UTC(year, month - 1, day) / DAY_MS + (hour % 24 >= 17 ? 1 : 0);
-  // Friday evening and the weekend belong to Monday, as in session-time.ts tradingDayId (the guards' day).
-  const weekday = weekdayOf(dayNumber);
-  return weekday === 6 ? dayNumber + 2 : weekday === 0 ? dayNumber + 1 : dayNumber;
+  return Date.parse(`${tradingDayId(ts)}T00:00:00Z`) / DAY_MS;
 }
 
 /** YYYY-MM-DD of a day number. */
