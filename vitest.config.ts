@@ -6,6 +6,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Bots started by tests trade at any hour: the flat-by time and trading window are tested with
+    // explicit times (tests/runtime, tests/intake), never by the wall clock of the test run.
+    env: { VALUEAREA_SETTINGS: '{"flatByTime":"","tradingWindowStart":"","tradingWindowEnd":""}' },
     reporters: ['default'],
   },
 });

@@ -17,6 +17,9 @@ import { runSoak } from './reliability/soak.ts';
 import { type CampaignOptions, type CampaignResult, passed } from './reliability/types.ts';
 import { runWebhookAbuse } from './reliability/webhook-abuse.ts';
 
+// The campaigns' bots trade at any hour (the flat-by time would otherwise refuse entries after 15:10 Chicago).
+process.env.VALUEAREA_SETTINGS ??= '{"flatByTime":"","tradingWindowStart":"","tradingWindowEnd":""}';
+
 const CAMPAIGNS: Record<string, (o: CampaignOptions & { logDir: string }) => Promise<CampaignResult>> = {
   // First: it measures this process's heap, before the others have used it.
   soak: runSoak,

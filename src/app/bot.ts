@@ -17,6 +17,7 @@ import { createHttpServer, listenHttpServer, registerWebhookRoutes } from '../ad
 import { type GuardState, initialGuardState } from '../domain/guards.ts';
 import { getInstrument } from '../domain/instruments.ts';
 import { tradingDayId } from '../domain/session-time.ts';
+import type { BotSettings } from '../domain/settings.ts';
 import type { Broker, Clock, ExchangeHealth } from '../ports/index.ts';
 import type { GuardStateRecord, Store, StoredAlert } from '../ports/store.ts';
 import { BarBook } from '../runtime/bar-book.ts';
@@ -124,10 +125,17 @@ export async function startBot(
     ...(config.supabaseServiceRoleKey ? { supabaseServiceRoleKey: config.supabaseServiceRoleKey } : {}),
     pgliteDataDir: config.pgliteDir,
   });
-  const stored_settings = await store.getSettings();
-  // The demo trades every ~20 s: a 5-minute cooldown would filter most of its alerts.
+  const stored_settings = { ...(await store.getSettings()), ...config.settingsOverride } as BotSettings;
+  // The demo market is synthetic and trades every ~20 s, at any hour: a 5-minute cooldown, the
+  // 15:10 Chicago flat-by time or a trading window would filter it (real settings apply without --demo).
   const settings = config.demo
-    ? { ...stored_settings, cooldownMs: Math.min(stored_settings.cooldownMs, 10_000) }
+    ? {
+        ...stored_settings,
+        cooldownMs: Math.min(stored_settings.cooldownMs, 10_000),
+        flatByTime: '',
+        tradingWindowStart: '',
+        tradingWindowEnd: '',
+      }
     : stored_settings;
 
   // Crash recovery: the actors come back from their stored snapshots before anything else runs.

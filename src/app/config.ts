@@ -50,6 +50,8 @@ const configSchema = z.object({
     .min(10_000)
     .max(10 * 60_000),
   flushIntervalMs: z.number().int().min(100).max(60_000),
+  /** Bot settings that override the stored ones for this run (config file `settings`, or VALUEAREA_SETTINGS JSON). */
+  settingsOverride: z.record(z.string(), z.unknown()),
 });
 
 export type BotConfig = z.infer<typeof configSchema>;
@@ -212,6 +214,19 @@ export function parseCommandLine(
       '--broker topstepx needs PROJECTX_USERNAME and PROJECTX_API_KEY in .env (see docs/topstepx.md); or run without them on --broker paper',
     );
   }
+  let settingsOverride: Record<string, unknown> = {};
+  const overrideSources: [string, unknown][] = [
+    ['--config settings', file.settings],
+    ['VALUEAREA_SETTINGS', env.VALUEAREA_SETTINGS ? safeJson(env.VALUEAREA_SETTINGS) : undefined],
+  ];
+  for (const [name, value] of overrideSources) {
+    if (value === undefined) continue;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      problems.push(`${name}: must be a JSON object of bot settings, e.g. {"flatByTime":""}`);
+    } else {
+      settingsOverride = { ...settingsOverride, ...(value as Record<string, unknown>) };
+    }
+  }
   const demoDefault = broker === 'paper' || broker === 'local';
   const candidate = {
     broker,
@@ -247,6 +262,7 @@ export function parseCommandLine(
     telegramChatId: env.TELEGRAM_CHAT_ID || undefined,
     sweepIntervalMs: (file.sweepIntervalMs as number | undefined) ?? 60_000,
     flushIntervalMs: (file.flushIntervalMs as number | undefined) ?? 5_000,
+    settingsOverride,
   };
   const result = configSchema.safeParse(candidate);
   if (!result.success) {
@@ -261,4 +277,12 @@ export function parseCommandLine(
   if (problems.length > 0) throw new ConfigError(problems);
   if (!result.success) throw new ConfigError(['invalid settings']);
   return { help: flags.help ?? false, config: result.data };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
 }
