@@ -511,8 +511,13 @@ export const positionMachine = positionSetup.createMachine({
         ],
       },
     },
-    closed: { type: 'final', entry: ['markClosed', { type: 'publish', params: { state: 'closed' } }] },
-    cancelled: { type: 'final', entry: ['markClosed', { type: 'publish', params: { state: 'cancelled' } }] },
+    // closed and cancelled absorb every event (no transitions) but are not `type: 'final'` on purpose: a
+    // final child sends its parent an `xstate.done.actor.<id>` event, and XState memoises transition
+    // candidates per event type on the engine's state node, so every finished position would leave one
+    // cache entry behind (the soak campaign measured ~130 bytes each). The engine stops the child on
+    // its closing update instead.
+    closed: { entry: ['markClosed', { type: 'publish', params: { state: 'closed' } }] },
+    cancelled: { entry: ['markClosed', { type: 'publish', params: { state: 'cancelled' } }] },
   },
 });
 

@@ -143,6 +143,47 @@ describe('engine: routing', () => {
     expect(outputs.filter((o) => o.type === 'position.finished')).toHaveLength(1);
   });
 
+  it("sends the engine no per-position done event (each new event type would stay in XState's transition cache)", () => {
+    const events$ = new Subject<BrokerEvent>();
+    const seen = new Set<string>();
+    const runtime = createEngineRuntime({
+      clock: { now: () => 0, setTimeout: () => 0, clearTimeout: () => {}, scheduler: undefined as never },
+      broker: { events$, execute: () => {} },
+      inspect: (e) => {
+        // The engine is the root actor; positions are its children with ids `position:<id>`.
+        if (e.type === '@xstate.event' && !e.actorRef.id.startsWith('position:')) seen.add(e.event.type);
+      },
+    });
+    for (let i = 1; i <= 3; i++) {
+      const ts = i * 10;
+      runtime.open(request(longPlan(), { positionId: `p${i}`, signalId: `s${i}` }), ts);
+      events$.next({
+        type: 'order.filled',
+        ts: ts + 1,
+        tag: `p${i}-e0`,
+        orderId: `o${i}`,
+        price: 100,
+        quantity: 2,
+        side: 'buy',
+        fees: 0,
+      });
+      runtime.tick('ES', 99, ts + 2);
+      events$.next({
+        type: 'order.filled',
+        ts: ts + 3,
+        tag: `p${i}-x1`,
+        orderId: `x${i}`,
+        price: 99,
+        quantity: 2,
+        side: 'sell',
+        fees: 0,
+      });
+      expect(runtime.slots()).toEqual([]);
+    }
+    expect(seen.has('position.output')).toBe(true);
+    expect([...seen].filter((t) => t.startsWith('xstate.done.actor'))).toEqual([]);
+  });
+
   it('lets the entry deadline fire on the clock without any tick', () => {
     const { runtime, commands } = setup();
     runtime.open(request(longPlan()), 1);
