@@ -81,14 +81,18 @@ function applyLeg(legs: readonly LegState[], tag: string, change: (leg: LegState
 
 /** Context after an entry fill. */
 function withEntryFill(ctx: PositionContext, e: FillEvent): Partial<PositionContext> {
+  // A leg never fills beyond its size: anything more is the same fill reported twice.
+  const leg = ctx.legs.find((l) => l.tag === e.tag);
+  const quantity = leg ? Math.max(0, Math.min(e.quantity, leg.quantity - leg.filled)) : e.quantity;
+  if (quantity === 0) return { lastTs: e.ts };
   const legs = applyLeg(ctx.legs, e.tag, (l) => {
-    const filled = l.filled + e.quantity;
+    const filled = l.filled + quantity;
     return { ...l, filled, orderId: e.orderId, status: filled >= l.quantity ? 'filled' : l.status };
   });
   return {
     legs,
-    filledQty: ctx.filledQty + e.quantity,
-    entryTicksSum: ctx.entryTicksSum + toTicks(e.price, ctx.grid) * e.quantity,
+    filledQty: ctx.filledQty + quantity,
+    entryTicksSum: ctx.entryTicksSum + toTicks(e.price, ctx.grid) * quantity,
     firstFillAt: ctx.firstFillAt ?? e.ts,
     fees: ctx.fees + e.fees,
     lastTs: e.ts,
@@ -279,9 +283,10 @@ const positionSetup = setup({
     stopOrderLost: assign(({ context, event }) => {
       if (
         (event.type !== 'order.rejected' && event.type !== 'order.cancelled') ||
-        tagKind(context, event) !== 'stop'
+        event.tag !== stopTag(context.positionId, context.stopSeq)
       )
         return {};
+      // Only the current stop order counts (a replayed cancel of an older one changes nothing).
       // The next sync places a fresh stop under a new tag; the ladder still guards in memory meanwhile.
       return { stopSeq: context.stopSeq + 1, stopQty: 0, stopOrderPrice: null, lastTs: event.ts };
     }),

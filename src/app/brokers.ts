@@ -14,11 +14,11 @@ import { fetchBars } from '../adapters/topstepx/bars.ts';
 import { loadProjectXConfig, type ProjectXConfig } from '../adapters/topstepx/config.ts';
 import { startTopstepxSession, type TopstepxSession } from '../adapters/topstepx/session.ts';
 import { getInstrument } from '../domain/instruments.ts';
-import { stopTag } from '../domain/tags.ts';
 import type { Bar, PriceTick } from '../domain/types.ts';
 import type { Broker, Clock, ExchangeHealth } from '../ports/index.ts';
 import type { PositionRecord } from '../ports/store.ts';
 import type { EngineRuntime } from '../runtime/engine-runtime.ts';
+import { rearmCommands } from '../runtime/recovery.ts';
 import type { BotConfig } from './config.ts';
 import { demoHistory } from './demo-market.ts';
 
@@ -94,20 +94,33 @@ export async function connectBroker(config: BotConfig, options: ConnectOptions):
     warn: (o: object, m?: string) => options.logger.warn(o, m),
     error: (o: object, m?: string) => options.logger.error(o, m),
   };
+  let engine: EngineRuntime | null = null;
   const session: TopstepxSession = await startTopstepxSession({
     config: projectx,
     symbols: config.symbols,
     dryRun: config.dryRun,
+    // What the engine holds: the stored rows until the engine is restored, then its live actors (a
+    // reconciliation after a reconnect must know the positions opened since the start).
     knownPositions: () =>
-      options
-        .storedPositions()
-        .filter((p) => p.state !== 'pending_entry' && p.state !== 'closed' && p.state !== 'cancelled')
-        .map((p) => ({
-          positionId: p.id,
-          contractId: p.contractId,
-          side: p.side,
-          quantity: p.filledQuantity,
-        })),
+      engine
+        ? engine
+            .positions()
+            .filter((v) => v.context.filledQty - v.context.exitedQty > 0)
+            .map((v) => ({
+              positionId: v.positionId,
+              contractId: v.context.contractId,
+              side: v.context.side,
+              quantity: v.context.filledQty - v.context.exitedQty,
+            }))
+        : options
+            .storedPositions()
+            .filter((p) => p.state !== 'pending_entry' && p.state !== 'closed' && p.state !== 'cancelled')
+            .map((p) => ({
+              positionId: p.id,
+              contractId: p.contractId,
+              side: p.side,
+              quantity: p.filledQuantity,
+            })),
     logger: adapterLog as never,
   });
   const accountId = String(session.account.id);
@@ -175,8 +188,36 @@ export async function connectBroker(config: BotConfig, options: ConnectOptions):
       }
       return bars;
     },
-    async afterRestore() {
+    async afterRestore(runtime) {
       await session.reconciler.whenReady();
+      engine = runtime;
+      if (runtime.positions().length === 0 || config.dryRun) return;
+      // The previous process may have died between a broker event and its consequence (an entry
+      // filled, the stop not yet placed): tell the restored actors what the broker did meanwhile,
+      // then re-send what they had asked for. Both are idempotent.
+      const resynced = await session.broker.resync(() =>
+        runtime.positions().map((v) => ({
+          positionId: v.positionId,
+          entryFilled: Object.fromEntries(v.context.legs.map((l) => [l.tag, l.filled])),
+          exitedQty: v.context.exitedQty,
+        })),
+      );
+      const commands = runtime.positions().flatMap((view) =>
+        rearmCommands(view, {
+          freshVenue: false,
+          protectiveStops: config.protectiveStops,
+          ts: options.clock.now(),
+        }),
+      );
+      options.logger.info(
+        {
+          orders: resynced.orders,
+          fills: resynced.fills,
+          commands: commands.map((c) => `${c.type} ${c.positionId}`),
+        },
+        'restored positions resynced with the broker',
+      );
+      for (const command of commands) session.broker.execute(command);
     },
     async stop() {
       tickSubscription.unsubscribe();
@@ -200,37 +241,13 @@ function paperBroker(config: BotConfig, options: ConnectOptions): BrokerConnecti
     async afterRestore(runtime) {
       // A fresh paper exchange knows nothing of the restored positions: put their working entry
       // legs and protective stops back on its book under the same tags.
-      for (const view of runtime.positions()) {
-        const ctx = view.context;
-        const base = {
-          positionId: ctx.positionId,
-          accountId: ctx.accountId,
-          symbol: ctx.symbol,
-          contractId: ctx.contractId,
+      for (const view of runtime.positions())
+        for (const command of rearmCommands(view, {
+          freshVenue: true,
+          protectiveStops: config.protectiveStops,
           ts: options.clock.now(),
-        };
-        const legs = ctx.legs.filter((l) => l.status === 'sent' || l.status === 'working');
-        if (legs.length > 0) {
-          exchange.execute({
-            type: 'placeEntry',
-            ...base,
-            signalId: ctx.signalId,
-            side: ctx.side === 'long' ? 'buy' : 'sell',
-            legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity - l.filled })),
-          });
-        }
-        const open = ctx.filledQty - ctx.exitedQty;
-        if (open > 0 && config.protectiveStops === 'broker') {
-          exchange.execute({
-            type: 'moveStop',
-            ...base,
-            side: ctx.side === 'long' ? 'sell' : 'buy',
-            stopPrice: ctx.stop,
-            quantity: open,
-            tag: stopTag(ctx.positionId, ctx.stopSeq),
-          });
-        }
-      }
+        }))
+          exchange.execute(command);
     },
     async stop() {},
   };

@@ -5,7 +5,10 @@
  */
 import { ENGINE_MACHINE_VERSION, slotKey } from '../../machines/engine/machine.ts';
 import type { PositionContext } from '../../machines/position/types.ts';
+import type { EngineCommand } from '../domain/events.ts';
+import { exitTag, stopTag } from '../domain/tags.ts';
 import type { PositionRecord } from '../ports/store.ts';
+import type { PositionView } from './engine-runtime.ts';
 
 export class RecoveryError extends Error {}
 
@@ -42,4 +45,104 @@ export function engineSnapshotFromPositions(positions: readonly PositionRecord[]
     context: { slots, byPosition, bySymbol, lastEntryAt },
     children,
   };
+}
+
+export interface RearmOptions {
+  /** The venue lost every order (a fresh paper exchange): working entry legs go back on its book too. */
+  readonly freshVenue: boolean;
+  readonly protectiveStops: 'broker' | 'local';
+  readonly ts: number;
+}
+
+/**
+ * What a restored position asks of the broker, again (a broker that kept its orders): the commands it may have issued just before
+ * the previous process died, before they reached the broker. Each is idempotent on the broker side
+ * (orders are keyed by their deterministic tag; a stop already at this price and size is left alone;
+ * a close never exceeds what the broker still holds), so re-sending one that did arrive is harmless.
+ * - entry legs never acknowledged (`sent`), or every live leg on a fresh venue: placeEntry;
+ * - legs being cancelled: cancelEntry;
+ * - an open state with contracts held: the protective stop at the ladder's stop for the open size;
+ * - exiting: the stop cancelled first (left working after the close it would open a new position),
+ *   then the close of what is still held.
+ */
+export function rearmCommands(view: PositionView, options: RearmOptions): EngineCommand[] {
+  const ctx = view.context;
+  const base = {
+    positionId: ctx.positionId,
+    accountId: ctx.accountId,
+    symbol: ctx.symbol,
+    contractId: ctx.contractId,
+    ts: options.ts,
+  };
+  const exitSide = ctx.side === 'long' ? 'sell' : 'buy';
+  const commands: EngineCommand[] = [];
+  if (view.state === 'closed' || view.state === 'cancelled') return commands;
+  const open = ctx.filledQty - ctx.exitedQty;
+  const stop = stopTag(ctx.positionId, ctx.stopSeq);
+  if (options.freshVenue) {
+    // A fresh (paper) venue holds no position: its working legs, and a stop for what is held, which
+    // also finishes an interrupted exit when the market gets there.
+    const legs = ctx.legs.filter((l) => l.status === 'sent' || l.status === 'working');
+    if (legs.length > 0)
+      commands.push({
+        type: 'placeEntry',
+        ...base,
+        signalId: ctx.signalId,
+        side: ctx.side === 'long' ? 'buy' : 'sell',
+        legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity - l.filled })),
+      });
+    if (open > 0 && options.protectiveStops === 'broker')
+      commands.push({
+        type: 'moveStop',
+        ...base,
+        side: exitSide,
+        stopPrice: ctx.stop,
+        quantity: open,
+        tag: stop,
+      });
+    return commands;
+  }
+  const toPlace = ctx.legs.filter((l) => l.status === 'sent');
+  if (view.state !== 'exiting' && toPlace.length > 0) {
+    commands.push({
+      type: 'placeEntry',
+      ...base,
+      signalId: ctx.signalId,
+      side: ctx.side === 'long' ? 'buy' : 'sell',
+      legs: toPlace.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity - l.filled })),
+    });
+  }
+  const cancelling = ctx.legs.filter((l) => l.status === 'cancelling').map((l) => l.tag);
+  if (cancelling.length > 0) commands.push({ type: 'cancelEntry', ...base, tags: cancelling });
+  if (view.state === 'exiting') {
+    if (options.protectiveStops === 'broker')
+      commands.push({
+        type: 'moveStop',
+        ...base,
+        side: exitSide,
+        stopPrice: ctx.stop,
+        quantity: 0,
+        tag: stop,
+      });
+    if (open > 0 && ctx.exitSeq > 0)
+      commands.push({
+        type: 'closePosition',
+        ...base,
+        side: exitSide,
+        quantity: open,
+        tag: exitTag(ctx.positionId, ctx.exitSeq),
+        reason: ctx.exitReason ?? 'manual',
+      });
+    return commands;
+  }
+  if (open > 0 && options.protectiveStops === 'broker')
+    commands.push({
+      type: 'moveStop',
+      ...base,
+      side: exitSide,
+      stopPrice: ctx.stop,
+      quantity: open,
+      tag: stop,
+    });
+  return commands;
 }

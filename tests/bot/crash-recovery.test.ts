@@ -26,10 +26,10 @@ describe('crash recovery with the local gateway', () => {
     await gateway?.close();
   });
 
-  const start = async () => {
+  const start = async (dir = dataDir) => {
     const bot = startBotProcess(
       ['--broker', 'local', '--gateway-url', gateway.baseUrl, '--no-demo', '--status', 'off', '--port', '0'],
-      { PGLITE_DIR: dataDir, WEBHOOK_SECRET: SECRET },
+      { PGLITE_DIR: dir, WEBHOOK_SECRET: SECRET },
     );
     bots.push(bot);
     const running = await bot.waitFor((l) => l.msg === 'valuearea is running', 90_000);
@@ -85,5 +85,51 @@ describe('crash recovery with the local gateway', () => {
     second.bot.child.kill('SIGTERM');
     expect(await second.bot.exited).toBe(0);
     await sleep(10);
+  }, 240_000);
+
+  it('learns of an entry that filled while it was down and places the stop at once after the restart', async () => {
+    const dir = tempDir('valuearea-crash-fill-');
+    const first = await start(dir);
+    const fired = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const response = await fetch(`${first.url}/webhook/tradingview/${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticker: 'ES1!', action: 'sell', time: fired, id: 'crash-2' }),
+    });
+    expect(response.status).toBe(200);
+    const decided: LogLine = await first.bot.waitFor(
+      (l) => l.msg === 'signal decided' && l.status === 'EXECUTED',
+      30_000,
+    );
+    const plan = decided.plan as { entry: number; stop: number; quantity: number };
+    await eventually(
+      () =>
+        gateway.orders().find((o) => o.type === 1 && o.status === ORDER_OPEN && o.limitPrice === plan.entry),
+      20_000,
+      'the working entry order',
+    );
+    // Killed with the entry working; the market trades through it while the bot is down: the
+    // position exists on the broker with no protective stop, and the stored actor still says pending.
+    first.bot.child.kill('SIGKILL');
+    await first.bot.exited;
+    gateway.pushPrice(contract, plan.entry + 0.25);
+    await eventually(() => gateway.positions().some((p) => p.size === plan.quantity), 10_000, 'the fill');
+    expect(workingStop()).toBeUndefined();
+
+    const second = await start(dir);
+    const stop = await eventually(() => workingStop(), 20_000, 'the protective stop after the restart');
+    expect(stop).toMatchObject({ stopPrice: plan.stop, size: plan.quantity, side: 0 });
+    await second.bot.waitFor((l) => l.msg === 'position state' && l.state === 'active', 10_000);
+    // The stop closes it, and the closed trade is the one the entry opened: nothing doubled.
+    gateway.pushPrice(contract, plan.stop + 0.25);
+    await eventually(
+      () => gateway.positions().every((p) => p.size === 0) && !workingStop(),
+      20_000,
+      'flat with no order left on the book',
+    );
+    const orderTags = gateway.orders().map((o) => o.customTag);
+    expect(new Set(orderTags).size).toBe(orderTags.length);
+    second.bot.child.kill('SIGTERM');
+    expect(await second.bot.exited).toBe(0);
   }, 240_000);
 });

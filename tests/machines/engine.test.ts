@@ -151,7 +151,8 @@ describe('engine: routing', () => {
       broker: { events$, execute: () => {} },
       inspect: (e) => {
         // The engine is the root actor; positions are its children with ids `position:<id>`.
-        if (e.type === '@xstate.event' && !e.actorRef.id.startsWith('position:')) seen.add(e.event.type);
+        const id = (e.actorRef as { id?: string }).id ?? '';
+        if (e.type === '@xstate.event' && !id.startsWith('position:')) seen.add(e.event.type);
       },
     });
     for (let i = 1; i <= 3; i++) {

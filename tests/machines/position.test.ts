@@ -241,6 +241,27 @@ describe('position machine: the stop ladder (long)', () => {
   });
 });
 
+describe('position machine: events replayed after a restart', () => {
+  it('counts an entry leg at most to its size (the same fill reported twice)', () => {
+    const p = filledLong();
+    const before = p.context();
+    p.send(fill('p1-e0', 100, 2, 3));
+    expect(p.context().filledQty).toBe(before.filledQty);
+    expect(p.context().legs[0]?.filled).toBe(2);
+    expect(p.commands().filter((c) => c.type === 'moveStop').at(-1)).toMatchObject({ quantity: 2 });
+  });
+
+  it('re-tags the stop only for a cancel of the current stop order, not of an older one', () => {
+    const p = filledLong();
+    p.send(rejected('p1-s1', 3));
+    expect(p.context().stopSeq).toBe(2);
+    p.send({ type: 'order.cancelled', ts: 4, tag: 'p1-s1', orderId: 'o-old' });
+    expect(p.context().stopSeq).toBe(2);
+    p.send({ type: 'order.cancelled', ts: 5, tag: 'p1-s2', orderId: 'o-new' });
+    expect(p.context().stopSeq).toBe(3);
+  });
+});
+
 describe('position machine: the stop ladder (short)', () => {
   it('mirrors the long ladder', () => {
     const p = startPosition(request(shortPlan(1)));

@@ -170,6 +170,111 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     expect(gw.positions(ACCOUNT)).toEqual([]);
   });
 
+  it('resync after a restart: fills the previous process never heard of are sent once, counted ones never', async () => {
+    broker.execute({
+      ...base(),
+      type: 'placeEntry',
+      signalId: 's1',
+      side: 'buy',
+      legs: [{ tag: 'p1-e0', price: 4999, quantity: 2 }],
+    });
+    await broker.idle();
+    await until(() => ofType('order.accepted', 'p1-e0')[0], 'entry accepted');
+    // Killed before the fill arrived; the entry fills while nobody listens.
+    sub.unsubscribe();
+    broker.dispose();
+    gw.faults.stall('user', true);
+    gw.pushPrice(es, 4999);
+    broker = new TopstepxBroker({ rest, hubs, accountId: ACCOUNT, settleDelayMs: 10 });
+    events = [];
+    sub = broker.events$.subscribe((e) => events.push(e));
+    const counted = { positionId: 'p1', entryFilled: { 'p1-e0': 0 }, exitedQty: 0 };
+    expect(await broker.resync(() => [counted])).toEqual({ orders: 1, fills: 1 });
+    // States are re-sent on purpose (the machine takes them idempotently); fills only what is missing.
+    expect(ofType('order.accepted', 'p1-e0').length).toBeGreaterThan(0);
+    expect(ofType('order.filled')).toMatchObject([{ tag: 'p1-e0', quantity: 2, price: 4999, side: 'buy' }]);
+    // Once the actor has counted them, the same fills are never sent again (a second resync, the hub).
+    events = [];
+    expect(await broker.resync(() => [{ ...counted, entryFilled: { 'p1-e0': 2 } }])).toEqual({
+      orders: 1,
+      fills: 0,
+    });
+    gw.faults.stall('user', false);
+    expect(ofType('order.filled')).toEqual([]);
+    // A position this instance resynced needs no tag lookup: its stop is placed at once.
+    const searches = gw.restCalls().filter((c) => c.path === '/api/Order/search').length;
+    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 2, tag: 'p1-s1' });
+    await broker.idle();
+    expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-s1')).toMatchObject([
+      { stopPrice: 4995, size: 2 },
+    ]);
+    expect(gw.restCalls().filter((c) => c.path === '/api/Order/search').length).toBe(searches);
+  });
+
+  it('resync sends only the part of a fill the actor did not count, and closing fills after the entry', async () => {
+    broker.execute({
+      ...base(),
+      type: 'placeEntry',
+      signalId: 's1',
+      side: 'buy',
+      legs: [{ tag: 'p1-e0', price: 4999, quantity: 3 }],
+    });
+    await broker.idle();
+    gw.pushPrice(es, 4999);
+    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 3, tag: 'p1-s1' });
+    await broker.idle();
+    sub.unsubscribe();
+    broker.dispose();
+    gw.faults.stall('user', true);
+    gw.pushPrice(es, 4995); // the stop fills while the bot is down
+    broker = new TopstepxBroker({ rest, hubs, accountId: ACCOUNT, settleDelayMs: 10 });
+    events = [];
+    sub = broker.events$.subscribe((e) => events.push(e));
+    // The actor had counted one contract of the entry (it died mid-way through its events).
+    await broker.resync(() => [{ positionId: 'p1', entryFilled: { 'p1-e0': 1 }, exitedQty: 0 }]);
+    const filled = events.filter((e) => e.type === 'order.filled');
+    expect(filled).toMatchObject([
+      { tag: 'p1-e0', quantity: 2, price: 4999 },
+      { tag: 'p1-s1', quantity: 3, price: 4995, side: 'sell' },
+    ]);
+  });
+
+  it('a protective stop whose placement stays unknown through a 429 storm is placed once the storm ends', async () => {
+    gw.faults.retryAfter(false);
+    const logged: string[] = [];
+    const log = { debug() {}, info() {}, warn() {}, error: (_: object, m: string) => void logged.push(m) };
+    sub.unsubscribe();
+    broker.dispose();
+    broker = new TopstepxBroker({
+      rest,
+      hubs,
+      accountId: ACCOUNT,
+      settleDelayMs: 5,
+      placeRetryMs: 20,
+      logger: log,
+    });
+    events = [];
+    sub = broker.events$.subscribe((e) => events.push(e));
+    broker.execute({
+      ...base(),
+      type: 'placeEntry',
+      signalId: 's1',
+      side: 'buy',
+      legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
+    });
+    await broker.idle();
+    gw.pushPrice(es, 4999);
+    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    // More 429s than one placement's lookups and retries absorb.
+    gw.faults.rateLimit(30);
+    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 1, tag: 'p1-s1' });
+    await broker.idle();
+    expect(logged).toContain('topstepx broker: placement outcome unknown; trying again with the same tag');
+    expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-s1')).toMatchObject([{ status: 1, size: 1 }]);
+    expect(ofType('order.accepted', 'p1-s1')).toHaveLength(1);
+  });
+
   it('reports a broker rejection once, not retryable', async () => {
     broker.execute({
       ...base(),

@@ -32,6 +32,19 @@ export interface TopstepxBrokerOptions {
   readonly logger?: AdapterLogger;
   /** Wait between an ambiguous place and its tag lookup, ms (default 250). */
   readonly settleDelayMs?: number;
+  /** First wait before a placement whose outcome stayed unknown is tried again, ms (default 1,000; doubles to 30 s). */
+  readonly placeRetryMs?: number;
+}
+
+const MAX_PLACE_RETRY_MS = 30_000;
+
+/** What a restored position actor has counted, for `resync`. */
+export interface RestoredPosition {
+  readonly positionId: string;
+  /** Entry tag → contracts the actor counted as filled. */
+  readonly entryFilled: Readonly<Record<string, number>>;
+  /** Contracts the actor counted as closed (stop and exit fills). */
+  readonly exitedQty: number;
 }
 
 interface TrackedOrder {
@@ -62,6 +75,9 @@ export class TopstepxBroker implements Broker {
   private readonly now: () => number;
   private readonly log: AdapterLogger;
   private readonly startedAt: number;
+  /** Positions whose every order this instance knows (opened here, or resynced after a restart). */
+  private readonly ownPositions = new Set<string>();
+  private closing = false;
 
   constructor(private readonly options: TopstepxBrokerOptions) {
     this.events$ = this.events.asObservable();
@@ -103,7 +119,13 @@ export class TopstepxBroker implements Broker {
     while (this.queues.size > 0) await Promise.all([...this.queues.values()]);
   }
 
+  /** Shutting down: a placement whose outcome stays unknown is not retried any more. */
+  beginClosing(): void {
+    this.closing = true;
+  }
+
   dispose(): void {
+    this.closing = true;
     for (const s of this.subscriptions) s.unsubscribe();
     this.events.complete();
   }
@@ -183,6 +205,7 @@ export class TopstepxBroker implements Broker {
       throw new Error(`no contract id for symbol ${command.symbol}: resolve it before trading`);
     switch (command.type) {
       case 'placeEntry':
+        this.ownPositions.add(command.positionId);
         for (const leg of command.legs) {
           await this.place(command.positionId, {
             accountId: this.options.accountId,
@@ -228,6 +251,109 @@ export class TopstepxBroker implements Broker {
     }
   }
 
+  /**
+   * After a restart: bring restored positions up to date with the broker. Every order of theirs on
+   * the broker is tracked again and its state re-sent (accepted, cancelled, rejected: the machine takes
+   * each of them idempotently), and every contract the broker filled beyond what the restored actor
+   * counted is sent as a fill: entry fills per leg, then stop and exit fills in order. The deltas come
+   * from the actor's own counts, so a fill it already saw is never counted twice, and a fill the
+   * previous process never heard of (a kill between the fill and the stop placement) is not lost.
+   * `counted` is read after the broker has answered, so hub fills delivered meanwhile count too.
+   */
+  async resync(counted: () => readonly RestoredPosition[]): Promise<{ orders: number; fills: number }> {
+    if (counted().length === 0) return { orders: 0, fills: 0 };
+    const since = this.startedAt - 24 * 3_600_000;
+    const [orders, trades] = await Promise.all([
+      this.options.rest.searchOrders(this.options.accountId, since),
+      this.options.rest.searchTrades(this.options.accountId, since),
+    ]);
+    const positions = new Map(counted().map((p) => [p.positionId, p]));
+    const mine = orders
+      .flatMap((o) => {
+        const parsed = o.customTag ? parseTag(o.customTag) : undefined;
+        return parsed && positions.has(parsed.positionId) ? [{ order: o, tag: o.customTag!, parsed }] : [];
+      })
+      .sort((a, b) => a.order.id - b.order.id);
+    const fillsOf = new Map<number, HalfTrade[]>();
+    for (const t of trades) {
+      if (t.voided) continue;
+      const list = fillsOf.get(t.orderId) ?? [];
+      list.push(t);
+      fillsOf.set(t.orderId, list);
+    }
+    for (const list of fillsOf.values()) list.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
+
+    let fills = 0;
+    for (const { order, tag } of mine) {
+      this.track(tag, order.id, order.createdAt, order.limitPrice ?? order.stopPrice, order.size);
+      const tracked = this.byTag.get(tag)!;
+      tracked.terminal = isTerminalState(order.state);
+      for (const t of fillsOf.get(order.id) ?? []) this.seenFills.add(t.id);
+      // State events again, even if this process emitted them before the engine was listening.
+      if (order.state === 'rejected') {
+        this.rejectedTags.add(tag);
+        this.events.next({
+          type: 'order.rejected',
+          ts: order.updatedAt ?? order.createdAt,
+          tag,
+          reason: `order ${order.id} rejected by the broker`,
+          retryable: false,
+        });
+        continue;
+      }
+      this.acceptedTags.add(tag);
+      this.events.next({ type: 'order.accepted', ts: order.createdAt, tag, orderId: String(order.id) });
+    }
+    const emitFill = (tag: string, t: HalfTrade, quantity: number) => {
+      fills++;
+      this.events.next({
+        type: 'order.filled',
+        ts: t.createdAt,
+        tag,
+        orderId: String(t.orderId),
+        price: t.price,
+        quantity,
+        side: t.side === 0 ? 'buy' : 'sell',
+        fees: Math.round((((t.fees + t.commissions) * quantity) / t.size) * 100) / 100,
+      });
+    };
+    // Entry legs first (each against its own count), then the closing fills in time order.
+    for (const { order, tag, parsed } of mine) {
+      if (parsed.kind !== 'entry') continue;
+      let skip = positions.get(parsed.positionId)!.entryFilled[tag] ?? 0;
+      for (const t of fillsOf.get(order.id) ?? []) {
+        const take = t.size - Math.min(skip, t.size);
+        skip -= t.size - take;
+        if (take > 0) emitFill(tag, t, take);
+      }
+    }
+    for (const position of positions.values()) {
+      const closing = mine
+        .filter(({ parsed }) => parsed.positionId === position.positionId && parsed.kind !== 'entry')
+        .flatMap(({ order, tag }) => (fillsOf.get(order.id) ?? []).map((t) => ({ tag, t })))
+        .sort((a, b) => a.t.createdAt - b.t.createdAt || a.t.id - b.t.id);
+      let skip = position.exitedQty;
+      for (const { tag, t } of closing) {
+        const take = t.size - Math.min(skip, t.size);
+        skip -= t.size - take;
+        if (take > 0) emitFill(tag, t, take);
+      }
+    }
+    for (const position of positions.values()) this.ownPositions.add(position.positionId);
+    // Cancels last: a partly filled leg that was then cancelled must count its fills first.
+    for (const { order, tag } of mine) {
+      if (order.state !== 'cancelled' && order.state !== 'expired') continue;
+      this.cancelledOrders.add(order.id);
+      this.events.next({
+        type: 'order.cancelled',
+        ts: order.updatedAt ?? this.now(),
+        tag,
+        orderId: String(order.id),
+      });
+    }
+    return { orders: mine.length, fills };
+  }
+
   /** Stop and exit fills of one position from REST, through the usual once-only ingestion. */
   private async replayClosingFills(positionId: string): Promise<void> {
     try {
@@ -268,19 +394,31 @@ export class TopstepxBroker implements Broker {
 
   private async place(positionId: string, request: PlaceOrderRequest & { customTag: string }): Promise<void> {
     if (this.byTag.has(request.customTag) || this.rejectedTags.has(request.customTag)) return; // never place a tag twice
-    let outcome: PlaceOutcome;
-    try {
-      outcome = await placeOrderIdempotent(this.options.rest, request, {
-        searchFrom: this.startedAt - 24 * 3_600_000,
-        settleDelayMs: this.options.settleDelayMs,
-      });
-    } catch (error) {
-      // Outcome unknown even after lookups: the hub or the next reconciliation will tell.
-      this.log.error(
-        { tag: request.customTag, error: describe(error) },
-        'topstepx broker: placement outcome unknown',
-      );
-      return;
+    let outcome: PlaceOutcome | undefined;
+    for (let attempt = 0; outcome === undefined; attempt++) {
+      try {
+        outcome = await placeOrderIdempotent(this.options.rest, request, {
+          searchFrom: this.startedAt - 24 * 3_600_000,
+          settleDelayMs: this.options.settleDelayMs,
+        });
+      } catch (error) {
+        // Outcome unknown even after the lookups (a 429 storm, the gateway down): try again with the
+        // SAME tag, which the server accepts at most once, until the order is known to exist or to be
+        // refused. Giving up here would leave a filled position without its protective stop.
+        if (this.closing) {
+          this.log.error(
+            { tag: request.customTag, error: describe(error) },
+            'topstepx broker: placement outcome unknown at shutdown; the next start reconciles it',
+          );
+          return;
+        }
+        const delayMs = Math.min(MAX_PLACE_RETRY_MS, (this.options.placeRetryMs ?? 1_000) * 2 ** attempt);
+        this.log.error(
+          { tag: request.customTag, error: describe(error), attempt: attempt + 1, retryInMs: delayMs },
+          'topstepx broker: placement outcome unknown; trying again with the same tag',
+        );
+        await this.options.rest.http.time.sleep(delayMs);
+      }
     }
     if (outcome.outcome === 'rejected') {
       this.emitRejected(request.customTag, `${outcome.message} (errorCode ${outcome.code})`, this.now());
@@ -337,9 +475,11 @@ export class TopstepxBroker implements Broker {
 
   private async moveStop(command: MoveStopCommand, contractId: string): Promise<void> {
     let current = this.byTag.get(command.tag);
-    if (!current) {
+    if (!current && !this.ownPositions.has(command.positionId)) {
       // After a restart the stop placed by the previous process is still on the book under this
       // tag: adopt it (with its real price and size) and modify it, rather than place it again.
+      // (A position opened or resynced by this instance has no order we do not know: no lookup, so
+      // a fresh fill gets its stop after one REST call.)
       await this.orderIdOf(command.tag).catch(() => undefined);
       current = this.byTag.get(command.tag);
     }

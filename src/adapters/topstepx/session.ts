@@ -116,6 +116,7 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
     async stop() {
       clearInterval(tokenTimer);
       reconciler.stop();
+      broker.beginClosing();
       await broker.idle();
       broker.dispose();
       await hubs.stop();
