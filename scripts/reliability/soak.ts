@@ -205,7 +205,7 @@ export async function runSoak(options: CampaignOptions): Promise<CampaignResult>
       },
     ],
     notes: [
-      'A heap-snapshot diff found the leak this campaign used to report (121 bytes/alert): XState memoises transition candidates per state node and event type, and a finished position used to send the engine an `xstate.done.actor.position:<id>` event with a new type each time. The position machine\'s closed and cancelled states are no longer `type: \'final\'` (the engine stops the child on its closing update), so no such event exists.',
+      "A heap-snapshot diff found the leak this campaign used to report (121 bytes/alert): XState memoises transition candidates per state node and event type, and a finished position used to send the engine an `xstate.done.actor.position:<id>` event with a new type each time. The position machine's closed and cancelled states are no longer `type: 'final'` (the engine stops the child on its closing update), so no such event exists.",
     ],
     durationMs: Date.now() - started,
   };

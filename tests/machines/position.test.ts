@@ -248,7 +248,12 @@ describe('position machine: events replayed after a restart', () => {
     p.send(fill('p1-e0', 100, 2, 3));
     expect(p.context().filledQty).toBe(before.filledQty);
     expect(p.context().legs[0]?.filled).toBe(2);
-    expect(p.commands().filter((c) => c.type === 'moveStop').at(-1)).toMatchObject({ quantity: 2 });
+    expect(
+      p
+        .commands()
+        .filter((c) => c.type === 'moveStop')
+        .at(-1),
+    ).toMatchObject({ quantity: 2 });
   });
 
   it('re-tags the stop only for a cancel of the current stop order, not of an older one', () => {
