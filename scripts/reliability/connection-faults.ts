@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
 import { idFromKey } from '../../src/runtime/signal-processor.ts';
 import { type BotLog, type BotProcess, sleep, startBotProcess, stopGracefully } from './bot-process.ts';
-import { CRASH_SECRETS, pushHistory, sameTrade, summarise, type TradeSummary } from './crash.ts';
+import { CRASH_SECRETS, caughtUp, pushHistory, sameTrade, summarise, type TradeSummary } from './crash.ts';
 import { ALWAYS_TRADING, createBotDatabase, NEEDS_POSTGRES, serverUrl } from './pg.ts';
 import type { CampaignOptions, CampaignResult } from './types.ts';
 
@@ -239,9 +239,15 @@ async function runTrades(
         detectionMs: detectedAt === null ? null : detectedAt - t0,
         recoveryMs: recoveredAt === null ? null : recoveredAt - endedAt,
       });
-      // Finish the trade as in the crash campaign: to the extreme, back until the stop takes it out.
+      // Finish the trade as in the crash campaign: to the extreme, held there until the bot has
+      // trailed its stop (so the outcome depends on the bot, not on the machine's speed), then back
+      // until the stop takes it out.
       const far = side === 'buy' ? 5010 : 4990;
       for (; dir * (far - p) >= 0; p += dir * 0.25) await push(p);
+      p = far;
+      const holdUntil = Date.now() + 60_000;
+      while (!caughtUp(botLog.lines, gateway, pid, (s) => s === 'tp3') && Date.now() < holdUntil)
+        await push(far, 100);
       const back = side === 'buy' ? 4985 : 5015;
       for (p = far; dir * (p - back) >= 0 && !flat(); p -= dir * 0.25) await push(p);
       const settle = Date.now() + 30_000;

@@ -62,6 +62,8 @@ export interface ScenarioResult {
   /** The run's bot log lines (parsed JSON). */
   readonly lines: readonly Record<string, unknown>[];
   readonly keys: readonly string[];
+  /** Times the bot did not catch up with the broker within a minute while the market was held. */
+  readonly syncTimeouts: number;
 }
 
 /** Stationary history: every minute trades 4990–5010 with most volume at 5000, so every plan is alike. */
@@ -105,6 +107,40 @@ export function summarise(gateway: LocalGateway, keys: readonly string[]): Trade
     };
   });
 }
+
+/**
+ * Whether the bot has caught up with the broker for one position: the last protective stop it
+ * commanded (from its log, across restarts) is what the gateway has working, and the last state it
+ * logged for the position passes `state`. The harness holds the market at the important points
+ * (entry filled, top of the walk) until this is true, so a trade's outcome depends on what the bot
+ * does, not on how fast the machine running it happens to be; the uninterrupted reference and the
+ * killed runs then face the same market.
+ */
+export function caughtUp(
+  lines: readonly Record<string, unknown>[],
+  gateway: LocalGateway,
+  pid: string,
+  state: (s: string | undefined) => boolean,
+): boolean {
+  let lastState: string | undefined;
+  let lastStop: { price: number; quantity: number } | undefined;
+  for (let i = lines.length - 1; i >= 0 && (lastState === undefined || lastStop === undefined); i--) {
+    const l = lines[i]!;
+    if (l.positionId !== pid) continue;
+    if (lastState === undefined && l.msg === 'position state') lastState = String(l.state);
+    if (lastStop === undefined && l.msg === 'order command' && l.type === 'moveStop')
+      lastStop = { price: Number(l.stopPrice), quantity: Number(l.quantity) };
+  }
+  if (!state(lastState)) return false;
+  const stops = gateway
+    .orders()
+    .filter((o) => o.customTag?.startsWith(`${pid}-s`) && OPEN_STATUSES.has(o.status));
+  if (!lastStop || lastStop.quantity === 0) return stops.length === 0;
+  return stops.length === 1 && stops[0]!.stopPrice === lastStop.price && stops[0]!.size === lastStop.quantity;
+}
+
+const IN_POSITION = new Set(['active', 'tp1', 'tp2', 'tp3']);
+const SYNC_TIMEOUT_MS = 60_000;
 
 export interface FaultContext {
   readonly gateway: LocalGateway;
@@ -258,6 +294,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
 
   const keys: string[] = [];
   let noEntryInARow = 0;
+  let syncTimeouts = 0;
   let aborted: string | null = null;
   const faultRun = plan.faults?.({ gateway, alive: () => alive, finished: () => finished });
   try {
@@ -309,11 +346,29 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
       phase = 'entry working';
       const e = entry.limitPrice;
       const dir = side === 'buy' ? 1 : -1;
+      // Hold the market at a price (pushing it again now and then, so a restarted bot sees it) until
+      // the bot has caught up with the broker for this position.
+      const hold = async (price: number, state: (s: string | undefined) => boolean, what: string) => {
+        const until = Date.now() + SYNC_TIMEOUT_MS;
+        while (!caughtUp(log.lines, gateway, pid, state)) {
+          if (Date.now() > until) {
+            syncTimeouts++;
+            plan.log?.(
+              `${plan.label}: ${key}: the bot did not catch up (${what}) within ${SYNC_TIMEOUT_MS / 1000} s`,
+            );
+            return;
+          }
+          await push(price);
+          await sleep(70);
+        }
+      };
       await push(e);
       phase = 'in position';
+      await hold(e, (s) => s !== undefined && IN_POSITION.has(s), 'entry filled, stop placed');
       // Up to the profile extreme (TP3), then back until the trailed stop takes the position out.
       const far = side === 'buy' ? 5010 : 4990;
       for (let p = e; dir * (far - p) >= 0; p += dir * 0.25) await push(p);
+      await hold(far, (s) => s === 'tp3', 'top rung reached, stop trailed');
       const back = side === 'buy' ? 4985 : 5015;
       for (let p = far; dir * (p - back) >= 0 && !flat(); p -= dir * 0.25) await push(p);
       phase = 'exiting';
@@ -332,6 +387,8 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     );
     await supervisor.catch(() => {});
     clearInterval(monitor);
+    // A window still open at the end counts too.
+    if (nakedSince !== null && Date.now() - nakedSince > MAX_UNPROTECTED_MS) unprotectedOver2s++;
   }
   const result: ScenarioResult = {
     trades: summarise(gateway, keys),
@@ -347,6 +404,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     aborted,
     lines: log.lines,
     keys,
+    syncTimeouts,
   };
   await gateway.close();
   await db.drop().catch(() => {});
@@ -473,6 +531,10 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
       'longest unprotected time in the reference runs': `${refNaked} ms`,
       'bot start to "running", median / max': `${restarts[Math.floor(restarts.length / 2)] ?? 0} / ${restarts.at(-1) ?? 0} ms`,
       'positions or working orders left at the end': finalOpen,
+      'times the market was held a minute and the bot had not caught up': crashed.reduce(
+        (n, r) => n + r.syncTimeouts,
+        0,
+      ),
     },
     criteria: [
       {
@@ -499,6 +561,11 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
         name: 'every scenario runs to its end (the bot never gets stuck)',
         pass: crashed.every((r) => r.aborted === null),
         measured: crashed.map((r, i) => `s${i}: ${r.aborted ?? 'completed'}`).join('; '),
+      },
+      {
+        name: 'after every restart the bot catches up with the broker (its stop as commanded) within a minute',
+        pass: crashed.every((r) => r.syncTimeouts === 0),
+        measured: `${crashed.reduce((n, r) => n + r.syncTimeouts, 0)} times not`,
       },
       {
         name: 'flat with no working orders at the end',

@@ -166,6 +166,20 @@ export async function startBot(
     ...(snapshot ? { snapshot } : {}),
     protectiveStops: config.protectiveStops,
     ...(observers.inspect ? { inspect: observers.inspect } : {}),
+    // Write-ahead: an entry order goes out only once its position is stored (the position's first
+    // update is queued in the same engine step, so a flush after it covers it). A crash before that
+    // leaves no order, and the alert is delivered again; a crash after it restores the position.
+    holdCommand: (command) =>
+      command.type === 'placeEntry'
+        ? Promise.resolve()
+            .then(() => writeQueue.flush())
+            .catch((error: unknown) =>
+              logger.error(
+                { positionId: command.positionId, error: String(error) },
+                'position not stored before its entry order; sending the order anyway',
+              ),
+            )
+        : undefined,
   });
   const sink = new PersistenceSink({
     runtime,

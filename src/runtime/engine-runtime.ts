@@ -33,6 +33,12 @@ export interface EngineRuntimeOptions {
   readonly protectiveStops?: ProtectiveStopMode;
   /** XState inspection hook (visual inspector, JSONL log). Keep it off in backtests. */
   readonly inspect?: (event: InspectionEvent) => void;
+  /**
+   * Hold a command until the promise settles (write-ahead): the bot holds every `placeEntry` until
+   * the position it belongs to is stored, so a crash can never leave an order the store does not
+   * know. Later commands of the same position wait behind it, in order. None in backtests.
+   */
+  readonly holdCommand?: (command: EngineCommand) => Promise<unknown> | undefined;
 }
 
 /** What the runtime reports to the store sink and the observers. */
@@ -71,6 +77,8 @@ export class EngineRuntime {
   private earliestUntil = Number.POSITIVE_INFINITY;
   private readonly subscription: Subscription;
   private readonly protectiveStops: ProtectiveStopMode;
+  /** Per position: the tail of its held commands (see `holdCommand`). */
+  private readonly held = new Map<string, Promise<void>>();
   /** Ticks delivered to the engine / seen, for benchmarks and the status line. */
   ticksRouted = 0;
   ticksSeen = 0;
@@ -238,7 +246,22 @@ export class EngineRuntime {
 
   private execute(command: EngineCommand): void {
     if (command.type === 'moveStop' && this.protectiveStops === 'local') return;
-    this.options.broker.execute(command);
+    const pending = this.held.get(command.positionId);
+    const hold = this.options.holdCommand?.(command);
+    if (pending === undefined && hold === undefined) {
+      this.options.broker.execute(command);
+      return;
+    }
+    // A failed hold (the store unreachable after its retries) is reported by whoever made it; the
+    // order still goes out: refusing to trade a signal already decided would lose it.
+    const tail = (pending ?? Promise.resolve())
+      .then(() => hold)
+      .catch(() => undefined)
+      .then(() => this.options.broker.execute(command));
+    this.held.set(command.positionId, tail);
+    void tail.then(() => {
+      if (this.held.get(command.positionId) === tail) this.held.delete(command.positionId);
+    });
   }
 
   private recomputeEarliestUntil(): void {

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
+import { createPgliteStore } from '../../src/adapters/store/pglite.ts';
+import { idFromKey } from '../../src/runtime/signal-processor.ts';
 import { type BotProcess, eventually, type LogLine, sleep, startBotProcess, tempDir } from './helpers.ts';
 
 const SECRET = 'crash-test-secret-1234';
@@ -85,6 +87,60 @@ describe('crash recovery with the local gateway', () => {
     second.bot.child.kill('SIGTERM');
     expect(await second.bot.exited).toBe(0);
     await sleep(10);
+  }, 240_000);
+
+  it('decides again an alert whose process died before its entry order was sent', async () => {
+    // The state a kill leaves between "signal EXECUTING" and "position stored": the entry order
+    // is only sent once its position is stored, so nothing reached the broker.
+    const dir = tempDir('valuearea-crash-alert-');
+    const store = await createPgliteStore({ dataDir: dir });
+    const key = 'k_interrupted-1';
+    const now = Date.now();
+    const { id: alertId } = await store.insertAlert({
+      idempotencyKey: key,
+      receivedAt: now,
+      sourceAddress: '127.0.0.1',
+      contentType: 'application/json',
+      rawBody: '{"ticker":"ES1!","action":"buy"}',
+      parsed: { key, symbol: 'ES', ticker: 'ES1!', action: 'buy', dialect: 'json', firedAt: now },
+      status: 'received',
+      reason: null,
+    });
+    await store.upsertSignal({
+      id: idFromKey('s', key),
+      alertId,
+      accountId: '1001',
+      symbol: 'ES',
+      action: 'buy',
+      status: 'EXECUTING',
+      reason: null,
+      attempts: 1,
+      scheduledAt: null,
+      executedTradeId: idFromKey('p', key),
+      confirmationScore: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await store.close();
+    const before = gateway.orders().length;
+    const bot = await start(dir);
+    const decided: LogLine = await bot.bot.waitFor(
+      (l) => l.msg === 'signal decided' && l.alertKey === key,
+      30_000,
+    );
+    expect(decided.status).toBe('EXECUTED');
+    const entries = await eventually(
+      () => {
+        const mine = gateway.orders().filter((o) => o.customTag === `${idFromKey('p', key)}-e0`);
+        return mine.length > 0 ? mine : undefined;
+      },
+      20_000,
+      'the entry order',
+    );
+    expect(entries).toHaveLength(1);
+    expect(gateway.orders().length).toBe(before + 1);
+    bot.bot.child.kill('SIGTERM');
+    expect(await bot.bot.exited).toBe(0);
   }, 240_000);
 
   it('learns of an entry that filled while it was down and places the stop at once after the restart', async () => {

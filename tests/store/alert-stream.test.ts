@@ -121,7 +121,9 @@ function liveStreamChecks(open: () => Promise<SqlStore>): void {
   it('delivers alerts inserted after subscribing through LISTEN/NOTIFY, skipping handled ones', async () => {
     const clock = new ManualClock(T0);
     const handled = await store.insertAlert(alert('handled'));
-    await store.upsertSignal(signal('sig-handled', { alertId: handled.id }));
+    await store.upsertSignal(
+      signal('sig-handled', { alertId: handled.id, status: 'FILTERED', reason: 'cooldown' }),
+    );
     const waiting = await store.insertAlert(alert('waiting'));
     const seen: number[] = [];
     const sub = alertStream(store as Store, { clock }).subscribe((a) => seen.push(a.id));

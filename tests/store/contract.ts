@@ -89,15 +89,22 @@ export function storeContract(name: string, target: ContractTarget): void {
         expect(error.message).toMatch(/987654321 is not a stored alert/);
       });
 
-      it('the sweep lists received alerts without a signal, oldest first', async () => {
+      it('the sweep lists received alerts with no decision at the broker yet, oldest first', async () => {
         const s = await fresh();
         const a1 = await s.insertAlert(alert('a1'));
         const a2 = await s.insertAlert(alert('a2'));
         const a3 = await s.insertAlert(alert('a3'));
         const a4 = await s.insertAlert(alert('a4', { status: 'rejected', reason: 'bad secret' }));
-        await s.upsertSignal(signal('sig-a2', { alertId: a2.id }));
+        const a5 = await s.insertAlert(alert('a5'));
+        const a6 = await s.insertAlert(alert('a6'));
+        // a2: decided (FILTERED); a5: EXECUTING and its position recorded (an order may be out);
+        // a6: EXECUTING with no position (interrupted before its entry was sent): delivered again.
+        await s.upsertSignal(signal('sig-a2', { alertId: a2.id, status: 'FILTERED', reason: 'cooldown' }));
+        await s.upsertSignal(signal('sig-a5', { alertId: a5.id, status: 'EXECUTING' }));
+        await s.upsertPositions([position('pos-a5', { signalId: 'sig-a5', alertId: a5.id })]);
+        await s.upsertSignal(signal('sig-a6', { alertId: a6.id, status: 'EXECUTING' }));
         const pending = await s.unprocessedAlerts(10);
-        expect(pending.map((a) => a.id)).toEqual([a1.id, a3.id]);
+        expect(pending.map((a) => a.id)).toEqual([a1.id, a3.id, a6.id]);
         expect(pending.map((a) => a.id)).not.toContain(a4.id);
         expect((await s.unprocessedAlerts(1)).map((a) => a.id)).toEqual([a1.id]);
       });

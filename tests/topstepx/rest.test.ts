@@ -172,6 +172,19 @@ describe('ProjectX REST client against the local gateway', () => {
     expect(Math.max(...sleeps)).toBeGreaterThanOrEqual(1_000);
   });
 
+  it('waits as long as Retry-After says, not the growing backoff on top of it', async () => {
+    const sleeps: number[] = [];
+    const timed = client(gw, {
+      time: { now: () => Date.now(), sleep: async (ms) => void sleeps.push(ms) },
+      readRetry: { maxAttempts: 8, baseDelayMs: 500, maxDelayMs: 30_000 },
+    });
+    await timed.searchAccounts();
+    gw.faults.rateLimit(6);
+    await timed.searchAccounts();
+    expect(sleeps).toHaveLength(6);
+    expect(sleeps.every((ms) => ms >= 1_000 && ms <= 2_000)).toBe(true);
+  });
+
   it('never retries a mutation after a 429: it reports it as possibly delivered', async () => {
     const id = gw.activeContractId('ES');
     await rest.searchAccounts();

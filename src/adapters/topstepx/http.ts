@@ -122,8 +122,13 @@ export class ProjectXHttp {
         const retriable =
           kind === 'read' && (error.status === 429 || error.status === 0 || error.status >= 500);
         if (!retriable || attempt >= this.retry.maxAttempts) throw error;
+        // The server's Retry-After, when it sends one, says when to come back; otherwise back off
+        // exponentially. (Waiting longer than asked kept a protective stop's lookup out for a minute.)
         const backoff = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-        const delay = Math.max(backoff, error.retryAfterMs ?? 0);
+        const delay =
+          error.retryAfterMs !== undefined && error.retryAfterMs !== null
+            ? Math.max(0, error.retryAfterMs)
+            : backoff;
         this.log.warn(
           { endpoint, status: error.status, attempt, delayMs: delay },
           'projectx: read failed; backing off',
