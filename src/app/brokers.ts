@@ -195,13 +195,22 @@ export async function connectBroker(config: BotConfig, options: ConnectOptions):
       // The previous process may have died between a broker event and its consequence (an entry
       // filled, the stop not yet placed): tell the restored actors what the broker did meanwhile,
       // then re-send what they had asked for. Both are idempotent.
-      const resynced = await session.broker.resync(() =>
-        runtime.positions().map((v) => ({
-          positionId: v.positionId,
-          entryFilled: Object.fromEntries(v.context.legs.map((l) => [l.tag, l.filled])),
-          exitedQty: v.context.exitedQty,
-        })),
-      );
+      const resynced = await session.broker
+        .resync(() =>
+          runtime.positions().map((v) => ({
+            positionId: v.positionId,
+            entryFilled: Object.fromEntries(v.context.legs.map((l) => [l.tag, l.filled])),
+            exitedQty: v.context.exitedQty,
+          })),
+        )
+        .catch((error: unknown) => {
+          // The re-sent commands below still adopt what is on the book by tag; reconnects reconcile.
+          options.logger.error(
+            { error: String(error) },
+            'could not resync the restored positions with the broker',
+          );
+          return { orders: 0, fills: 0 };
+        });
       const commands = runtime.positions().flatMap((view) =>
         rearmCommands(view, {
           freshVenue: false,
