@@ -1,12 +1,13 @@
 /**
  * The fast subset of the reliability campaigns (`npm run reliability -- --fast`) as ordinary tests:
- * each campaign's own pass/fail criteria must hold. The crash campaign needs PostgreSQL
+ * each campaign's own pass/fail criteria must hold. The crash, connection and database campaigns need PostgreSQL
  * (TEST_DATABASE_URL): skipped with a message without it, a failure when CI=true.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runConnectionFaults } from '../../scripts/reliability/connection-faults.ts';
 import { runCrash } from '../../scripts/reliability/crash.ts';
 import { runDatabaseFault } from '../../scripts/reliability/database-fault.ts';
 import { NEEDS_POSTGRES, serverUrl } from '../../scripts/reliability/pg.ts';
@@ -45,22 +46,31 @@ describe('reliability campaigns (fast subset)', () => {
     it('crash injection: SIGKILLed bot, no duplicates, flat at the end', async () => {
       if (!server) throw new Error(`CI=true but the crash campaign ${NEEDS_POSTGRES}`);
       const result = await runCrash({ fast: true, seed: 1, logDir });
-      expect(result.error).toBeUndefined();
-      const byName = Object.fromEntries(
-        result.criteria.map((c) => [c.name.split(' ')[0] === 'at' ? 'kills' : c.name, c]),
-      );
-      expect(byName.kills?.pass).toBe(true);
-      const dup = result.criteria.find((c) => c.name.startsWith('no duplicate orders'));
-      expect(dup?.pass, dup?.measured).toBe(true);
-    }, 240_000);
+      // Every criterion but the 2 s protection one, which is a figure of the full run: with a handful
+      // of kills on a loaded CI machine, one landing between a fill and its stop would decide it.
+      const relevant = {
+        ...result,
+        criteria: result.criteria.filter((c) => !c.name.startsWith('no position unprotected')),
+      };
+      expect(failures(relevant)).toEqual([]);
+      expect(relevant.criteria.length).toBe(6);
+    }, 300_000);
+    it('connection faults: logout, token expiry, 429 storm, disconnects, ambiguous placement', async () => {
+      if (!server) throw new Error(`CI=true but the connection campaign ${NEEDS_POSTGRES}`);
+      const result = await runConnectionFaults({ fast: true, seed: 1, logDir });
+      expect(failures(result)).toEqual([]);
+      expect(result.criteria.length).toBeGreaterThanOrEqual(5);
+    }, 300_000);
     it('database fault: PostgreSQL restarted mid-run, no decision or trade row lost', async () => {
       if (!server) throw new Error(`CI=true but the database campaign ${NEEDS_POSTGRES}`);
       const result = await runDatabaseFault({ fast: true, seed: 1, logDir });
       expect(failures(result)).toEqual([]);
     }, 180_000);
   } else {
-    console.warn(`[reliability] skipping the crash campaign test: it ${NEEDS_POSTGRES}`);
-    it.skip(`crash injection (${NEEDS_POSTGRES})`, () => {});
+    console.warn(
+      `[reliability] skipping the crash, connection and database campaign tests: they ${NEEDS_POSTGRES}`,
+    );
+    it.skip(`crash injection, connection faults, database fault (${NEEDS_POSTGRES})`, () => {});
   }
 
   it('security: wrong secrets rate-limited and unlogged, no secret in any campaign log', async () => {
