@@ -67,6 +67,7 @@ export interface RearmOptions {
  */
 export function rearmCommands(view: PositionView, options: RearmOptions): EngineCommand[] {
   const ctx = view.context;
+  if (view.state === 'closed' || view.state === 'cancelled') return [];
   const base = {
     positionId: ctx.positionId,
     accountId: ctx.accountId,
@@ -75,74 +76,61 @@ export function rearmCommands(view: PositionView, options: RearmOptions): Engine
     ts: options.ts,
   };
   const exitSide = ctx.side === 'long' ? 'sell' : 'buy';
-  const commands: EngineCommand[] = [];
-  if (view.state === 'closed' || view.state === 'cancelled') return commands;
   const open = ctx.filledQty - ctx.exitedQty;
-  const stop = stopTag(ctx.positionId, ctx.stopSeq);
+  const place = (legs: PositionContext['legs']): EngineCommand[] =>
+    legs.length === 0
+      ? []
+      : [
+          {
+            type: 'placeEntry',
+            ...base,
+            signalId: ctx.signalId,
+            side: ctx.side === 'long' ? 'buy' : 'sell',
+            legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity - l.filled })),
+          },
+        ];
+  const stop = (quantity: number): EngineCommand[] =>
+    options.protectiveStops === 'broker'
+      ? [
+          {
+            type: 'moveStop',
+            ...base,
+            side: exitSide,
+            stopPrice: ctx.stop,
+            quantity,
+            tag: stopTag(ctx.positionId, ctx.stopSeq),
+          },
+        ]
+      : [];
   if (options.freshVenue) {
     // A fresh (paper) venue holds no position: its working legs, and a stop for what is held, which
     // also finishes an interrupted exit when the market gets there.
-    const legs = ctx.legs.filter((l) => l.status === 'sent' || l.status === 'working');
-    if (legs.length > 0)
-      commands.push({
-        type: 'placeEntry',
-        ...base,
-        signalId: ctx.signalId,
-        side: ctx.side === 'long' ? 'buy' : 'sell',
-        legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity - l.filled })),
-      });
-    if (open > 0 && options.protectiveStops === 'broker')
-      commands.push({
-        type: 'moveStop',
-        ...base,
-        side: exitSide,
-        stopPrice: ctx.stop,
-        quantity: open,
-        tag: stop,
-      });
-    return commands;
-  }
-  const toPlace = ctx.legs.filter((l) => l.status === 'sent');
-  if (view.state !== 'exiting' && toPlace.length > 0) {
-    commands.push({
-      type: 'placeEntry',
-      ...base,
-      signalId: ctx.signalId,
-      side: ctx.side === 'long' ? 'buy' : 'sell',
-      legs: toPlace.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity - l.filled })),
-    });
+    return [
+      ...place(ctx.legs.filter((l) => l.status === 'sent' || l.status === 'working')),
+      ...(open > 0 ? stop(open) : []),
+    ];
   }
   const cancelling = ctx.legs.filter((l) => l.status === 'cancelling').map((l) => l.tag);
-  if (cancelling.length > 0) commands.push({ type: 'cancelEntry', ...base, tags: cancelling });
-  if (view.state === 'exiting') {
-    if (options.protectiveStops === 'broker')
-      commands.push({
-        type: 'moveStop',
-        ...base,
-        side: exitSide,
-        stopPrice: ctx.stop,
-        quantity: 0,
-        tag: stop,
-      });
-    if (open > 0 && ctx.exitSeq > 0)
-      commands.push({
-        type: 'closePosition',
-        ...base,
-        side: exitSide,
-        quantity: open,
-        tag: exitTag(ctx.positionId, ctx.exitSeq),
-        reason: ctx.exitReason ?? 'manual',
-      });
-    return commands;
-  }
-  if (open > 0 && options.protectiveStops === 'broker')
-    commands.push({
-      type: 'moveStop',
-      ...base,
-      side: exitSide,
-      stopPrice: ctx.stop,
-      quantity: open,
-      tag: stop,
-    });
-  return commands;
+  const cancel: EngineCommand[] =
+    cancelling.length > 0 ? [{ type: 'cancelEntry', ...base, tags: cancelling }] : [];
+  if (view.state !== 'exiting')
+    return [
+      ...place(ctx.legs.filter((l) => l.status === 'sent')),
+      ...cancel,
+      ...(open > 0 ? stop(open) : []),
+    ];
+  const close: EngineCommand[] =
+    open > 0 && ctx.exitSeq > 0
+      ? [
+          {
+            type: 'closePosition',
+            ...base,
+            side: exitSide,
+            quantity: open,
+            tag: exitTag(ctx.positionId, ctx.exitSeq),
+            reason: ctx.exitReason ?? 'manual',
+          },
+        ]
+      : [];
+  return [...cancel, ...stop(0), ...close];
 }
