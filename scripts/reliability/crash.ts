@@ -22,7 +22,7 @@ import {
   startBotProcess,
   stopGracefully,
 } from './bot-process.ts';
-import { ALWAYS_TRADING, createBotDatabase, NEEDS_POSTGRES, serverUrl } from './pg.ts';
+import { ALWAYS_TRADING, createBotDatabase, NEEDS_POSTGRES, serverUrl, undecidedAlerts } from './pg.ts';
 import { type CampaignOptions, type CampaignResult, round, seededRandom } from './types.ts';
 
 export const CRASH_SECRETS = {
@@ -64,6 +64,8 @@ export interface ScenarioResult {
   readonly keys: readonly string[];
   /** Times the bot did not catch up with the broker within a minute while the market was held. */
   readonly syncTimeouts: number;
+  /** Alerts left without a decision at the end (still received, or their signal still undecided); -1 unknown. */
+  readonly undecided: number;
 }
 
 /** Stationary history: every minute trades 4990–5010 with most volume at 5000, so every plan is alike. */
@@ -405,6 +407,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     lines: log.lines,
     keys,
     syncTimeouts,
+    undecided: await undecidedAlerts(db.url).catch(() => -1),
   };
   await gateway.close();
   await db.drop().catch(() => {});
@@ -535,6 +538,7 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
         (n, r) => n + r.syncTimeouts,
         0,
       ),
+      'alerts left without a decision at the end': crashed.reduce((n, r) => n + Math.max(0, r.undecided), 0),
     },
     criteria: [
       {
@@ -566,6 +570,11 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
         name: 'after every restart the bot catches up with the broker (its stop as commanded) within a minute',
         pass: crashed.every((r) => r.syncTimeouts === 0),
         measured: `${crashed.reduce((n, r) => n + r.syncTimeouts, 0)} times not`,
+      },
+      {
+        name: 'every alert ends with one decision (none left received, PENDING or EXECUTING)',
+        pass: crashed.every((r) => r.undecided === 0),
+        measured: crashed.map((r, i) => `s${i}: ${r.undecided < 0 ? 'unknown' : r.undecided}`).join('; '),
       },
       {
         name: 'flat with no working orders at the end',

@@ -16,6 +16,23 @@ export function databaseUrl(server: string, database: string): string {
   return url.toString();
 }
 
+/** Alerts of a bot database that never got a decision: still 'received', or with a signal still undecided. */
+export async function undecidedAlerts(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>(
+      `select count(*) as n from alerts a
+       where a.status = 'received'
+          or exists (select 1 from signals s where s.alert_id = a.id
+                     and s.execution_status in ('PENDING', 'EXECUTING'))`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
+
 async function admin(server: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: server });
   await client.connect();

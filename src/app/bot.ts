@@ -157,6 +157,21 @@ export async function startBot(
       { positions: stored.map((p) => `${p.symbol} ${p.side} ${p.state}`) },
       'restoring open positions',
     );
+  // A signal whose entry order went out just before the previous process died was left EXECUTING:
+  // its position is restored, so the decision is known. Say so, so no signal stays undecided.
+  for (const p of stored) {
+    if (!p.signalId) continue;
+    const signal = await store.getSignal(p.signalId).catch(() => null);
+    if (signal?.status !== 'EXECUTING') continue;
+    const reason = `EXECUTED: entry order sent before a restart; position ${p.id} restored (${p.state})`;
+    try {
+      await store.upsertSignal({ ...signal, status: 'EXECUTED', reason, updatedAt: clock.now() });
+      if (signal.alertId !== null) await store.setAlertStatus(signal.alertId, 'processed', reason);
+      logger.info({ signalId: signal.id, positionId: p.id }, reason);
+    } catch (error) {
+      logger.warn({ signalId: signal.id, error: String(error) }, 'could not record the restored signal');
+    }
+  }
 
   const writeQueue = new WriteQueue(store, clock, { flushIntervalMs: config.flushIntervalMs });
   const observers: Observers = await attachObservers(config, { logger, stdout });

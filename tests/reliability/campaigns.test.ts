@@ -53,7 +53,7 @@ describe('reliability campaigns (fast subset)', () => {
         criteria: result.criteria.filter((c) => !c.name.startsWith('no position unprotected')),
       };
       expect(failures(relevant)).toEqual([]);
-      expect(relevant.criteria.length).toBe(6);
+      expect(relevant.criteria.length).toBe(7);
     }, 300_000);
     it('connection faults: logout, token expiry, 429 storm, disconnects, ambiguous placement', async () => {
       if (!server) throw new Error(`CI=true but the connection campaign ${NEEDS_POSTGRES}`);
