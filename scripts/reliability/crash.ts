@@ -68,14 +68,19 @@ export interface ScenarioResult {
   readonly undecided: number;
 }
 
-/** Stationary history: every minute trades 4990–5010 with most volume at 5000, so every plan is alike. */
+/**
+ * Stationary history: every minute trades 4990–5010 with most volume at 5000, so every plan is alike.
+ * Its volume (about a million contracts a minute) dwarfs the harness's own one-lot prints, so the
+ * profile — and so the plan — does not depend on how many prices a run happened to push (restarts,
+ * held markets) or on how many wall-clock minutes it took.
+ */
 export function pushHistory(gateway: LocalGateway, contract: string, now: number): void {
   const start = Math.floor(now / 60_000) * 60_000 - 360 * 60_000;
   for (let m = 0; m < 360; m++) {
     for (let i = 0; i <= 20; i++) {
       const price = 4990 + i;
       gateway.pushPrice(contract, price, {
-        size: Math.max(10, 100 - 9 * Math.abs(price - 5000)),
+        size: Math.max(10, 100 - 9 * Math.abs(price - 5000)) * 1_000,
         ts: start + m * 60_000 + i * 2_000,
       });
     }
