@@ -284,11 +284,19 @@ export class TopstepxBroker implements Broker {
     for (const list of fillsOf.values()) list.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
 
     let fills = 0;
+    // The fills REST reported are sent below, by the actors' counts. Hub fills that arrived before
+    // their order was known (the orphan buffer) wait until those are out: the ones REST reported are
+    // dropped, newer ones go after them, so an actor never sees a stop fill before its entry fill.
+    const newer: HalfTrade[] = [];
+    for (const { order } of mine) {
+      for (const t of fillsOf.get(order.id) ?? []) this.seenFills.add(t.id);
+      for (const t of this.orphanFills.get(order.id) ?? []) if (!this.seenFills.has(t.id)) newer.push(t);
+      this.orphanFills.delete(order.id);
+    }
     for (const { order, tag } of mine) {
       this.track(tag, order.id, order.createdAt, order.limitPrice ?? order.stopPrice, order.size);
       const tracked = this.byTag.get(tag)!;
       tracked.terminal = isTerminalState(order.state);
-      for (const t of fillsOf.get(order.id) ?? []) this.seenFills.add(t.id);
       // State events again, even if this process emitted them before the engine was listening.
       if (order.state === 'rejected') {
         this.rejectedTags.add(tag);
@@ -340,6 +348,7 @@ export class TopstepxBroker implements Broker {
       }
     }
     for (const position of positions.values()) this.ownPositions.add(position.positionId);
+    for (const t of newer.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)) this.ingestTrade(t);
     // Cancels last: a partly filled leg that was then cancelled must count its fills first.
     for (const { order, tag } of mine) {
       if (order.state !== 'cancelled' && order.state !== 'expired') continue;
