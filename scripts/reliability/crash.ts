@@ -69,21 +69,21 @@ export interface ScenarioResult {
 }
 
 /**
- * Stationary history: every minute trades 4990–5010 with most volume at 5000, so every plan is alike.
- * Its volume (about a million contracts a minute) dwarfs the harness's own one-lot prints, so the
- * profile — and so the plan — does not depend on how many prices a run happened to push (restarts,
- * held markets) or on how many wall-clock minutes it took.
+ * History for a stationary market: 81 one-minute bars, one per price level from 4990 to 5010 (each
+ * bar trades at a single price), with volumes that peak at 5000 and differ from level to level by at
+ * least 100,000 contracts. The profile, and so every plan, is then fixed by the history alone: the
+ * harness's own one-lot prints (their number depends on restarts and held markets) and the minute a
+ * run starts at can never tip a row comparison. All 81 bars sit inside the 240-minute lookback for
+ * the whole run.
  */
 export function pushHistory(gateway: LocalGateway, contract: string, now: number): void {
-  const start = Math.floor(now / 60_000) * 60_000 - 360 * 60_000;
-  for (let m = 0; m < 360; m++) {
-    for (let i = 0; i <= 20; i++) {
-      const price = 4990 + i;
-      gateway.pushPrice(contract, price, {
-        size: Math.max(10, 100 - 9 * Math.abs(price - 5000)) * 1_000,
-        ts: start + m * 60_000 + i * 2_000,
-      });
-    }
+  const levels = 81;
+  const start = Math.floor(now / 60_000) * 60_000 - (levels + 2) * 60_000;
+  for (let m = 0; m < levels; m++) {
+    const k = m - 40; // ticks from 5000
+    // 82 at 5000, then 81/80 one tick above/below, 79/78 two ticks away…: no two levels alike.
+    const weight = 82 - 2 * Math.abs(k) + (k > 0 ? 1 : 0);
+    gateway.pushPrice(contract, 5000 + k * 0.25, { size: weight * 100_000, ts: start + m * 60_000 + 1_000 });
   }
   gateway.pushPrice(contract, 5000, { size: 1 });
 }
