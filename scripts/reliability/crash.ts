@@ -64,8 +64,8 @@ export interface ScenarioResult {
   readonly keys: readonly string[];
   /** Times the bot did not catch up with the broker within a minute while the market was held. */
   readonly syncTimeouts: number;
-  /** Alerts left without a decision at the end (still received, or their signal still undecided); -1 unknown. */
-  readonly undecided: number;
+  /** Alerts left without a decision at the end (see undecidedAlerts); null when it could not be read. */
+  readonly undecided: readonly string[] | null;
 }
 
 /**
@@ -412,7 +412,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     lines: log.lines,
     keys,
     syncTimeouts,
-    undecided: await undecidedAlerts(db.url).catch(() => -1),
+    undecided: await undecidedAlerts(db.url).catch(() => null),
   };
   await gateway.close();
   await db.drop().catch(() => {});
@@ -543,7 +543,10 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
         (n, r) => n + r.syncTimeouts,
         0,
       ),
-      'alerts left without a decision at the end': crashed.reduce((n, r) => n + Math.max(0, r.undecided), 0),
+      'alerts left without a decision at the end': crashed.reduce(
+        (n, r) => n + (r.undecided?.length ?? 0),
+        0,
+      ),
     },
     criteria: [
       {
@@ -577,9 +580,11 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
         measured: `${crashed.reduce((n, r) => n + r.syncTimeouts, 0)} times not`,
       },
       {
-        name: 'every alert ends with one decision (none left received, PENDING or EXECUTING)',
-        pass: crashed.every((r) => r.undecided === 0),
-        measured: crashed.map((r, i) => `s${i}: ${r.undecided < 0 ? 'unknown' : r.undecided}`).join('; '),
+        name: 'every alert ends with a decision (no alert without a signal, no signal PENDING or EXECUTING)',
+        pass: crashed.every((r) => r.undecided !== null && r.undecided.length === 0),
+        measured: crashed
+          .map((r, i) => `s${i}: ${r.undecided === null ? 'unknown' : r.undecided.length}`)
+          .join('; '),
       },
       {
         name: 'flat with no working orders at the end',
@@ -587,7 +592,10 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
         measured: `${finalOpen} left`,
       },
     ],
-    notes: mismatches.slice(0, 10),
+    notes: [
+      ...mismatches.slice(0, 10),
+      ...crashed.flatMap((r, i) => (r.undecided ?? []).map((a) => `s${i}: alert without a decision: ${a}`)),
+    ],
     durationMs: Date.now() - started,
   };
 }

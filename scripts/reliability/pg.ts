@@ -16,18 +16,22 @@ export function databaseUrl(server: string, database: string): string {
   return url.toString();
 }
 
-/** Alerts of a bot database that never got a decision: still 'received', or with a signal still undecided. */
-export async function undecidedAlerts(url: string): Promise<number> {
+/**
+ * Alerts of a bot database that never got a decision: no signal while still 'received', or a signal
+ * still PENDING/EXECUTING. (The decision is the signal; the alert row's own status is a convenience
+ * copy written after it.) Returns "key (alert status / signal status)" for each.
+ */
+export async function undecidedAlerts(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ n: string }>(
-      `select count(*) as n from alerts a
-       where a.status = 'received'
-          or exists (select 1 from signals s where s.alert_id = a.id
-                     and s.execution_status in ('PENDING', 'EXECUTING'))`,
+    const { rows } = await client.query<{ key: string; status: string; signal: string | null }>(
+      `select a.idempotency_key as key, a.status::text as status, s.execution_status::text as signal
+       from alerts a left join signals s on s.alert_id = a.id
+       where (s.id is null and a.status = 'received') or s.execution_status in ('PENDING', 'EXECUTING')
+       order by a.id`,
     );
-    return Number(rows[0]?.n ?? 0);
+    return rows.map((r) => `${r.key} (${r.status} / ${r.signal ?? 'no signal'})`);
   } finally {
     await client.end();
   }

@@ -16,7 +16,6 @@ import {
   toLivePosition,
 } from '../adapters/dashboard/index.ts';
 import { createJsonlInspectionLog } from '../adapters/inspect/jsonl-log.ts';
-import { createStatelyInspector } from '../adapters/inspect/stately.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import {
   alertStatusOf,
@@ -78,6 +77,8 @@ export async function attachObservers(
   const actorObserver = new ActorObserver();
   inspectors.push(actorObserver.inspect);
   if (config.inspect) {
+    // Loaded only when asked for (its WebSocket server and the Stately client are not needed otherwise).
+    const { createStatelyInspector } = await import('../adapters/inspect/stately.ts');
     const stately = await createStatelyInspector({ port: 0 });
     inspectors.push(stately.inspect);
     closers.push(() => stately.stop());

@@ -3,10 +3,15 @@
  * PostgreSQL, SUPABASE_URL (+ SUPABASE_SERVICE_ROLE_KEY) → Supabase, else the embedded PGlite in
  * ./data/pglite (PGLITE_DATA_DIR overrides; 'memory' for no files).
  */
+
+import { fileURLToPath } from 'node:url';
 import type { Store, StoreKind } from '../../ports/store.ts';
-import { createPgliteStore, DEFAULT_PGLITE_DIR } from './pglite.ts';
-import { createPostgresStore } from './postgres.ts';
-import { createSupabaseStore } from './supabase.ts';
+
+// The adapters are loaded only when chosen (dynamic imports below): PGlite's WASM build and
+// supabase-js cost a few hundred ms of start-up that a restart of a bot on PostgreSQL should not pay.
+
+/** <project>/data/pglite, wherever the process was started from (the same as pglite.ts's). */
+const DEFAULT_PGLITE_DIR = fileURLToPath(new URL('../../../data/pglite', import.meta.url));
 
 export interface StoreConfig {
   readonly kind?: StoreKind;
@@ -56,6 +61,7 @@ export async function createStore(config: StoreConfig = storeConfigFromEnv()): P
     case 'postgres': {
       if (!config.databaseUrl)
         throw new Error('Store kind "postgres" needs DATABASE_URL (postgres://user:password@host:5432/db)');
+      const { createPostgresStore } = await import('./postgres.ts');
       return createPostgresStore({
         connectionString: config.databaseUrl,
         migrate,
@@ -71,13 +77,16 @@ export async function createStore(config: StoreConfig = storeConfigFromEnv()): P
             'dashboard (Project Settings → API) into SUPABASE_SERVICE_ROLE_KEY, or unset SUPABASE_URL to use the embedded database',
         );
       }
+      const { createSupabaseStore } = await import('./supabase.ts');
       return createSupabaseStore({
         url: config.supabaseUrl,
         serviceRoleKey: config.supabaseServiceRoleKey,
         migrate,
       });
     }
-    case 'pglite':
+    case 'pglite': {
+      const { createPgliteStore } = await import('./pglite.ts');
       return createPgliteStore({ dataDir: config.pgliteDataDir ?? DEFAULT_PGLITE_DIR, migrate });
+    }
   }
 }
