@@ -39,6 +39,20 @@ afterEach(async () => {
 const ofType = (type: BrokerEvent['type'], tag?: string) =>
   events.filter((e) => e.type === type && (!tag || e.tag === tag));
 
+/** Place p1's entry (one buy leg at 4999) and trade through it. */
+const enterLong = async (quantity: number) => {
+  broker.execute({
+    ...base(),
+    type: 'placeEntry',
+    signalId: 's1',
+    side: 'buy',
+    legs: [{ tag: 'p1-e0', price: 4999, quantity }],
+  });
+  await broker.idle();
+  gw.pushPrice(es, 4999);
+  await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+};
+
 describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', () => {
   it('round trip: entry legs, fill, protective stop moved, partial and full close', async () => {
     const exec = (c: EngineCommand) => broker.execute(c);
@@ -104,16 +118,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
 
   it('an exit after the protective stop already filled closes nothing (no reversal)', async () => {
     const exec = (c: EngineCommand) => broker.execute(c);
-    exec({
-      ...base(),
-      type: 'placeEntry',
-      signalId: 's1',
-      side: 'buy',
-      legs: [{ tag: 'p1-e0', price: 4999, quantity: 2 }],
-    });
-    await broker.idle();
-    gw.pushPrice(es, 4999);
-    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    await enterLong(2);
     exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 2, tag: 'p1-s1' });
     await broker.idle();
     // The print that fills the broker-side stop is the tick that makes the engine leave at market.
@@ -136,16 +141,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
 
   it('after a restart that missed the stop fill, an exit replays that fill instead of closing again', async () => {
     const exec = (c: EngineCommand) => broker.execute(c);
-    exec({
-      ...base(),
-      type: 'placeEntry',
-      signalId: 's1',
-      side: 'buy',
-      legs: [{ tag: 'p1-e0', price: 4999, quantity: 2 }],
-    });
-    await broker.idle();
-    gw.pushPrice(es, 4999);
-    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    await enterLong(2);
     exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 2, tag: 'p1-s1' });
     await broker.idle();
     // The process dies; the stop fills while it is away; a fresh adapter starts knowing nothing.
@@ -212,16 +208,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
   });
 
   it('resync sends only the part of a fill the actor did not count, and closing fills after the entry', async () => {
-    broker.execute({
-      ...base(),
-      type: 'placeEntry',
-      signalId: 's1',
-      side: 'buy',
-      legs: [{ tag: 'p1-e0', price: 4999, quantity: 3 }],
-    });
-    await broker.idle();
-    gw.pushPrice(es, 4999);
-    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    await enterLong(3);
     broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 3, tag: 'p1-s1' });
     await broker.idle();
     sub.unsubscribe();
@@ -256,16 +243,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     });
     events = [];
     sub = broker.events$.subscribe((e) => events.push(e));
-    broker.execute({
-      ...base(),
-      type: 'placeEntry',
-      signalId: 's1',
-      side: 'buy',
-      legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
-    });
-    await broker.idle();
-    gw.pushPrice(es, 4999);
-    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    await enterLong(1);
     // More 429s than one placement's lookups and retries absorb.
     gw.faults.rateLimit(30);
     broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 1, tag: 'p1-s1' });
