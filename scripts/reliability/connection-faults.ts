@@ -14,7 +14,15 @@ import { join } from 'node:path';
 import { type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
 import { idFromKey } from '../../src/runtime/signal-processor.ts';
 import { type BotLog, type BotProcess, sleep, startBotProcess, stopGracefully } from './bot-process.ts';
-import { CRASH_SECRETS, caughtUp, pushHistory, sameTrade, summarise, type TradeSummary } from './crash.ts';
+import {
+  botLaunch,
+  CRASH_SECRETS,
+  caughtUp,
+  pushHistory,
+  sameTrade,
+  summarise,
+  type TradeSummary,
+} from './crash.ts';
 import { ALWAYS_TRADING, createBotDatabase, NEEDS_POSTGRES, serverUrl } from './pg.ts';
 import type { CampaignOptions, CampaignResult } from './types.ts';
 
@@ -115,27 +123,7 @@ async function runTrades(
   const db = await createBotDatabase(server, ALWAYS_TRADING);
   mkdirSync(logDir, { recursive: true });
   const botLog: BotLog = { lines: [], file: join(logDir, `${label}.log`) };
-  const args = [
-    '--broker',
-    'local',
-    '--gateway-url',
-    gateway.baseUrl,
-    '--database-url',
-    db.url,
-    '--no-demo',
-    '--port',
-    '0',
-    '--status',
-    'off',
-    '--symbol',
-    'ES',
-  ];
-  const env = {
-    WEBHOOK_SECRET: CRASH_SECRETS.webhook,
-    PROJECTX_USERNAME: CRASH_SECRETS.user,
-    PROJECTX_API_KEY: CRASH_SECRETS.apiKey,
-    LOG_LEVEL: 'info',
-  };
+  const { args, env } = botLaunch(gateway.baseUrl, db.url);
   const bot: BotProcess = await startBotProcess(args, env, botLog);
   let exits = 0;
   let stopping = false;

@@ -34,6 +34,38 @@ export const CRASH_SECRETS = {
 const OPEN_STATUSES = new Set([1, 6, 8]); // Open, Pending, Suspended
 const MAX_UNPROTECTED_MS = 2_000;
 
+/** How the campaigns start the bot: against the local gateway and a PostgreSQL database, no demo. */
+export function botLaunch(
+  gatewayUrl: string,
+  databaseUrl: string,
+  extraEnv: Record<string, string> = {},
+): { args: string[]; env: Record<string, string> } {
+  return {
+    args: [
+      '--broker',
+      'local',
+      '--gateway-url',
+      gatewayUrl,
+      '--database-url',
+      databaseUrl,
+      '--no-demo',
+      '--port',
+      '0',
+      '--status',
+      'off',
+      '--symbol',
+      'ES',
+    ],
+    env: {
+      WEBHOOK_SECRET: CRASH_SECRETS.webhook,
+      PROJECTX_USERNAME: CRASH_SECRETS.user,
+      PROJECTX_API_KEY: CRASH_SECRETS.apiKey,
+      LOG_LEVEL: 'info',
+      ...extraEnv,
+    },
+  };
+}
+
 export interface TradeSummary {
   readonly key: string;
   readonly entryOrders: number;
@@ -189,28 +221,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     : await createBotDatabase(plan.server, ALWAYS_TRADING);
   mkdirSync(plan.logDir, { recursive: true });
   const log: BotLog = { lines: [], file: join(plan.logDir, `${plan.label}.log`) };
-  const args = [
-    '--broker',
-    'local',
-    '--gateway-url',
-    gateway.baseUrl,
-    '--database-url',
-    db.url,
-    '--no-demo',
-    '--port',
-    '0',
-    '--status',
-    'off',
-    '--symbol',
-    'ES',
-  ];
-  const env = {
-    WEBHOOK_SECRET: CRASH_SECRETS.webhook,
-    PROJECTX_USERNAME: CRASH_SECRETS.user,
-    PROJECTX_API_KEY: CRASH_SECRETS.apiKey,
-    LOG_LEVEL: 'info',
-    ...plan.env,
-  };
+  const { args, env } = botLaunch(gateway.baseUrl, db.url, plan.env);
 
   let alive: BotProcess | null = null;
   let finished = false;
