@@ -7,6 +7,7 @@
  * Each gives the engine the same Broker port.
  */
 import type { Observable } from 'rxjs';
+import { openQty } from '../../machines/position/ladder.ts';
 import { SimulatedExchange } from '../../sim/exchange.ts';
 import { type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
 import type { Logger } from '../adapters/log/logger.ts';
@@ -105,12 +106,12 @@ export async function connectBroker(config: BotConfig, options: ConnectOptions):
       engine
         ? engine
             .positions()
-            .filter((v) => v.context.filledQty - v.context.exitedQty > 0)
+            .filter((v) => openQty(v.context) > 0)
             .map((v) => ({
               positionId: v.positionId,
               contractId: v.context.contractId,
               side: v.context.side,
-              quantity: v.context.filledQty - v.context.exitedQty,
+              quantity: openQty(v.context),
             }))
         : options
             .storedPositions()

@@ -4,6 +4,7 @@
  * legs and deadlines exactly where they were; no entry action runs again, so no order is re-sent.
  */
 import { ENGINE_MACHINE_VERSION, slotKey } from '../../machines/engine/machine.ts';
+import { openQty } from '../../machines/position/ladder.ts';
 import type { PositionContext } from '../../machines/position/types.ts';
 import type { EngineCommand } from '../domain/events.ts';
 import { exitTag, stopTag } from '../domain/tags.ts';
@@ -76,7 +77,7 @@ export function rearmCommands(view: PositionView, options: RearmOptions): Engine
     ts: options.ts,
   };
   const exitSide = ctx.side === 'long' ? 'sell' : 'buy';
-  const open = ctx.filledQty - ctx.exitedQty;
+  const open = openQty(ctx);
   const place = (legs: PositionContext['legs']): EngineCommand[] =>
     legs.length === 0
       ? []
