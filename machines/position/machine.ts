@@ -157,6 +157,7 @@ const positionSetup = setup({
         signalId: context.signalId,
         side: entrySide(context),
         legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity })),
+        stopPrice: context.stop,
       };
       out(enqueue as unknown as Enqueue, self, context, command);
     }),
@@ -221,6 +222,7 @@ const positionSetup = setup({
         signalId: next.signalId,
         side: entrySide(next),
         legs: fresh.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity })),
+        stopPrice: next.stop,
       });
       out(e, self, next, updateMessage(next, 'pending_entry'));
     }),

@@ -33,15 +33,24 @@ export const CRASH_SECRETS = {
 
 const OPEN_STATUSES = new Set([1, 6, 8]); // Open, Pending, Suspended
 const MAX_UNPROTECTED_MS = 2_000;
+/**
+ * The crash campaign runs the bot with `--protective-stops bracket`: with stops placed after the fill
+ * (`broker`), a kill in the few milliseconds between a fill and its stop leaves the position bare for
+ * as long as the restart takes; a bracket is on the exchange from the fill, bot or no bot.
+ */
+const CRASH_PROTECTIVE_STOPS = 'bracket';
 
 /** How the campaigns start the bot: against the local gateway and a PostgreSQL database, no demo. */
 export function botLaunch(
   gatewayUrl: string,
   databaseUrl: string,
   extraEnv: Record<string, string> = {},
+  protectiveStops: 'broker' | 'bracket' = 'broker',
 ): { args: string[]; env: Record<string, string> } {
   return {
     args: [
+      '--protective-stops',
+      protectiveStops,
       '--broker',
       'local',
       '--gateway-url',
@@ -125,9 +134,15 @@ export function summarise(gateway: LocalGateway, keys: readonly string[]): Trade
   const trades = gateway.trades();
   return keys.map((key) => {
     const pid = idFromKey('p', `k_${key}`);
-    const mine = orders.filter((o) => o.customTag?.startsWith(`${pid}-`));
-    const entries = mine.filter((o) => /-e\d+$/.test(o.customTag ?? ''));
-    const exitIds = new Set(mine.filter((o) => !/-e\d+$/.test(o.customTag ?? '')).map((o) => o.id));
+    const tagged = orders.filter((o) => o.customTag?.startsWith(`${pid}-`));
+    const entries = tagged.filter((o) => /-e\d+$/.test(o.customTag ?? ''));
+    // Stop-loss bracket children of the entries (untagged) are the position's stops too.
+    const entryIds = new Set(entries.map((o) => o.id));
+    const mine = [
+      ...tagged,
+      ...orders.filter((o) => o.parentOrderId !== null && entryIds.has(o.parentOrderId)),
+    ];
+    const exitIds = new Set(mine.filter((o) => !entryIds.has(o.id)).map((o) => o.id));
     const exits = trades.filter((t) => exitIds.has(t.orderId));
     const exitQty = exits.reduce((s, t) => s + t.size, 0);
     return {
@@ -140,7 +155,7 @@ export function summarise(gateway: LocalGateway, keys: readonly string[]): Trade
       orders: mine
         .map(
           (o) =>
-            `${o.customTag?.slice(pid.length + 1)}:t${o.type}/s${o.side}/${o.size}@${o.limitPrice ?? o.stopPrice ?? 'mkt'}/st${o.status}/f${o.fillVolume}${o.filledPrice !== null ? `@${o.filledPrice}` : ''}`,
+            `${o.customTag?.slice(pid.length + 1) ?? 'bracket'}:t${o.type}/s${o.side}/${o.size}@${o.limitPrice ?? o.stopPrice ?? 'mkt'}/st${o.status}/f${o.fillVolume}${o.filledPrice !== null ? `@${o.filledPrice}` : ''}`,
         )
         .join(' '),
     };
@@ -171,9 +186,14 @@ export function caughtUp(
       lastStop = { price: Number(l.stopPrice), quantity: Number(l.quantity) };
   }
   if (!state(lastState)) return false;
-  const stops = gateway
-    .orders()
-    .filter((o) => o.customTag?.startsWith(`${pid}-s`) && OPEN_STATUSES.has(o.status));
+  const orders = gateway.orders();
+  const entryIds = new Set(orders.filter((o) => o.customTag?.startsWith(`${pid}-e`)).map((o) => o.id));
+  // The bot's stop: its own tagged order, or the live stop-loss bracket child of its entry.
+  const stops = orders.filter(
+    (o) =>
+      (o.customTag?.startsWith(`${pid}-s`) && OPEN_STATUSES.has(o.status)) ||
+      (o.parentOrderId !== null && entryIds.has(o.parentOrderId) && o.status === 1),
+  );
   if (!lastStop || lastStop.quantity === 0) return stops.length === 0;
   return stops.length === 1 && stops[0]!.stopPrice === lastStop.price && stops[0]!.size === lastStop.quantity;
 }
@@ -202,6 +222,8 @@ export interface ScenarioPlan {
   readonly faults?: (ctx: FaultContext) => Promise<void>;
   /** Extra environment for the bot. */
   readonly env?: Record<string, string>;
+  /** The bot's --protective-stops (default broker). */
+  readonly protectiveStops?: 'broker' | 'bracket';
   /** With `faults`: keep trading until this says the faults are done. */
   readonly until?: () => boolean;
 }
@@ -221,7 +243,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     : await createBotDatabase(plan.server, ALWAYS_TRADING);
   mkdirSync(plan.logDir, { recursive: true });
   const log: BotLog = { lines: [], file: join(plan.logDir, `${plan.label}.log`) };
-  const { args, env } = botLaunch(gateway.baseUrl, db.url, plan.env);
+  const { args, env } = botLaunch(gateway.baseUrl, db.url, plan.env, plan.protectiveStops);
 
   let alive: BotProcess | null = null;
   let finished = false;
@@ -458,6 +480,7 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
       scenarios: p.scenarios,
       'kills per scenario (target)': p.killsPerScenario,
       'kill delay after start': '0.3–3.0 s, seeded',
+      'protective stops': `${CRASH_PROTECTIVE_STOPS} (the entry carries its stop as a stop-loss bracket)`,
       seed: options.seed,
     },
   };
@@ -480,6 +503,7 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
           seed: options.seed * 1000 + i,
           server,
           logDir,
+          protectiveStops: CRASH_PROTECTIVE_STOPS,
           ...(options.log ? { log: options.log } : {}),
         }),
       ),
@@ -495,6 +519,7 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
           seed: options.seed * 1000 + i,
           server,
           logDir: join(logDir, 'reference'),
+          protectiveStops: CRASH_PROTECTIVE_STOPS,
           ...(options.log ? { log: options.log } : {}),
         }).catch((error: unknown) => {
           throw error;

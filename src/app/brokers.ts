@@ -15,6 +15,7 @@ import { fetchBars } from '../adapters/topstepx/bars.ts';
 import { loadProjectXConfig, type ProjectXConfig } from '../adapters/topstepx/config.ts';
 import { startTopstepxSession, type TopstepxSession } from '../adapters/topstepx/session.ts';
 import { getInstrument } from '../domain/instruments.ts';
+import { stopTag } from '../domain/tags.ts';
 import type { Bar, PriceTick } from '../domain/types.ts';
 import type { Broker, Clock, ExchangeHealth } from '../ports/index.ts';
 import type { PositionRecord } from '../ports/store.ts';
@@ -100,6 +101,7 @@ export async function connectBroker(config: BotConfig, options: ConnectOptions):
     config: projectx,
     symbols: config.symbols,
     dryRun: config.dryRun,
+    bracketStops: config.protectiveStops === 'bracket',
     // What the engine holds: the stored rows until the engine is restored, then its live actors (a
     // reconciliation after a reconnect must know the positions opened since the start).
     knownPositions: () =>
@@ -202,6 +204,7 @@ export async function connectBroker(config: BotConfig, options: ConnectOptions):
             positionId: v.positionId,
             entryFilled: Object.fromEntries(v.context.legs.map((l) => [l.tag, l.filled])),
             exitedQty: v.context.exitedQty,
+            stopTag: stopTag(v.positionId, v.context.stopSeq),
           })),
         )
         .catch((error: unknown) => {

@@ -37,7 +37,7 @@ const configSchema = z.object({
   flattenOnExit: z.boolean(),
   exitAfterMs: z.number().int().positive().optional(),
   gatewayUrl: z.string().url().optional(),
-  protectiveStops: z.enum(['broker', 'local']),
+  protectiveStops: z.enum(['broker', 'bracket', 'local']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   dashboardToken: z.string().min(8).optional(),
   notesCommand: z.string().optional(),
@@ -76,6 +76,11 @@ Options:
   --inspect                      connect the Stately visual inspector (WebSocket)
   --inspect-log FILE             write every actor event to a JSONL file
   --flatten-on-exit              flatten open positions on Ctrl+C (default: keep them, protected)
+  --protective-stops broker|bracket|local
+                                 the stop on the broker: placed after the entry fills (default
+                                 broker), riding on the entry order as a stop-loss bracket, active
+                                 from the fill even if the bot is down (bracket; TopstepX: needs
+                                 Auto OCO Brackets), or kept in memory only (local)
   --exit-after SECONDS           stop by itself after this long (demos, tests)
   --gateway-url URL              local gateway to use with --broker local (default: start one)
   --help                         this text
@@ -102,6 +107,7 @@ const FLAG_OPTIONS = {
   'inspect-log': { type: 'string' },
   'flatten-on-exit': { type: 'boolean' },
   'exit-after': { type: 'string' },
+  'protective-stops': { type: 'string' },
   'gateway-url': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
@@ -118,6 +124,7 @@ const SETTING_NAMES: Record<string, string> = {
   webhookSecret: 'WEBHOOK_SECRET',
   status: '--status',
   exitAfterMs: '--exit-after',
+  protectiveStops: '--protective-stops',
   gatewayUrl: '--gateway-url',
   dashboardToken: 'DASHBOARD_TOKEN',
   logLevel: 'LOG_LEVEL',
@@ -132,6 +139,7 @@ const HOW_TO_FIX: Record<string, string> = {
   dashboardToken: 'use a random value of at least 8 characters',
   status: 'use --status auto, tty, plain or off',
   exitAfterMs: 'give a number of seconds, e.g. --exit-after 60',
+  protectiveStops: 'use --protective-stops broker, bracket or local',
   supabaseUrl: 'use your project URL, e.g. https://abcd.supabase.co',
   gatewayUrl: 'use the URL the local gateway printed, e.g. http://127.0.0.1:5400',
   logLevel: 'use one of fatal, error, warn, info, debug, trace, silent',
@@ -253,7 +261,7 @@ export function parseCommandLine(
     flattenOnExit: flags['flatten-on-exit'] ?? (file.flattenOnExit as boolean | undefined) ?? false,
     exitAfterMs: number('--exit-after', flags['exit-after'], 1000),
     gatewayUrl: flags['gateway-url'] ?? (file.gatewayUrl as string | undefined),
-    protectiveStops: (file.protectiveStops as string | undefined) ?? 'broker',
+    protectiveStops: flags['protective-stops'] ?? (file.protectiveStops as string | undefined) ?? 'broker',
     logLevel: env.LOG_LEVEL ?? (file.logLevel as string | undefined) ?? 'info',
     dashboardToken: env.DASHBOARD_TOKEN || undefined,
     notesCommand: env.LLM_NOTES_COMMAND ?? (file.notesCommand as string | undefined),

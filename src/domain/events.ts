@@ -29,6 +29,8 @@ export interface PlaceEntryCommand extends CommandBase {
   readonly signalId: string;
   readonly side: OrderSide;
   readonly legs: readonly EntryOrderLeg[];
+  /** The plan's stop: a broker may ride it on the entry order as a stop-loss bracket. */
+  readonly stopPrice: number;
 }
 
 /** Cancel the still-working entry legs (by tag). */

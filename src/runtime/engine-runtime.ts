@@ -19,7 +19,7 @@ import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../domain/
 import type { ExitReason, PriceBand } from '../domain/types.ts';
 import type { Broker, Clock } from '../ports/index.ts';
 
-export type ProtectiveStopMode = 'broker' | 'local';
+export type ProtectiveStopMode = 'broker' | 'local' | 'bracket';
 
 export interface EngineRuntimeOptions {
   readonly clock: Clock;

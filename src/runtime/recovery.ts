@@ -3,13 +3,14 @@
  * stores its own actor snapshot. The result restores every live position actor with its ladder,
  * legs and deadlines exactly where they were; no entry action runs again, so no order is re-sent.
  */
+
 import { ENGINE_MACHINE_VERSION, slotKey } from '../../machines/engine/machine.ts';
 import { openQty } from '../../machines/position/ladder.ts';
 import type { PositionContext } from '../../machines/position/types.ts';
 import type { EngineCommand } from '../domain/events.ts';
 import { exitTag, stopTag } from '../domain/tags.ts';
 import type { PositionRecord } from '../ports/store.ts';
-import type { PositionView } from './engine-runtime.ts';
+import type { PositionView, ProtectiveStopMode } from './engine-runtime.ts';
 
 export class RecoveryError extends Error {}
 
@@ -51,7 +52,7 @@ export function engineSnapshotFromPositions(positions: readonly PositionRecord[]
 export interface RearmOptions {
   /** The venue lost every order (a fresh paper exchange): working entry legs go back on its book too. */
   readonly freshVenue: boolean;
-  readonly protectiveStops: 'broker' | 'local';
+  readonly protectiveStops: ProtectiveStopMode;
   readonly ts: number;
 }
 
@@ -88,10 +89,11 @@ export function rearmCommands(view: PositionView, options: RearmOptions): Engine
             signalId: ctx.signalId,
             side: ctx.side === 'long' ? 'buy' : 'sell',
             legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity - l.filled })),
+            stopPrice: ctx.stop,
           },
         ];
   const stop = (quantity: number): EngineCommand[] =>
-    options.protectiveStops === 'broker'
+    options.protectiveStops !== 'local'
       ? [
           {
             type: 'moveStop',

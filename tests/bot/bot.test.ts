@@ -12,7 +12,7 @@ describe('the bot from the command line', () => {
   it('refuses a wrong setting with exit code 2 and a message naming it', () => {
     const result = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'scripts/bot.ts', '--broker', 'ibkr', '--port', 'abc'],
+      ['--import', 'tsx', 'scripts/bot.ts', '--broker', 'ibkr', '--port', 'abc', '--protective-stops', 'oco'],
       {
         cwd: ROOT,
         encoding: 'utf8',
@@ -23,6 +23,9 @@ describe('the bot from the command line', () => {
     expect(result.stderr).toContain('--port: "abc" is not a number');
     expect(result.stderr).toContain('--broker');
     expect(result.stderr).toContain('use --broker paper, --broker local or --broker topstepx');
+    expect(result.stderr).toMatch(
+      /--protective-stops: .*\(got "oco"\); use --protective-stops broker, bracket or local/,
+    );
   }, 60_000);
 
   it('prints its options with --help', () => {

@@ -28,9 +28,20 @@ describe('crash recovery with the local gateway', () => {
     await gateway?.close();
   });
 
-  const start = async (dir = dataDir) => {
+  const start = async (dir = dataDir, extra: string[] = []) => {
     const bot = startBotProcess(
-      ['--broker', 'local', '--gateway-url', gateway.baseUrl, '--no-demo', '--status', 'off', '--port', '0'],
+      [
+        '--broker',
+        'local',
+        '--gateway-url',
+        gateway.baseUrl,
+        '--no-demo',
+        '--status',
+        'off',
+        '--port',
+        '0',
+        ...extra,
+      ],
       { PGLITE_DIR: dir, WEBHOOK_SECRET: SECRET },
     );
     bots.push(bot);
@@ -84,8 +95,7 @@ describe('crash recovery with the local gateway', () => {
     const orderTags = gateway.orders().map((o) => o.customTag);
     expect(new Set(orderTags).size).toBe(orderTags.length);
 
-    second.bot.child.kill('SIGTERM');
-    expect(await second.bot.exited).toBe(0);
+    await stopsCleanly(second.bot);
     await sleep(10);
   }, 240_000);
 
@@ -139,8 +149,7 @@ describe('crash recovery with the local gateway', () => {
     );
     expect(entries).toHaveLength(1);
     expect(gateway.orders().length).toBe(before + 1);
-    bot.bot.child.kill('SIGTERM');
-    expect(await bot.bot.exited).toBe(0);
+    await stopsCleanly(bot.bot);
   }, 240_000);
 
   it('learns of an entry that filled while it was down and places the stop at once after the restart', async () => {
@@ -185,7 +194,73 @@ describe('crash recovery with the local gateway', () => {
     );
     const orderTags = gateway.orders().map((o) => o.customTag);
     expect(new Set(orderTags).size).toBe(orderTags.length);
-    second.bot.child.kill('SIGTERM');
-    expect(await second.bot.exited).toBe(0);
+    await stopsCleanly(second.bot);
+  }, 240_000);
+
+  it('with --protective-stops bracket the stop is on the book from the fill while the bot is down, and adopted after', async () => {
+    const dir = tempDir('valuearea-crash-bracket-');
+    const bracket = ['--protective-stops', 'bracket'];
+    const first = await start(dir, bracket);
+    const fired = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const response = await fetch(`${first.url}/webhook/tradingview/${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticker: 'ES1!', action: 'buy', time: fired, id: 'crash-3' }),
+    });
+    expect(response.status).toBe(200);
+    const decided: LogLine = await first.bot.waitFor(
+      (l) => l.msg === 'signal decided' && l.status === 'EXECUTED',
+      30_000,
+    );
+    const plan = decided.plan as { entry: number; stop: number; quantity: number };
+    const entry = await eventually(
+      () =>
+        gateway.orders().find((o) => o.type === 1 && o.status === ORDER_OPEN && o.limitPrice === plan.entry),
+      20_000,
+      'the working entry order',
+    );
+    // The stop waits on the entry (Suspended) before anything has filled.
+    const childOfEntry = () => gateway.orders().filter((o) => o.parentOrderId === entry.id);
+    expect(childOfEntry()).toMatchObject([{ type: TYPE_STOP, status: 8, stopPrice: plan.stop }]);
+    first.bot.child.kill('SIGKILL');
+    await first.bot.exited;
+    gateway.pushPrice(contract, plan.entry - 0.25);
+    await eventually(() => gateway.positions().some((p) => p.size === plan.quantity), 10_000, 'the fill');
+    // Nobody is running, and the position is protected all the same.
+    expect(workingStop()).toMatchObject({
+      parentOrderId: entry.id,
+      stopPrice: plan.stop,
+      size: plan.quantity,
+    });
+
+    const second = await start(dir, bracket);
+    await second.bot.waitFor((l) => l.msg === 'position state' && l.state === 'active', 20_000);
+    await second.bot.waitFor(
+      (l) => /stop-loss bracket is the position's protective stop/.test(String(l.msg)),
+      10_000,
+    );
+    // One stop, the bracket child: the restarted bot placed none of its own.
+    expect(
+      gateway.orders().filter((o) => o.type === TYPE_STOP && [ORDER_OPEN, 8].includes(o.status)),
+    ).toHaveLength(1);
+    expect(gateway.orders().filter((o) => o.id > entry.id && o.customTag !== null)).toEqual([]);
+    gateway.pushPrice(contract, plan.stop - 0.25);
+    await eventually(
+      () => gateway.positions().every((p) => p.size === 0) && !workingStop(),
+      20_000,
+      'flat with no order left on the book',
+    );
+    await second.bot.waitFor((l) => l.msg === 'position state' && l.state === 'closed', 10_000);
+    await stopsCleanly(second.bot);
   }, 240_000);
 });
+
+/** SIGTERM ends the bot with exit code 0 (and says how it ended when it does not). */
+async function stopsCleanly(bot: BotProcess): Promise<void> {
+  bot.child.kill('SIGTERM');
+  const code = await bot.exited;
+  expect(
+    code,
+    `exit signal ${String(bot.child.signalCode)}; stderr: ${bot.stderr.join('').slice(-1500)}`,
+  ).toBe(0);
+}

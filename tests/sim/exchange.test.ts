@@ -24,6 +24,7 @@ function setup(config: ExchangeConfig = {}) {
     signalId: 's1',
     side: 'buy',
     legs: [{ tag, price: limit, quantity }],
+    stopPrice: limit - 1,
   });
   return { clock, exchange, events, price, run, buyEntry };
 }
@@ -89,6 +90,7 @@ describe('SimulatedExchange: limit orders', () => {
       signalId: 's1',
       side: 'sell',
       legs: [{ tag: 'p1-e0', price: 100, quantity: 2 }],
+      stopPrice: 99,
     });
     s.price(99, 50);
     s.price(100, 60);
@@ -270,6 +272,7 @@ describe('SimulatedExchange: the cached trigger band', () => {
               signalId: 's1',
               side: i % 2 ? 'sell' : 'buy',
               legs: [{ tag: `p${i}-e0`, price: l / 4, quantity: 1 }],
+              stopPrice: l / 4 - 1,
             });
           });
           path.forEach((p, i) => {

@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalGateway } from '../../sim/gateway/index.ts';
+import { DEFAULT_ACCOUNT, type LocalGateway } from '../../sim/gateway/index.ts';
 import { TopstepxBroker } from '../../src/adapters/topstepx/broker.ts';
 import type { ProjectXHubs } from '../../src/adapters/topstepx/hubs.ts';
 import type { ProjectXRest } from '../../src/adapters/topstepx/rest.ts';
@@ -47,6 +47,7 @@ const enterLong = async (quantity: number) => {
     signalId: 's1',
     side: 'buy',
     legs: [{ tag: 'p1-e0', price: 4999, quantity }],
+    stopPrice: 4998,
   });
   await broker.idle();
   gw.pushPrice(es, 4999);
@@ -65,6 +66,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
         { tag: 'p1-e0', price: 4999, quantity: 2 },
         { tag: 'p1-e1', price: 4990, quantity: 1 },
       ],
+      stopPrice: 4985,
     });
     await broker.idle();
     await until(() => ofType('order.accepted').length === 2, 'both legs accepted');
@@ -173,6 +175,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
       signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'p1-e0', price: 4999, quantity: 2 }],
+      stopPrice: 4998,
     });
     await broker.idle();
     await until(() => ofType('order.accepted', 'p1-e0')[0], 'entry accepted');
@@ -260,6 +263,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
       signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'p1-e0', price: 4999, quantity: 0 }],
+      stopPrice: 4998,
     });
     await broker.idle();
     const rejected = ofType('order.rejected');
@@ -275,6 +279,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
       signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
+      stopPrice: 4998,
     });
     await broker.idle();
     await until(() => ofType('order.accepted').length === 1, 'acceptance');
@@ -288,6 +293,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
       signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
+      stopPrice: 4998,
     };
     broker.execute(cmd);
     broker.execute(cmd);
@@ -307,10 +313,165 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
       signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'd-e0', price: 4999, quantity: 1 }],
+      stopPrice: 4998,
     });
     await dry.idle();
     expect(gw.restCalls().filter((c) => c.path === '/api/Order/place')).toHaveLength(0);
     expect(seen).toEqual([]);
     expect(logged[0]).toMatch(/dry run: would send placeEntry/);
+  });
+});
+
+describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss bracket', () => {
+  const bracketBroker = () =>
+    new TopstepxBroker({ rest, hubs, accountId: ACCOUNT, settleDelayMs: 10, bracketStops: true });
+  const restart = () => {
+    sub.unsubscribe();
+    broker.dispose();
+    broker = bracketBroker();
+    events = [];
+    sub = broker.events$.subscribe((e) => events.push(e));
+  };
+  const placeLong = (quantity: number, stopPrice: number) =>
+    broker.execute({
+      ...base(),
+      type: 'placeEntry',
+      signalId: 's1',
+      side: 'buy',
+      legs: [{ tag: 'p1-e0', price: 4999, quantity }],
+      stopPrice,
+    });
+  /** Stop orders on the book that may still fill (working or waiting for their parent). */
+  const stops = () => gw.orders(ACCOUNT).filter((o) => o.type === 4 && [1, 6, 8].includes(o.status));
+
+  beforeEach(() => restart());
+
+  it('the entry carries the stop; at the fill the broker activates it and the position adopts it (one stop)', async () => {
+    placeLong(2, 4998);
+    await broker.idle();
+    const entry = gw.orders(ACCOUNT).find((o) => o.customTag === 'p1-e0')!;
+    expect(stops()).toMatchObject([{ parentOrderId: entry.id, status: 8, stopPrice: 4998, size: 2 }]);
+    gw.pushPrice(es, 4999);
+    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    // Protected from the fill on, before the engine has said anything.
+    expect(stops()).toMatchObject([{ parentOrderId: entry.id, status: 1, stopPrice: 4998 }]);
+    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4998, quantity: 2, tag: 'p1-s1' });
+    await broker.idle();
+    expect(ofType('order.accepted', 'p1-s1')).toHaveLength(1);
+    // The ladder moves the same order; nothing tagged p1-s1 is ever placed.
+    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4999, quantity: 2, tag: 'p1-s1' });
+    await broker.idle();
+    expect(stops()).toMatchObject([{ parentOrderId: entry.id, status: 1, stopPrice: 4999, size: 2 }]);
+    expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-s1')).toEqual([]);
+    gw.pushPrice(es, 4999);
+    await until(() => ofType('order.filled', 'p1-s1')[0], 'stop fill under the stop tag');
+    expect(ofType('order.filled', 'p1-s1')).toMatchObject([{ quantity: 2, price: 4999, side: 'sell' }]);
+    expect(gw.positions(ACCOUNT)).toEqual([]);
+  });
+
+  it('an exit cancels the adopted bracket stop before it closes', async () => {
+    placeLong(1, 4998);
+    await broker.idle();
+    gw.pushPrice(es, 4999);
+    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4998, quantity: 1, tag: 'p1-s1' });
+    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4998, quantity: 0, tag: 'p1-s1' });
+    broker.execute({
+      ...base(),
+      type: 'closePosition',
+      side: 'sell',
+      quantity: 1,
+      tag: 'p1-x1',
+      reason: 'close_alert',
+    });
+    await broker.idle();
+    gw.pushPrice(es, 5000); // the market close fills on the next print
+    await until(() => gw.positions(ACCOUNT).length === 0, 'flat');
+    expect(stops()).toEqual([]);
+    expect(ofType('order.cancelled', 'p1-s1')).toHaveLength(1);
+  });
+
+  it('a stop closer than 4 ticks goes on after the fill instead', async () => {
+    placeLong(1, 4998.5);
+    await broker.idle();
+    expect(stops()).toEqual([]);
+    gw.pushPrice(es, 4999);
+    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    broker.execute({
+      ...base(),
+      type: 'moveStop',
+      side: 'sell',
+      stopPrice: 4998.5,
+      quantity: 1,
+      tag: 'p1-s1',
+    });
+    await broker.idle();
+    expect(stops()).toMatchObject([{ customTag: 'p1-s1', stopPrice: 4998.5, parentOrderId: null }]);
+  });
+
+  it('after a restart that missed the fill, resync adopts the live bracket stop instead of placing a second', async () => {
+    placeLong(2, 4998);
+    await broker.idle();
+    gw.faults.stall('user', true);
+    gw.pushPrice(es, 4999); // filled while the process is dead: the bracket stop is already working
+    restart();
+    const counted = { positionId: 'p1', entryFilled: { 'p1-e0': 0 }, exitedQty: 0, stopTag: 'p1-s1' };
+    expect(await broker.resync(() => [counted])).toEqual({ orders: 2, fills: 1 });
+    expect(ofType('order.accepted', 'p1-s1')).toHaveLength(1);
+    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4998, quantity: 2, tag: 'p1-s1' });
+    await broker.idle();
+    expect(stops()).toHaveLength(1);
+    expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-s1')).toEqual([]);
+    // The bracket stop then fills while the process is away again: resync sends it as the stop fill.
+    gw.pushPrice(es, 4998);
+    restart();
+    await broker.resync(() => [{ ...counted, entryFilled: { 'p1-e0': 2 } }]);
+    expect(ofType('order.filled')).toMatchObject([{ tag: 'p1-s1', quantity: 2, price: 4998, side: 'sell' }]);
+  });
+
+  it('an account in Position Brackets mode: the rejection says how to fix it', async () => {
+    const other = await gateway({ accounts: [{ ...DEFAULT_ACCOUNT, bracketMode: 'position-brackets' }] });
+    try {
+      const otherRest = client(other);
+      await otherRest.availableContracts();
+      const b = new TopstepxBroker({ rest: otherRest, accountId: ACCOUNT, bracketStops: true });
+      const seen: BrokerEvent[] = [];
+      b.events$.subscribe((e) => seen.push(e));
+      b.execute({
+        ...base(),
+        contractId: other.activeContractId('ES'),
+        type: 'placeEntry',
+        signalId: 's1',
+        side: 'buy',
+        legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
+        stopPrice: 4998,
+      });
+      await b.idle();
+      expect(seen).toMatchObject([{ type: 'order.rejected', tag: 'p1-e0', retryable: false }]);
+      expect((seen[0] as { reason: string }).reason).toMatch(
+        /Position Brackets.*Auto OCO Brackets in TopstepX, or run with --protective-stops broker/,
+      );
+      b.dispose();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a restored position whose resync failed still finds its bracket stop through REST', async () => {
+    placeLong(1, 4998);
+    await broker.idle();
+    gw.pushPrice(es, 4999);
+    await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
+    restart(); // no resync: the new instance knows nothing of p1
+    broker.execute({
+      ...base(),
+      type: 'moveStop',
+      side: 'sell',
+      stopPrice: 4998.25,
+      quantity: 1,
+      tag: 'p1-s1',
+    });
+    await broker.idle();
+    expect(stops()).toMatchObject([{ stopPrice: 4998.25, status: 1, customTag: null }]);
   });
 });

@@ -144,6 +144,36 @@ describe('reconcile: diff of broker state against what the engine knows', () => 
     expect(gw.orders(ACCOUNT).find((o) => o.customTag === 'd-e0')?.status).toBe(1);
   });
 
+  it('keeps a bracket stop waiting on its working entry, cancels one left after its entry filled and was flattened', async () => {
+    const bracketed = (tag: string, limitPrice: number) =>
+      rest.placeOrder({
+        accountId: ACCOUNT,
+        contractId: es,
+        type: 1,
+        side: 0,
+        size: 1,
+        limitPrice,
+        customTag: tag,
+        stopLossBracket: { ticks: -8, type: 4 },
+      });
+    await bracketed('w-e0', 4950); // rests: its stop child is Suspended
+    await bracketed('f-e0', 5000);
+    gw.pushPrice(es, 5000); // f-e0 fills: its child goes live
+    await rest.closeContract(ACCOUNT, es); // the quirk leaves the live child working
+    gw.pushPrice(es, 5001);
+    const byTag = (tag: string) => gw.orders(ACCOUNT).find((o) => o.customTag === tag)!.id;
+    const childOf = (tag: string) => gw.orders(ACCOUNT).find((o) => o.parentOrderId === byTag(tag))!;
+    expect([childOf('w-e0').status, childOf('f-e0').status]).toEqual([8, 1]);
+    // Before the restored engine knows any tag (the first reconciliation after a restart).
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: [],
+      knownOrderTags: [],
+      since: since(),
+    });
+    expect(diff.ordersToCancel.map((o) => o.id)).toEqual([childOf('f-e0').id]);
+  });
+
   it('finds fills of our tagged orders the engine has not seen, and only those', async () => {
     await buyAtMarket(es, 1, 5000, 'e-e0');
     await buyAtMarket(nq, 1, 20000, 'someone-else');
@@ -224,6 +254,7 @@ describe('Reconciler with live hubs', () => {
       signalId: 's1',
       side: 'buy',
       legs: [{ tag: 'f-e0', price: 4999, quantity: 1 }],
+      stopPrice: 4998,
     });
     await broker.idle();
     gw.faults.stall('user', true);

@@ -52,6 +52,7 @@ describe('TopstepX session against the local gateway', () => {
       ts: 0,
       side: 'buy',
       legs: [{ tag: 'q1-e0', price: 4999.75, quantity: 1 }],
+      stopPrice: 4998.75,
     });
     await session.broker.idle();
     gw.pushPrice(es, 4999.75);

@@ -7,10 +7,11 @@
  */
 import { type Observable, Subject, type Subscription } from 'rxjs';
 import type { BrokerEvent, EngineCommand, MoveStopCommand } from '../../domain/events.ts';
+import { getInstrument } from '../../domain/instruments.ts';
 import { parseTag } from '../../domain/tags.ts';
 import type { OrderSide } from '../../domain/types.ts';
 import type { Broker } from '../../ports/index.ts';
-import { isTerminalState, OrderType } from './enums.ts';
+import { isTerminalState, OrderType, WORKING_STATUSES } from './enums.ts';
 import { ProjectXError } from './errors.ts';
 import { describe } from './http.ts';
 import type { ProjectXHubs } from './hubs.ts';
@@ -34,7 +35,16 @@ export interface TopstepxBrokerOptions {
   readonly settleDelayMs?: number;
   /** First wait before a placement whose outcome stayed unknown is tried again, ms (default 1,000; doubles to 30 s). */
   readonly placeRetryMs?: number;
+  /**
+   * Ride the plan's stop on each single-leg entry as a stop-loss bracket (ProjectX: the account must
+   * be in Auto OCO Brackets mode, §8.2). The broker activates it at the fill, whether or not this
+   * process is alive; the position then adopts that child as its protective stop instead of placing one.
+   */
+  readonly bracketStops?: boolean;
 }
+
+/** Bracket stops closer than this are refused by ProjectX (§8.2, field report): no bracket then. */
+export const MIN_BRACKET_TICKS = 4;
 
 const MAX_PLACE_RETRY_MS = 30_000;
 
@@ -45,6 +55,8 @@ export interface RestoredPosition {
   readonly entryFilled: Readonly<Record<string, number>>;
   /** Contracts the actor counted as closed (stop and exit fills). */
   readonly exitedQty: number;
+  /** The actor's current protective-stop tag: an entry's stop-loss bracket child is adopted under it. */
+  readonly stopTag?: string;
 }
 
 interface TrackedOrder {
@@ -77,6 +89,10 @@ export class TopstepxBroker implements Broker {
   private readonly startedAt: number;
   /** Positions whose every order this instance knows (opened here, or resynced after a restart). */
   private readonly ownPositions = new Set<string>();
+  /** Stop-loss bracket children (untagged), by parent order id, as last reported. */
+  private readonly bracketChildren = new Map<number, Order>();
+  /** Positions with an entry placed with a stop-loss bracket by this instance. */
+  private readonly bracketed = new Set<string>();
   private closing = false;
 
   constructor(private readonly options: TopstepxBrokerOptions) {
@@ -141,8 +157,18 @@ export class TopstepxBroker implements Broker {
     return [...this.byTag.keys()];
   }
 
+  /** The tag this instance knows an order by (its customTag, or the stop tag an adopted bracket child serves). */
+  tagOf(orderId: number): string | undefined {
+    return this.tagByOrderId.get(orderId);
+  }
+
   /** An order update from the user hub or from reconciliation. */
   ingestOrder(order: Order): void {
+    if (!order.customTag && !this.tagByOrderId.has(order.id) && isStopLossChild(order)) {
+      if (isTerminalState(order.state)) this.bracketChildren.delete(order.parentOrderId!);
+      else this.bracketChildren.set(order.parentOrderId!, order);
+      return;
+    }
     const tag = order.customTag ?? this.tagByOrderId.get(order.id);
     // Only tags in our format (a manual order with some other tag is not the engine's business).
     if (!tag || !parseTag(tag)) return;
@@ -204,8 +230,10 @@ export class TopstepxBroker implements Broker {
     if (!contractId)
       throw new Error(`no contract id for symbol ${command.symbol}: resolve it before trading`);
     switch (command.type) {
-      case 'placeEntry':
+      case 'placeEntry': {
         this.ownPositions.add(command.positionId);
+        const bracketTicks = this.bracketTicks(command, contractId);
+        if (bracketTicks !== undefined) this.bracketed.add(command.positionId);
         for (const leg of command.legs) {
           await this.place(command.positionId, {
             accountId: this.options.accountId,
@@ -215,9 +243,13 @@ export class TopstepxBroker implements Broker {
             size: leg.quantity,
             limitPrice: leg.price,
             customTag: leg.tag,
+            ...(bracketTicks === undefined
+              ? {}
+              : { stopLossBracket: { ticks: bracketTicks, type: OrderType.Stop } }),
           });
         }
         return;
+      }
       case 'cancelEntry':
         for (const tag of command.tags) await this.cancelTag(tag);
         return;
@@ -268,12 +300,36 @@ export class TopstepxBroker implements Broker {
       this.options.rest.searchTrades(this.options.accountId, since),
     ]);
     const positions = new Map(counted().map((p) => [p.positionId, p]));
-    const mine = orders
-      .flatMap((o) => {
-        const parsed = o.customTag ? parseTag(o.customTag) : undefined;
-        return parsed && positions.has(parsed.positionId) ? [{ order: o, tag: o.customTag!, parsed }] : [];
-      })
-      .sort((a, b) => a.order.id - b.order.id);
+    const mine = orders.flatMap((o) => {
+      const parsed = o.customTag ? parseTag(o.customTag) : undefined;
+      return parsed && positions.has(parsed.positionId) ? [{ order: o, tag: o.customTag!, parsed }] : [];
+    });
+    // An entry's stop-loss bracket child is the position's protective stop: adopted under the actor's
+    // stop tag while no order carries that tag (its fills are then stop fills, its cancel a lost stop).
+    const entryOwner = new Map(
+      mine.filter(({ parsed }) => parsed.kind === 'entry').map(({ order, parsed }) => [order.id, parsed]),
+    );
+    const tagsOnBook = new Set(mine.map(({ tag }) => tag));
+    for (const o of orders) {
+      if (o.customTag || !isStopLossChild(o)) continue;
+      const owner = entryOwner.get(o.parentOrderId!);
+      if (!owner) continue;
+      this.bracketed.add(owner.positionId);
+      const known = this.tagByOrderId.get(o.id);
+      const stopTag = known ?? positions.get(owner.positionId)!.stopTag;
+      const parsed = stopTag ? parseTag(stopTag) : undefined;
+      if (!stopTag || !parsed || (!known && tagsOnBook.has(stopTag))) {
+        this.bracketChildren.set(o.parentOrderId!, o);
+        continue;
+      }
+      tagsOnBook.add(stopTag);
+      mine.push({ order: o, tag: stopTag, parsed });
+      this.log.info(
+        { positionId: owner.positionId, orderId: o.id, tag: stopTag },
+        "topstepx broker: the entry's stop-loss bracket is the position's protective stop",
+      );
+    }
+    mine.sort((a, b) => a.order.id - b.order.id);
     const fillsOf = new Map<number, HalfTrade[]>();
     for (const t of trades) {
       if (t.voided) continue;
@@ -368,7 +424,8 @@ export class TopstepxBroker implements Broker {
     try {
       const since = this.startedAt - 24 * 3_600_000;
       const orders = (await this.options.rest.searchOrders(this.options.accountId, since)).filter((o) => {
-        const parsed = o.customTag ? parseTag(o.customTag) : undefined;
+        const tag = o.customTag ?? this.tagByOrderId.get(o.id);
+        const parsed = tag ? parseTag(tag) : undefined;
         return parsed?.positionId === positionId && parsed.kind !== 'entry';
       });
       if (orders.length === 0) return;
@@ -430,7 +487,16 @@ export class TopstepxBroker implements Broker {
       }
     }
     if (outcome.outcome === 'rejected') {
-      this.emitRejected(request.customTag, `${outcome.message} (errorCode ${outcome.code})`, this.now());
+      // The account setting brackets need (§8.2): say how to fix it where the trader reads the reason.
+      const fix =
+        request.stopLossBracket && /Position Brackets/i.test(outcome.message)
+          ? '; set the account to Auto OCO Brackets in TopstepX, or run with --protective-stops broker'
+          : '';
+      this.emitRejected(
+        request.customTag,
+        `${outcome.message} (errorCode ${outcome.code})${fix}`,
+        this.now(),
+      );
       return;
     }
     const price = request.limitPrice ?? request.stopPrice ?? null;
@@ -484,6 +550,12 @@ export class TopstepxBroker implements Broker {
 
   private async moveStop(command: MoveStopCommand, contractId: string): Promise<void> {
     let current = this.byTag.get(command.tag);
+    if (
+      !current &&
+      this.options.bracketStops &&
+      (this.bracketed.has(command.positionId) || !this.ownPositions.has(command.positionId))
+    )
+      current = await this.adoptBracketStop(command, contractId);
     if (!current && !this.ownPositions.has(command.positionId)) {
       // After a restart the stop placed by the previous process is still on the book under this
       // tag: adopt it (with its real price and size) and modify it, rather than place it again.
@@ -532,6 +604,92 @@ export class TopstepxBroker implements Broker {
     }
   }
 
+  /** Ticks from each entry leg to the plan's stop for a stop-loss bracket, or undefined for none. */
+  private bracketTicks(
+    command: Extract<EngineCommand, { type: 'placeEntry' }>,
+    contractId: string,
+  ): number | undefined {
+    if (!this.options.bracketStops || command.legs.length !== 1) return undefined;
+    const tick = this.options.rest.gridOf(contractId)?.tickSize ?? getInstrument(command.symbol)?.tickSize;
+    if (!tick) return undefined;
+    const ticks = Math.round((command.stopPrice - command.legs[0]!.price) / tick);
+    const rightSide = command.side === 'buy' ? ticks < 0 : ticks > 0;
+    if (!rightSide || Math.abs(ticks) < MIN_BRACKET_TICKS) {
+      this.log.info(
+        { positionId: command.positionId, ticks },
+        `topstepx broker: the stop is ${Math.abs(ticks)} ticks from the entry (a bracket needs ${MIN_BRACKET_TICKS} on the stop side); it goes on after the fill`,
+      );
+      return undefined;
+    }
+    return ticks;
+  }
+
+  /**
+   * The position's protective stop is its entry's stop-loss bracket child, when there is one not
+   * finished and not yet serving another tag: track the child under the stop tag. Its price is left
+   * unknown, so the caller modifies it once to the ladder's stop (a fill better than the limit moves
+   * the child with it). Children not heard of yet (a restart, a late hub) are read from REST once per
+   * command; when the server does not say which order a child hangs from, an untagged stop on the
+   * exit side of the contract, newer than the entry, is taken for it (never a second stop beside it).
+   */
+  private async adoptBracketStop(
+    command: MoveStopCommand,
+    contractId: string,
+  ): Promise<TrackedOrder | undefined> {
+    const entries = () =>
+      [...this.byTag.values()].filter(
+        (o) => o.positionId === command.positionId && parseTag(o.tag)?.kind === 'entry',
+      );
+    const free = (o: Order | undefined): o is Order =>
+      o !== undefined && !isTerminalState(o.state) && !this.tagByOrderId.has(o.id);
+    const find = () =>
+      entries()
+        .map((e) => this.bracketChildren.get(e.orderId))
+        .find(free);
+    let child = find();
+    if (!child) {
+      try {
+        const [history, working] = await Promise.all([
+          this.options.rest.searchOrders(this.options.accountId, this.startedAt - 24 * 3_600_000),
+          this.options.rest.queryOrders({ accountId: this.options.accountId, statuses: WORKING_STATUSES }),
+        ]);
+        for (const o of history) {
+          const parsed = o.customTag ? parseTag(o.customTag) : undefined;
+          if (parsed?.positionId === command.positionId && parsed.kind === 'entry') this.ingestOrder(o);
+        }
+        for (const o of [...history, ...working]) if (!o.customTag && isStopLossChild(o)) this.ingestOrder(o);
+        child = find();
+        const firstEntry = Math.min(...entries().map((e) => e.orderId));
+        if (!child && this.bracketed.has(command.positionId))
+          child = working
+            .filter(
+              (o) =>
+                !o.customTag &&
+                o.parentOrderId == null &&
+                isStopType(o) &&
+                o.contractId === contractId &&
+                o.side === sideCode(command.side) &&
+                o.id > firstEntry,
+            )
+            .sort((a, b) => a.id - b.id)
+            .find(free);
+      } catch (error) {
+        this.log.warn(
+          { positionId: command.positionId, error: describe(error) },
+          'topstepx broker: could not look for the entry stop-loss bracket',
+        );
+      }
+    }
+    if (!child) return undefined;
+    this.track(command.tag, child.id, child.createdAt, null, child.size, command.positionId);
+    this.emitAccepted(command.tag, child.id, child.createdAt);
+    this.log.info(
+      { positionId: command.positionId, orderId: child.id, tag: command.tag },
+      "topstepx broker: the entry's stop-loss bracket is the position's protective stop",
+    );
+    return this.byTag.get(command.tag);
+  }
+
   private track(
     tag: string,
     orderId: number,
@@ -569,6 +727,19 @@ export class TopstepxBroker implements Broker {
     this.cancelledOrders.add(orderId);
     this.events.next({ type: 'order.cancelled', ts, tag, orderId: String(orderId) });
   }
+}
+
+/** An untagged stop order hanging from a parent order: a stop-loss bracket child (§8.2). */
+function isStopLossChild(order: Order): boolean {
+  return order.parentOrderId != null && isStopType(order);
+}
+
+function isStopType(order: Order): boolean {
+  return (
+    order.type === OrderType.Stop ||
+    order.type === OrderType.TrailingStop ||
+    order.type === OrderType.StopLimit
+  );
 }
 
 export function isTerminal(order: Order): boolean {

@@ -46,6 +46,8 @@ export interface Order {
   readonly fillVolume: number;
   readonly filledPrice: number | null;
   readonly customTag: string | null;
+  /** A bracket child's parent order (the local gateway sends it; ProjectX's field is unconfirmed, §8.2). */
+  readonly parentOrderId?: number | null;
 }
 
 export interface Position {
@@ -231,6 +233,7 @@ export function readOrder(value: unknown, grids?: GridLookup): Order {
     fillVolume: optNum(o, 'fillVolume', 'Order') ?? 0,
     filledPrice: price(optNum(o, 'filledPrice', 'Order'), grid),
     customTag: optStr(o, 'customTag'),
+    parentOrderId: optNum(o, 'parentOrderId', 'Order') ?? null,
   };
 }
 

@@ -33,6 +33,8 @@ export interface ReconcileInput {
   readonly since: number;
   /** True for fill ids already delivered to the engine. */
   readonly isFillSeen?: (fillId: number) => boolean;
+  /** The tag an order serves when it carries none (an adopted stop-loss bracket child). */
+  readonly tagOf?: (orderId: number) => string | undefined;
 }
 
 export interface ReconcileDiff {
@@ -69,7 +71,11 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
   const open = positions.filter((p) => p.size > 0);
   const known = new Set(input.knownOrderTags);
   const tagOfOrder = new Map<number, string>();
-  for (const o of [...history, ...working]) if (o.customTag) tagOfOrder.set(o.id, o.customTag);
+  for (const o of [...history, ...working]) {
+    const tag = o.customTag ?? input.tagOf?.(o.id);
+    if (tag) tagOfOrder.set(o.id, tag);
+  }
+  const workingIds = new Set(working.map((o) => o.id));
 
   const byContract = new Map(open.map((p) => [p.contractId, p]));
   const knownContracts = new Set(input.knownPositions.map((p) => p.contractId));
@@ -90,6 +96,8 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
 
   const ordersToCancel = working.filter((o) => {
     if (byContract.has(o.contractId)) return false;
+    // A bracket child waits for its working parent (it is cancelled with it).
+    if (o.parentOrderId != null && workingIds.has(o.parentOrderId)) return false;
     const tag = o.customTag ?? tagOfOrder.get(o.id);
     const kind = tag ? parseTag(tag)?.kind : undefined;
     // A known entry leg may rest without a position; stops, exits and stray stop orders may not.
@@ -104,7 +112,10 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
       const tag = tagOfOrder.get(fill.orderId);
       return tag && known.has(tag) ? [{ tag, fill }] : [];
     });
-  const ourOrders = history.filter((o) => o.customTag && known.has(o.customTag));
+  const ourOrders = history.filter((o) => {
+    const tag = tagOfOrder.get(o.id);
+    return tag !== undefined && known.has(tag);
+  });
   return {
     unknownExposure,
     closedWhileAway,
@@ -197,7 +208,11 @@ export interface ReconcilerOptions {
   /** Diff and report only: cancel nothing, flatten nothing (dry-run sessions). */
   readonly reportOnly?: boolean;
   /** What the engine believes: open positions and the order tags it knows. */
-  readonly knownState: () => { knownPositions: readonly KnownPosition[]; knownOrderTags: readonly string[] };
+  readonly knownState: () => {
+    knownPositions: readonly KnownPosition[];
+    knownOrderTags: readonly string[];
+    tagOf?: (orderId: number) => string | undefined;
+  };
   readonly hubs?: {
     readonly reconnected$: Observable<HubReconnect>;
     markStale(hub: HubName, reason: string): Promise<void>;
@@ -266,6 +281,7 @@ export class Reconciler {
         accountId: this.options.accountId,
         knownPositions: known.knownPositions,
         knownOrderTags: known.knownOrderTags,
+        tagOf: known.tagOf,
         since: at - (this.options.lookbackMs ?? 24 * 3_600_000),
       });
       const applied = this.options.reportOnly

@@ -20,6 +20,8 @@ export interface TopstepxSessionOptions {
   /** Root symbols or TradingView tickers to trade (ES, NQ1!, MNQ…). */
   readonly symbols: readonly string[];
   readonly dryRun?: boolean;
+  /** Entries carry the plan's stop as a stop-loss bracket (see TopstepxBrokerOptions.bracketStops). */
+  readonly bracketStops?: boolean;
   readonly unknownExposure?: UnknownExposurePolicy;
   /** What the engine believes after restoring its snapshot (default: nothing open). */
   readonly knownPositions?: () => readonly KnownPosition[];
@@ -71,6 +73,7 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
     hubs,
     accountId: account.id,
     dryRun: options.dryRun ?? false,
+    bracketStops: options.bracketStops ?? false,
     contractIds: Object.fromEntries([...contracts].map(([symbol, c]) => [symbol, c.id])),
     logger: log,
   });
@@ -84,6 +87,7 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
     knownState: () => ({
       knownPositions: options.knownPositions?.() ?? [],
       knownOrderTags: broker.knownOrderTags(),
+      tagOf: (orderId: number) => broker.tagOf(orderId),
     }),
     logger: log,
   });
