@@ -48,21 +48,34 @@ describe('crash recovery with the local gateway', () => {
     const running = await bot.waitFor((l) => l.msg === 'valuearea is running', 90_000);
     return { bot, url: String(running.url) };
   };
+  /** Post an alert; wait for its decision and for its entry order to work on the gateway. */
+  const enter = async (url: string, bot: BotProcess, action: 'buy' | 'sell', id: string) => {
+    const fired = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const response = await fetch(`${url}/webhook/tradingview/${SECRET}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ticker: 'ES1!', action, time: fired, id }),
+    });
+    expect(response.status).toBe(200);
+    const decided: LogLine = await bot.waitFor(
+      (l) => l.msg === 'signal decided' && l.status === 'EXECUTED',
+      30_000,
+    );
+    const plan = decided.plan as { entry: number; stop: number; tp1: number; quantity: number };
+    const entry = await eventually(
+      () =>
+        gateway.orders().find((o) => o.type === 1 && o.status === ORDER_OPEN && o.limitPrice === plan.entry),
+      20_000,
+      'the working entry order',
+    );
+    return { plan, entry };
+  };
   const tagged = (suffix: string) => gateway.orders().filter((o) => o.customTag?.endsWith(suffix));
   const workingStop = () => gateway.orders().find((o) => o.type === TYPE_STOP && o.status === ORDER_OPEN);
 
   it('restores the position after SIGKILL with no duplicate order and the stop kept on the book', async () => {
     const first = await start();
-    const fired = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const response = await fetch(`${first.url}/webhook/tradingview/${SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ticker: 'ES1!', action: 'buy', time: fired, id: 'crash-1' }),
-    });
-    expect(response.status).toBe(200);
-    const decided: LogLine = await first.bot.waitFor((l) => l.msg === 'signal decided', 30_000);
-    expect(decided).toMatchObject({ status: 'EXECUTED' });
-    const plan = decided.plan as { entry: number; stop: number; tp1: number; quantity: number };
+    const { plan } = await enter(first.url, first.bot, 'buy', 'crash-1');
 
     // Trade through the entry: the gateway fills the limit, the bot places its protective stop.
     gateway.pushPrice(contract, plan.entry - 0.25);
@@ -155,24 +168,7 @@ describe('crash recovery with the local gateway', () => {
   it('learns of an entry that filled while it was down and places the stop at once after the restart', async () => {
     const dir = tempDir('valuearea-crash-fill-');
     const first = await start(dir);
-    const fired = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const response = await fetch(`${first.url}/webhook/tradingview/${SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ticker: 'ES1!', action: 'sell', time: fired, id: 'crash-2' }),
-    });
-    expect(response.status).toBe(200);
-    const decided: LogLine = await first.bot.waitFor(
-      (l) => l.msg === 'signal decided' && l.status === 'EXECUTED',
-      30_000,
-    );
-    const plan = decided.plan as { entry: number; stop: number; quantity: number };
-    await eventually(
-      () =>
-        gateway.orders().find((o) => o.type === 1 && o.status === ORDER_OPEN && o.limitPrice === plan.entry),
-      20_000,
-      'the working entry order',
-    );
+    const { plan } = await enter(first.url, first.bot, 'sell', 'crash-2');
     // Killed with the entry working; the market trades through it while the bot is down: the
     // position exists on the broker with no protective stop, and the stored actor still says pending.
     first.bot.child.kill('SIGKILL');
@@ -201,24 +197,7 @@ describe('crash recovery with the local gateway', () => {
     const dir = tempDir('valuearea-crash-bracket-');
     const bracket = ['--protective-stops', 'bracket'];
     const first = await start(dir, bracket);
-    const fired = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const response = await fetch(`${first.url}/webhook/tradingview/${SECRET}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ticker: 'ES1!', action: 'buy', time: fired, id: 'crash-3' }),
-    });
-    expect(response.status).toBe(200);
-    const decided: LogLine = await first.bot.waitFor(
-      (l) => l.msg === 'signal decided' && l.status === 'EXECUTED',
-      30_000,
-    );
-    const plan = decided.plan as { entry: number; stop: number; quantity: number };
-    const entry = await eventually(
-      () =>
-        gateway.orders().find((o) => o.type === 1 && o.status === ORDER_OPEN && o.limitPrice === plan.entry),
-      20_000,
-      'the working entry order',
-    );
+    const { plan, entry } = await enter(first.url, first.bot, 'buy', 'crash-3');
     // The stop waits on the entry (Suspended) before anything has filled.
     const childOfEntry = () => gateway.orders().filter((o) => o.parentOrderId === entry.id);
     expect(childOfEntry()).toMatchObject([{ type: TYPE_STOP, status: 8, stopPrice: plan.stop }]);

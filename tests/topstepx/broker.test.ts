@@ -39,16 +39,19 @@ afterEach(async () => {
 const ofType = (type: BrokerEvent['type'], tag?: string) =>
   events.filter((e) => e.type === type && (!tag || e.tag === tag));
 
+/** p1's entry: one buy leg at 4999, the plan's stop at `stopPrice`. */
+const longEntry = (quantity: number, stopPrice = 4998): EngineCommand => ({
+  ...base(),
+  type: 'placeEntry',
+  signalId: 's1',
+  side: 'buy',
+  legs: [{ tag: 'p1-e0', price: 4999, quantity }],
+  stopPrice,
+});
+
 /** Place p1's entry (one buy leg at 4999) and trade through it. */
 const enterLong = async (quantity: number) => {
-  broker.execute({
-    ...base(),
-    type: 'placeEntry',
-    signalId: 's1',
-    side: 'buy',
-    legs: [{ tag: 'p1-e0', price: 4999, quantity }],
-    stopPrice: 4998,
-  });
+  broker.execute(longEntry(quantity));
   await broker.idle();
   gw.pushPrice(es, 4999);
   await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
@@ -169,14 +172,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
   });
 
   it('resync after a restart: fills the previous process never heard of are sent once, counted ones never', async () => {
-    broker.execute({
-      ...base(),
-      type: 'placeEntry',
-      signalId: 's1',
-      side: 'buy',
-      legs: [{ tag: 'p1-e0', price: 4999, quantity: 2 }],
-      stopPrice: 4998,
-    });
+    broker.execute(longEntry(2));
     await broker.idle();
     await until(() => ofType('order.accepted', 'p1-e0')[0], 'entry accepted');
     // Killed before the fill arrived; the entry fills while nobody listens.
@@ -257,14 +253,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
   });
 
   it('reports a broker rejection once, not retryable', async () => {
-    broker.execute({
-      ...base(),
-      type: 'placeEntry',
-      signalId: 's1',
-      side: 'buy',
-      legs: [{ tag: 'p1-e0', price: 4999, quantity: 0 }],
-      stopPrice: 4998,
-    });
+    broker.execute(longEntry(0));
     await broker.idle();
     const rejected = ofType('order.rejected');
     expect(rejected).toHaveLength(1);
@@ -273,14 +262,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
 
   it('an ambiguous entry placement yields one order and one acceptance', async () => {
     gw.faults.holdNextPlace('timeout-then-create');
-    broker.execute({
-      ...base(),
-      type: 'placeEntry',
-      signalId: 's1',
-      side: 'buy',
-      legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
-      stopPrice: 4998,
-    });
+    broker.execute(longEntry(1));
     await broker.idle();
     await until(() => ofType('order.accepted').length === 1, 'acceptance');
     expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-e0')).toHaveLength(1);
@@ -332,15 +314,7 @@ describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss br
     events = [];
     sub = broker.events$.subscribe((e) => events.push(e));
   };
-  const placeLong = (quantity: number, stopPrice: number) =>
-    broker.execute({
-      ...base(),
-      type: 'placeEntry',
-      signalId: 's1',
-      side: 'buy',
-      legs: [{ tag: 'p1-e0', price: 4999, quantity }],
-      stopPrice,
-    });
+  const placeLong = (quantity: number, stopPrice: number) => broker.execute(longEntry(quantity, stopPrice));
   /** Stop orders on the book that may still fill (working or waiting for their parent). */
   const stops = () => gw.orders(ACCOUNT).filter((o) => o.type === 4 && [1, 6, 8].includes(o.status));
 
@@ -437,15 +411,7 @@ describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss br
       const b = new TopstepxBroker({ rest: otherRest, accountId: ACCOUNT, bracketStops: true });
       const seen: BrokerEvent[] = [];
       b.events$.subscribe((e) => seen.push(e));
-      b.execute({
-        ...base(),
-        contractId: other.activeContractId('ES'),
-        type: 'placeEntry',
-        signalId: 's1',
-        side: 'buy',
-        legs: [{ tag: 'p1-e0', price: 4999, quantity: 1 }],
-        stopPrice: 4998,
-      });
+      b.execute({ ...longEntry(1), contractId: other.activeContractId('ES') });
       await b.idle();
       expect(seen).toMatchObject([{ type: 'order.rejected', tag: 'p1-e0', retryable: false }]);
       expect((seen[0] as { reason: string }).reason).toMatch(
