@@ -403,6 +403,42 @@ describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss br
     expect(ofType('order.filled')).toMatchObject([{ tag: 'p1-s1', quantity: 2, price: 4998, side: 'sell' }]);
   });
 
+  it('a 429 storm while it looks for its bracket: it waits the storm out and adds no second stop', async () => {
+    gw.faults.retryAfter(false);
+    const warned: string[] = [];
+    const log = { debug() {}, info() {}, warn: (_: object, m: string) => void warned.push(m), error() {} };
+    sub.unsubscribe();
+    broker.dispose();
+    // No hubs: the child is known only through REST, so the stop must be looked up.
+    broker = new TopstepxBroker({
+      rest,
+      accountId: ACCOUNT,
+      settleDelayMs: 5,
+      placeRetryMs: 20,
+      bracketStops: true,
+      logger: log,
+    });
+    events = [];
+    sub = broker.events$.subscribe((e) => events.push(e));
+    placeLong(1, 4998);
+    await broker.idle();
+    gw.pushPrice(es, 4999);
+    await until(() => stops().some((o) => o.status === 1), 'the bracket stop live');
+    gw.faults.rateLimit(30);
+    broker.execute({
+      ...base(),
+      type: 'moveStop',
+      side: 'sell',
+      stopPrice: 4998.25,
+      quantity: 1,
+      tag: 'p1-s1',
+    });
+    await broker.idle();
+    expect(warned).toContain('topstepx broker: could not look for the entry stop-loss bracket');
+    expect(stops()).toMatchObject([{ customTag: null, stopPrice: 4998.25, status: 1 }]);
+    expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-s1')).toEqual([]);
+  });
+
   it('an account in Position Brackets mode: the rejection says how to fix it', async () => {
     const other = await gateway({ accounts: [{ ...DEFAULT_ACCOUNT, bracketMode: 'position-brackets' }] });
     try {

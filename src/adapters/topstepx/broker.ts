@@ -554,8 +554,12 @@ export class TopstepxBroker implements Broker {
       !current &&
       this.options.bracketStops &&
       (this.bracketed.has(command.positionId) || !this.ownPositions.has(command.positionId))
-    )
-      current = await this.adoptBracketStop(command, contractId);
+    ) {
+      const adopted = await this.adoptBracketStop(command, contractId);
+      // Shutting down before the bracket could be read: it protects the position; add nothing.
+      if (adopted === 'unknown') return;
+      current = adopted;
+    }
     if (!current && !this.ownPositions.has(command.positionId)) {
       // After a restart the stop placed by the previous process is still on the book under this
       // tag: adopt it (with its real price and size) and modify it, rather than place it again.
@@ -635,7 +639,7 @@ export class TopstepxBroker implements Broker {
   private async adoptBracketStop(
     command: MoveStopCommand,
     contractId: string,
-  ): Promise<TrackedOrder | undefined> {
+  ): Promise<TrackedOrder | 'unknown' | undefined> {
     const entries = () =>
       [...this.byTag.values()].filter(
         (o) => o.positionId === command.positionId && parseTag(o.tag)?.kind === 'entry',
@@ -647,37 +651,26 @@ export class TopstepxBroker implements Broker {
         .map((e) => this.bracketChildren.get(e.orderId))
         .find(free);
     let child = find();
-    if (!child) {
+    // A bracket was sent with this position's entry: its child protects the position whatever
+    // happens here, so a lookup that fails (a 429 storm, the gateway down) is tried again rather
+    // than answered with a second stop beside the child.
+    for (let attempt = 0; !child; attempt++) {
       try {
-        const [history, working] = await Promise.all([
-          this.options.rest.searchOrders(this.options.accountId, this.startedAt - 24 * 3_600_000),
-          this.options.rest.queryOrders({ accountId: this.options.accountId, statuses: WORKING_STATUSES }),
-        ]);
-        for (const o of history) {
-          const parsed = o.customTag ? parseTag(o.customTag) : undefined;
-          if (parsed?.positionId === command.positionId && parsed.kind === 'entry') this.ingestOrder(o);
-        }
-        for (const o of [...history, ...working]) if (!o.customTag && isStopLossChild(o)) this.ingestOrder(o);
-        child = find();
-        const firstEntry = Math.min(...entries().map((e) => e.orderId));
-        if (!child && this.bracketed.has(command.positionId))
-          child = working
-            .filter(
-              (o) =>
-                !o.customTag &&
-                o.parentOrderId == null &&
-                isStopType(o) &&
-                o.contractId === contractId &&
-                o.side === sideCode(command.side) &&
-                o.id > firstEntry,
-            )
-            .sort((a, b) => a.id - b.id)
-            .find(free);
+        child = await this.lookUpBracketStop(command, contractId, find, free);
+        break;
       } catch (error) {
+        const retry = this.bracketed.has(command.positionId) && !this.closing;
+        const delayMs = Math.min(MAX_PLACE_RETRY_MS, (this.options.placeRetryMs ?? 1_000) * 2 ** attempt);
         this.log.warn(
-          { positionId: command.positionId, error: describe(error) },
+          {
+            positionId: command.positionId,
+            error: describe(error),
+            ...(retry ? { retryInMs: delayMs } : {}),
+          },
           'topstepx broker: could not look for the entry stop-loss bracket',
         );
+        if (!retry) return this.bracketed.has(command.positionId) ? 'unknown' : undefined;
+        await this.options.rest.http.time.sleep(delayMs);
       }
     }
     if (!child) return undefined;
@@ -688,6 +681,42 @@ export class TopstepxBroker implements Broker {
       "topstepx broker: the entry's stop-loss bracket is the position's protective stop",
     );
     return this.byTag.get(command.tag);
+  }
+
+  /** Read the position's entry orders and the working stops from REST; the bracket child, if found. */
+  private async lookUpBracketStop(
+    command: MoveStopCommand,
+    contractId: string,
+    find: () => Order | undefined,
+    free: (o: Order | undefined) => o is Order,
+  ): Promise<Order | undefined> {
+    const [history, working] = await Promise.all([
+      this.options.rest.searchOrders(this.options.accountId, this.startedAt - 24 * 3_600_000),
+      this.options.rest.queryOrders({ accountId: this.options.accountId, statuses: WORKING_STATUSES }),
+    ]);
+    for (const o of history) {
+      const parsed = o.customTag ? parseTag(o.customTag) : undefined;
+      if (parsed?.positionId === command.positionId && parsed.kind === 'entry') this.ingestOrder(o);
+    }
+    for (const o of [...history, ...working]) if (!o.customTag && isStopLossChild(o)) this.ingestOrder(o);
+    const found = find();
+    if (found || !this.bracketed.has(command.positionId)) return found;
+    const entryIds = [...this.byTag.values()]
+      .filter((o) => o.positionId === command.positionId && parseTag(o.tag)?.kind === 'entry')
+      .map((o) => o.orderId);
+    const firstEntry = Math.min(...entryIds);
+    return working
+      .filter(
+        (o) =>
+          !o.customTag &&
+          o.parentOrderId == null &&
+          isStopType(o) &&
+          o.contractId === contractId &&
+          o.side === sideCode(command.side) &&
+          o.id > firstEntry,
+      )
+      .sort((a, b) => a.id - b.id)
+      .find(free);
   }
 
   private track(
