@@ -4,6 +4,7 @@
  * stop never leaves the book, the ladder moves it on the next target, and the stop closes it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pushHistory } from '../../scripts/reliability/crash.ts';
 import { type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
 import { createPgliteStore } from '../../src/adapters/store/pglite.ts';
 import { idFromKey } from '../../src/runtime/signal-processor.ts';
@@ -22,6 +23,9 @@ describe('crash recovery with the local gateway', () => {
   beforeAll(async () => {
     gateway = await startLocalGateway({ port: 0 });
     contract = gateway.activeContractId('ES');
+    // A fixed profile from pushed history: the gateway's own synthetic bars follow the wall clock
+    // (none on Saturdays), which could make the plan untradeable at some hours.
+    pushHistory(gateway, contract, Date.now());
   });
   afterAll(async () => {
     for (const bot of bots) bot.child.kill('SIGKILL');

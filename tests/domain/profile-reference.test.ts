@@ -45,31 +45,41 @@ function referenceProfile(
   const rowCount = span === 0 ? 1 : Math.ceil(span / ticksPerRow);
   const rowOf = (ticks: number) =>
     Math.min(rowCount - 1, Math.max(0, Math.floor((ticks - low) / ticksPerRow)));
-  const totals = new Array<number>(rowCount).fill(0);
+  // Exact arithmetic: each bar's volume is split evenly over its rows, so every row total is a
+  // multiple of 1/D, D the least common multiple of the row counts. Totals are kept as BigInt
+  // numerators over D: no rounding can flip a tie or the value-area target test.
+  const spans = bars.map((_, i) => BigInt(rowOf(highs[i]!) - rowOf(lows[i]!) + 1));
+  const D = spans.reduce((l, n) => (l * n) / gcd(l, n), 1n);
+  const exact = new Array<bigint>(rowCount).fill(0n);
   bars.forEach((bar, i) => {
+    if (!Number.isInteger(bar.volume)) throw new Error(`bar ${i}: the reference needs whole volumes`);
     if (bar.volume === 0) return;
     const first = rowOf(lows[i]!);
     const last = rowOf(highs[i]!);
-    for (let r = first; r <= last; r++) totals[r]! += bar.volume / (last - first + 1);
+    for (let r = first; r <= last; r++) exact[r]! += (BigInt(bar.volume) * D) / spans[i]!;
   });
-  const total = bars.reduce((sum, b) => sum + b.volume, 0);
-  if (total === 0) return undefined;
+  const total = BigInt(bars.reduce((sum, b) => sum + b.volume, 0)) * D;
+  if (total === 0n) return undefined;
   const middle = (rowCount - 1) / 2;
-  const order = totals
+  const order = exact
     .map((volume, row) => ({ volume, row }))
     .sort(
-      (a, b) => b.volume - a.volume || Math.abs(a.row - middle) - Math.abs(b.row - middle) || a.row - b.row,
+      (a, b) =>
+        (b.volume > a.volume ? 1 : b.volume < a.volume ? -1 : 0) ||
+        Math.abs(a.row - middle) - Math.abs(b.row - middle) ||
+        a.row - b.row,
     );
   const pocRow = order[0]!.row;
   let valRow = pocRow;
   let vahRow = pocRow;
-  let accumulated = totals[pocRow]!;
-  const target = (total * percent) / 100;
-  while (accumulated < target && (valRow > 0 || vahRow < rowCount - 1)) {
-    const above = totals.slice(vahRow + 1, vahRow + 3);
-    const below = totals.slice(Math.max(0, valRow - 2), valRow);
-    const upSum = above.reduce((a, b) => a + b, 0);
-    const downSum = below.reduce((a, b) => a + b, 0);
+  let accumulated = exact[pocRow]!;
+  const sum = (xs: bigint[]) => xs.reduce((a, b) => a + b, 0n);
+  // accumulated < total × percent / 100, without dividing.
+  while (accumulated * 100n < total * BigInt(percent) && (valRow > 0 || vahRow < rowCount - 1)) {
+    const above = exact.slice(vahRow + 1, vahRow + 3);
+    const below = exact.slice(Math.max(0, valRow - 2), valRow);
+    const upSum = sum(above);
+    const downSum = sum(below);
     if (above.length > 0 && (below.length === 0 || upSum >= downSum)) {
       vahRow += above.length;
       accumulated += upSum;
@@ -78,7 +88,12 @@ function referenceProfile(
       accumulated += downSum;
     }
   }
+  const totals = exact.map((t) => Number(t) / Number(D));
   return { ticksPerRow, rowCount, pocRow, valRow, vahRow, totals };
+}
+
+function gcd(a: bigint, b: bigint): bigint {
+  return b === 0n ? a : gcd(b, a % b);
 }
 
 function compare(bars: readonly Bar[], tickSize: number, rows: number, percent: number): void {
@@ -124,6 +139,14 @@ describe('computeProfile ≡ a plain transcription of vpvr.md', () => {
       },
     );
   }
+
+  it('stops the value area exactly at its target, where a float sum would step one pair past it', () => {
+    // Found by the random property: 201 contracts over 25 rows, 84 %: rows 4..24 hold exactly the target.
+    const bar: Bar = { ts: 0, open: 1002.5, close: 1000, high: 1002.5, low: 1000, volume: 201 };
+    compare([bar], 0.1, 19, 84);
+    const profile = computeProfile([bar], { tickSize: 0.1, layout: { rows: 19 }, valueAreaPercent: 84 });
+    expect(profile).toMatchObject({ kind: 'profile', pocRow: 12, valRow: 4, vahRow: 24 });
+  });
 
   it('on random integer-volume bars', () => {
     const bars = fc.array(
