@@ -49,6 +49,16 @@ const longEntry = (quantity: number, stopPrice = 4998): EngineCommand => ({
   stopPrice,
 });
 
+/** p1's protective stop (a long's: a sell stop) at `stopPrice` for `quantity` contracts. */
+const stopAt = (stopPrice: number, quantity: number): EngineCommand => ({
+  ...base(),
+  type: 'moveStop',
+  side: 'sell',
+  stopPrice,
+  quantity,
+  tag: 'p1-s1',
+});
+
 /** Place p1's entry (one buy leg at 4999) and trade through it. */
 const enterLong = async (quantity: number) => {
   broker.execute(longEntry(quantity));
@@ -88,8 +98,8 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     expect(fill).toMatchObject({ tag: 'p1-e0', price: 4999, quantity: 2, side: 'buy' });
     expect(fill?.ts).toBe(Date.parse(gw.trades(ACCOUNT)[0]!.creationTimestamp));
 
-    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4980, quantity: 2, tag: 'p1-s1' });
-    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995.25, quantity: 2, tag: 'p1-s1' });
+    exec(stopAt(4980, 2));
+    exec(stopAt(4995.25, 2));
     exec({ ...base(), type: 'cancelEntry', tags: ['p1-e1'] });
     await broker.idle();
     const stop = gw.orders(ACCOUNT).find((o) => o.customTag === 'p1-s1');
@@ -97,7 +107,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     await until(() => ofType('order.cancelled', 'p1-e1').length === 1, 'entry leg cancelled');
 
     exec({ ...base(), type: 'closePosition', side: 'sell', quantity: 1, tag: 'p1-x1', reason: 'manual' });
-    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995.25, quantity: 1, tag: 'p1-s1' });
+    exec(stopAt(4995.25, 1));
     await broker.idle();
     gw.pushPrice(es, 5001);
     await until(() => ofType('order.filled', 'p1-x1').length === 1, 'partial close fill');
@@ -105,7 +115,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     expect(gw.orders(ACCOUNT).find((o) => o.customTag === 'p1-s1')?.size).toBe(1);
 
     exec({ ...base(), type: 'closePosition', side: 'sell', quantity: 1, tag: 'p1-x2', reason: 'manual' });
-    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995.25, quantity: 0, tag: 'p1-s1' });
+    exec(stopAt(4995.25, 0));
     await broker.idle();
     gw.pushPrice(es, 5002);
     await until(() => ofType('order.filled', 'p1-x2').length === 1, 'final close fill');
@@ -124,7 +134,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
   it('an exit after the protective stop already filled closes nothing (no reversal)', async () => {
     const exec = (c: EngineCommand) => broker.execute(c);
     await enterLong(2);
-    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 2, tag: 'p1-s1' });
+    exec(stopAt(4995, 2));
     await broker.idle();
     // The print that fills the broker-side stop is the tick that makes the engine leave at market.
     gw.pushPrice(es, 4995);
@@ -147,7 +157,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
   it('after a restart that missed the stop fill, an exit replays that fill instead of closing again', async () => {
     const exec = (c: EngineCommand) => broker.execute(c);
     await enterLong(2);
-    exec({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 2, tag: 'p1-s1' });
+    exec(stopAt(4995, 2));
     await broker.idle();
     // The process dies; the stop fills while it is away; a fresh adapter starts knowing nothing.
     sub.unsubscribe();
@@ -198,7 +208,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     expect(ofType('order.filled')).toEqual([]);
     // A position this instance resynced needs no tag lookup: its stop is placed at once.
     const searches = gw.restCalls().filter((c) => c.path === '/api/Order/search').length;
-    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 2, tag: 'p1-s1' });
+    broker.execute(stopAt(4995, 2));
     await broker.idle();
     expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-s1')).toMatchObject([
       { stopPrice: 4995, size: 2 },
@@ -208,7 +218,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
 
   it('resync sends only the part of a fill the actor did not count, and closing fills after the entry', async () => {
     await enterLong(3);
-    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 3, tag: 'p1-s1' });
+    broker.execute(stopAt(4995, 3));
     await broker.idle();
     sub.unsubscribe();
     broker.dispose();
@@ -245,7 +255,7 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     await enterLong(1);
     // More 429s than one placement's lookups and retries absorb.
     gw.faults.rateLimit(30);
-    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4995, quantity: 1, tag: 'p1-s1' });
+    broker.execute(stopAt(4995, 1));
     await broker.idle();
     expect(logged).toContain('topstepx broker: placement outcome unknown; trying again with the same tag');
     expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-s1')).toMatchObject([{ status: 1, size: 1 }]);
@@ -329,11 +339,11 @@ describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss br
     await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
     // Protected from the fill on, before the engine has said anything.
     expect(stops()).toMatchObject([{ parentOrderId: entry.id, status: 1, stopPrice: 4998 }]);
-    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4998, quantity: 2, tag: 'p1-s1' });
+    broker.execute(stopAt(4998, 2));
     await broker.idle();
     expect(ofType('order.accepted', 'p1-s1')).toHaveLength(1);
     // The ladder moves the same order; nothing tagged p1-s1 is ever placed.
-    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4999, quantity: 2, tag: 'p1-s1' });
+    broker.execute(stopAt(4999, 2));
     await broker.idle();
     expect(stops()).toMatchObject([{ parentOrderId: entry.id, status: 1, stopPrice: 4999, size: 2 }]);
     expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-s1')).toEqual([]);
@@ -348,8 +358,8 @@ describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss br
     await broker.idle();
     gw.pushPrice(es, 4999);
     await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
-    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4998, quantity: 1, tag: 'p1-s1' });
-    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4998, quantity: 0, tag: 'p1-s1' });
+    broker.execute(stopAt(4998, 1));
+    broker.execute(stopAt(4998, 0));
     broker.execute({
       ...base(),
       type: 'closePosition',
@@ -371,14 +381,7 @@ describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss br
     expect(stops()).toEqual([]);
     gw.pushPrice(es, 4999);
     await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
-    broker.execute({
-      ...base(),
-      type: 'moveStop',
-      side: 'sell',
-      stopPrice: 4998.5,
-      quantity: 1,
-      tag: 'p1-s1',
-    });
+    broker.execute(stopAt(4998.5, 1));
     await broker.idle();
     expect(stops()).toMatchObject([{ customTag: 'p1-s1', stopPrice: 4998.5, parentOrderId: null }]);
   });
@@ -392,7 +395,7 @@ describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss br
     const counted = { positionId: 'p1', entryFilled: { 'p1-e0': 0 }, exitedQty: 0, stopTag: 'p1-s1' };
     expect(await broker.resync(() => [counted])).toEqual({ orders: 2, fills: 1 });
     expect(ofType('order.accepted', 'p1-s1')).toHaveLength(1);
-    broker.execute({ ...base(), type: 'moveStop', side: 'sell', stopPrice: 4998, quantity: 2, tag: 'p1-s1' });
+    broker.execute(stopAt(4998, 2));
     await broker.idle();
     expect(stops()).toHaveLength(1);
     expect(gw.orders(ACCOUNT).filter((o) => o.customTag === 'p1-s1')).toEqual([]);
@@ -425,14 +428,7 @@ describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss br
     gw.pushPrice(es, 4999);
     await until(() => stops().some((o) => o.status === 1), 'the bracket stop live');
     gw.faults.rateLimit(30);
-    broker.execute({
-      ...base(),
-      type: 'moveStop',
-      side: 'sell',
-      stopPrice: 4998.25,
-      quantity: 1,
-      tag: 'p1-s1',
-    });
+    broker.execute(stopAt(4998.25, 1));
     await broker.idle();
     expect(warned).toContain('topstepx broker: could not look for the entry stop-loss bracket');
     expect(stops()).toMatchObject([{ customTag: null, stopPrice: 4998.25, status: 1 }]);
@@ -465,14 +461,7 @@ describe('TopstepX broker adapter: the stop rides on the entry as a stop-loss br
     gw.pushPrice(es, 4999);
     await until(() => ofType('order.filled', 'p1-e0')[0], 'entry fill');
     restart(); // no resync: the new instance knows nothing of p1
-    broker.execute({
-      ...base(),
-      type: 'moveStop',
-      side: 'sell',
-      stopPrice: 4998.25,
-      quantity: 1,
-      tag: 'p1-s1',
-    });
+    broker.execute(stopAt(4998.25, 1));
     await broker.idle();
     expect(stops()).toMatchObject([{ stopPrice: 4998.25, status: 1, customTag: null }]);
   });
