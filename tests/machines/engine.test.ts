@@ -2,7 +2,7 @@ import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { BrokerEvent, EngineCommand } from '../../src/domain/events.ts';
 import { createEngineRuntime, type RuntimeOutput } from '../../src/runtime/engine-runtime.ts';
-import { longPlan, request, shortPlan } from './fixtures.ts';
+import { fill, longPlan, request, shortPlan } from './fixtures.ts';
 
 function setup() {
   const events$ = new Subject<BrokerEvent>();
@@ -158,27 +158,9 @@ describe('engine: routing', () => {
     for (let i = 1; i <= 3; i++) {
       const ts = i * 10;
       runtime.open(request(longPlan(), { positionId: `p${i}`, signalId: `s${i}` }), ts);
-      events$.next({
-        type: 'order.filled',
-        ts: ts + 1,
-        tag: `p${i}-e0`,
-        orderId: `o${i}`,
-        price: 100,
-        quantity: 2,
-        side: 'buy',
-        fees: 0,
-      });
+      events$.next(fill(`p${i}-e0`, 100, 2, ts + 1));
       runtime.tick('ES', 99, ts + 2);
-      events$.next({
-        type: 'order.filled',
-        ts: ts + 3,
-        tag: `p${i}-x1`,
-        orderId: `x${i}`,
-        price: 99,
-        quantity: 2,
-        side: 'sell',
-        fees: 0,
-      });
+      events$.next(fill(`p${i}-x1`, 99, 2, ts + 3, 'sell'));
       expect(runtime.slots()).toEqual([]);
     }
     expect(seen.has('position.output')).toBe(true);

@@ -29,6 +29,17 @@ export function longPlan(quantity = 2, overrides: Partial<EntryPlan> = {}): Entr
 }
 
 /** Short mirror: entry 103, stop 104, TP1 102, TP2 101, TP3 100. */
+/** A long scaling in: 2 contracts at 100, then 1 at 99.5. */
+export function twoLegLongPlan(): EntryPlan {
+  return longPlan(3, {
+    legs: [
+      { price: 100, quantity: 2 },
+      { price: 99.5, quantity: 1 },
+    ],
+    quantity: 3,
+  });
+}
+
 export function shortPlan(quantity = 2): EntryPlan {
   return {
     side: 'short',

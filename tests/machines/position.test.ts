@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fill, longPlan, request, shortPlan, startPosition, tick } from './fixtures.ts';
+import { fill, longPlan, request, shortPlan, startPosition, tick, twoLegLongPlan } from './fixtures.ts';
 
 const accepted = (tag: string, ts = 1) => ({ type: 'order.accepted', ts, tag, orderId: `o-${tag}` }) as const;
 const cancelled = (tag: string, ts: number) =>
@@ -15,17 +15,7 @@ function filledLong(quantity = 2, closeAtTp3 = false) {
 
 describe('position machine: pending entry', () => {
   it('places every entry leg as a limit order when it starts', () => {
-    const p = startPosition(
-      request(
-        longPlan(3, {
-          legs: [
-            { price: 100, quantity: 2 },
-            { price: 99.5, quantity: 1 },
-          ],
-          quantity: 3,
-        }),
-      ),
-    );
+    const p = startPosition(request(twoLegLongPlan()));
     expect(p.state()).toEqual({ pending_entry: 'working' });
     expect(p.commands()).toEqual([
       expect.objectContaining({
@@ -62,13 +52,7 @@ describe('position machine: pending entry', () => {
   });
 
   it('averages scale-in fills by volume', () => {
-    const plan = longPlan(3, {
-      legs: [
-        { price: 100, quantity: 2 },
-        { price: 99.5, quantity: 1 },
-      ],
-      quantity: 3,
-    });
+    const plan = twoLegLongPlan();
     const p = startPosition(request(plan));
     p.send(fill('p1-e0', 100, 2, 2), fill('p1-e1', 99.5, 1, 3));
     expect(p.context().filledQty).toBe(3);
@@ -315,13 +299,7 @@ describe('position machine: exiting and closed', () => {
   });
 
   it('closes the extra contracts of an entry leg that fills while exiting', () => {
-    const plan = longPlan(3, {
-      legs: [
-        { price: 100, quantity: 2 },
-        { price: 99.5, quantity: 1 },
-      ],
-      quantity: 3,
-    });
+    const plan = twoLegLongPlan();
     const p = startPosition(request(plan));
     p.send(
       fill('p1-e0', 100, 2, 2),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PositionView } from '../../src/runtime/engine-runtime.ts';
 import { rearmCommands } from '../../src/runtime/recovery.ts';
-import { fill, longPlan, request, startPosition, tick } from '../machines/fixtures.ts';
+import { fill, longPlan, request, startPosition, tick, twoLegLongPlan } from '../machines/fixtures.ts';
 
 const view = (p: ReturnType<typeof startPosition>, state: string): PositionView => ({
   positionId: 'p1',
@@ -17,17 +17,7 @@ const broker = { freshVenue: false, protectiveStops: 'broker', ts: 9 } as const;
 
 describe('rearmCommands: what a restored position asks of the broker again', () => {
   it('an unacknowledged entry leg is placed again under its own tag; a working one is not', () => {
-    const p = startPosition(
-      request(
-        longPlan(3, {
-          legs: [
-            { price: 100, quantity: 2 },
-            { price: 99.5, quantity: 1 },
-          ],
-          quantity: 3,
-        }),
-      ),
-    );
+    const p = startPosition(request(twoLegLongPlan()));
     p.send({ type: 'order.accepted', ts: 1, tag: 'p1-e0', orderId: '7' });
     expect(rearmCommands(view(p, 'pending_entry'), broker)).toEqual([
       expect.objectContaining({ type: 'placeEntry', legs: [{ tag: 'p1-e1', price: 99.5, quantity: 1 }] }),
