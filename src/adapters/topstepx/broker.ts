@@ -86,7 +86,6 @@ export class TopstepxBroker implements Broker {
   private readonly subscriptions: Subscription[] = [];
   private readonly now: () => number;
   private readonly log: AdapterLogger;
-  private readonly startedAt: number;
   /** Positions whose every order this instance knows (opened here, or resynced after a restart). */
   private readonly ownPositions = new Set<string>();
   /** Stop-loss bracket children (untagged), by parent order id, as last reported. */
@@ -94,12 +93,14 @@ export class TopstepxBroker implements Broker {
   /** Positions with an entry placed with a stop-loss bracket by this instance. */
   private readonly bracketed = new Set<string>();
   private closing = false;
+  /** Orders and fills are read from REST from this time on (a day before this instance started). */
+  private readonly searchFrom: number;
 
   constructor(private readonly options: TopstepxBrokerOptions) {
     this.events$ = this.events.asObservable();
     this.now = options.now ?? Date.now;
     this.log = options.logger ?? silentLogger;
-    this.startedAt = this.now();
+    this.searchFrom = this.now() - 24 * 3_600_000;
     if (options.hubs && !options.dryRun) {
       this.subscriptions.push(options.hubs.orders$.subscribe((order) => this.ingestOrder(order)));
       this.subscriptions.push(options.hubs.userTrades$.subscribe((trade) => this.ingestTrade(trade)));
@@ -294,7 +295,7 @@ export class TopstepxBroker implements Broker {
    */
   async resync(counted: () => readonly RestoredPosition[]): Promise<{ orders: number; fills: number }> {
     if (counted().length === 0) return { orders: 0, fills: 0 };
-    const since = this.startedAt - 24 * 3_600_000;
+    const since = this.searchFrom;
     const [orders, trades] = await Promise.all([
       this.options.rest.searchOrders(this.options.accountId, since),
       this.options.rest.searchTrades(this.options.accountId, since),
@@ -422,7 +423,7 @@ export class TopstepxBroker implements Broker {
   /** Stop and exit fills of one position from REST, through the usual once-only ingestion. */
   private async replayClosingFills(positionId: string): Promise<void> {
     try {
-      const since = this.startedAt - 24 * 3_600_000;
+      const since = this.searchFrom;
       const orders = (await this.options.rest.searchOrders(this.options.accountId, since)).filter((o) => {
         const tag = o.customTag ?? this.tagByOrderId.get(o.id);
         const parsed = tag ? parseTag(tag) : undefined;
@@ -464,7 +465,7 @@ export class TopstepxBroker implements Broker {
     for (let attempt = 0; outcome === undefined; attempt++) {
       try {
         outcome = await placeOrderIdempotent(this.options.rest, request, {
-          searchFrom: this.startedAt - 24 * 3_600_000,
+          searchFrom: this.searchFrom,
           settleDelayMs: this.options.settleDelayMs,
         });
       } catch (error) {
@@ -478,7 +479,7 @@ export class TopstepxBroker implements Broker {
           );
           return;
         }
-        const delayMs = Math.min(MAX_PLACE_RETRY_MS, (this.options.placeRetryMs ?? 1_000) * 2 ** attempt);
+        const delayMs = this.retryDelayMs(attempt);
         this.log.error(
           { tag: request.customTag, error: describe(error), attempt: attempt + 1, retryInMs: delayMs },
           'topstepx broker: placement outcome unknown; trying again with the same tag',
@@ -515,12 +516,7 @@ export class TopstepxBroker implements Broker {
   private async orderIdOf(tag: string): Promise<number | undefined> {
     const known = this.byTag.get(tag);
     if (known) return known.orderId;
-    const found = await findByTag(
-      this.options.rest,
-      this.options.accountId,
-      tag,
-      this.startedAt - 24 * 3_600_000,
-    );
+    const found = await findByTag(this.options.rest, this.options.accountId, tag, this.searchFrom);
     if (found) this.ingestOrder(found);
     return found?.id;
   }
@@ -640,27 +636,17 @@ export class TopstepxBroker implements Broker {
     command: MoveStopCommand,
     contractId: string,
   ): Promise<TrackedOrder | 'unknown' | undefined> {
-    const entries = () =>
-      [...this.byTag.values()].filter(
-        (o) => o.positionId === command.positionId && parseTag(o.tag)?.kind === 'entry',
-      );
-    const free = (o: Order | undefined): o is Order =>
-      o !== undefined && !isTerminalState(o.state) && !this.tagByOrderId.has(o.id);
-    const find = () =>
-      entries()
-        .map((e) => this.bracketChildren.get(e.orderId))
-        .find(free);
-    let child = find();
+    let child = this.knownBracketStop(command.positionId);
     // A bracket was sent with this position's entry: its child protects the position whatever
     // happens here, so a lookup that fails (a 429 storm, the gateway down) is tried again rather
     // than answered with a second stop beside the child.
     for (let attempt = 0; !child; attempt++) {
       try {
-        child = await this.lookUpBracketStop(command, contractId, find, free);
+        child = await this.lookUpBracketStop(command, contractId);
         break;
       } catch (error) {
         const retry = this.bracketed.has(command.positionId) && !this.closing;
-        const delayMs = Math.min(MAX_PLACE_RETRY_MS, (this.options.placeRetryMs ?? 1_000) * 2 ** attempt);
+        const delayMs = this.retryDelayMs(attempt);
         this.log.warn(
           {
             positionId: command.positionId,
@@ -683,15 +669,34 @@ export class TopstepxBroker implements Broker {
     return this.byTag.get(command.tag);
   }
 
+  /** Wait before retry `attempt` (0-based) of a REST step whose outcome matters: doubling to 30 s. */
+  private retryDelayMs(attempt: number): number {
+    return Math.min(MAX_PLACE_RETRY_MS, (this.options.placeRetryMs ?? 1_000) * 2 ** attempt);
+  }
+
+  /** This position's entry order ids, as tracked. */
+  private entryOrderIds(positionId: string): number[] {
+    return [...this.byTag.values()]
+      .filter((o) => o.positionId === positionId && parseTag(o.tag)?.kind === 'entry')
+      .map((o) => o.orderId);
+  }
+
+  /** A bracket child still working and not yet serving any tag. */
+  private isFreeChild(o: Order | undefined): o is Order {
+    return o !== undefined && !isTerminalState(o.state) && !this.tagByOrderId.has(o.id);
+  }
+
+  /** The stop-loss bracket child of one of the position's entries, if known and free. */
+  private knownBracketStop(positionId: string): Order | undefined {
+    return this.entryOrderIds(positionId)
+      .map((id) => this.bracketChildren.get(id))
+      .find((o) => this.isFreeChild(o));
+  }
+
   /** Read the position's entry orders and the working stops from REST; the bracket child, if found. */
-  private async lookUpBracketStop(
-    command: MoveStopCommand,
-    contractId: string,
-    find: () => Order | undefined,
-    free: (o: Order | undefined) => o is Order,
-  ): Promise<Order | undefined> {
+  private async lookUpBracketStop(command: MoveStopCommand, contractId: string): Promise<Order | undefined> {
     const [history, working] = await Promise.all([
-      this.options.rest.searchOrders(this.options.accountId, this.startedAt - 24 * 3_600_000),
+      this.options.rest.searchOrders(this.options.accountId, this.searchFrom),
       this.options.rest.queryOrders({ accountId: this.options.accountId, statuses: WORKING_STATUSES }),
     ]);
     for (const o of history) {
@@ -699,12 +704,9 @@ export class TopstepxBroker implements Broker {
       if (parsed?.positionId === command.positionId && parsed.kind === 'entry') this.ingestOrder(o);
     }
     for (const o of [...history, ...working]) if (!o.customTag && isStopLossChild(o)) this.ingestOrder(o);
-    const found = find();
+    const found = this.knownBracketStop(command.positionId);
     if (found || !this.bracketed.has(command.positionId)) return found;
-    const entryIds = [...this.byTag.values()]
-      .filter((o) => o.positionId === command.positionId && parseTag(o.tag)?.kind === 'entry')
-      .map((o) => o.orderId);
-    const firstEntry = Math.min(...entryIds);
+    const firstEntry = Math.min(...this.entryOrderIds(command.positionId));
     return working
       .filter(
         (o) =>
@@ -716,7 +718,7 @@ export class TopstepxBroker implements Broker {
           o.id > firstEntry,
       )
       .sort((a, b) => a.id - b.id)
-      .find(free);
+      .find((o) => this.isFreeChild(o));
   }
 
   private track(
