@@ -139,7 +139,9 @@ export function positionMachineRun(ticks: Int32Array, width: number): number {
     current = ticks[k]!;
     actor.send({ type: 'tick', ts: k, price: fromTicks(current, GRID) });
     while (queueMicrotaskless.length) queueMicrotaskless.shift()!();
-    if (actor.getSnapshot().status === 'done') {
+    // closed/cancelled absorb every event but are not final states (see the position machine).
+    const snapshot = actor.getSnapshot();
+    if (snapshot.matches('closed') || snapshot.matches('cancelled')) {
       closed++;
       actor = open(current, k);
     }
