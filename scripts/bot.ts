@@ -22,19 +22,27 @@ if (parsed.help) {
   process.exit(0);
 }
 
+// Handlers go in before the start: a stop request while the bot starts (a supervisor's SIGTERM,
+// an early Ctrl+C) is carried out as soon as it is running, never left to the default action.
+let bot: Awaited<ReturnType<typeof startBot>> | undefined;
+let pending: NodeJS.Signals | undefined;
+let signals = 0;
+const onSignal = (signal: NodeJS.Signals) => {
+  signals++;
+  if (signals > 1) {
+    if (bot) bot.logger.warn({ signal }, 'second stop request: exiting now');
+    else console.error(`second stop request (${signal}) while starting: exiting now`);
+    process.exit(130);
+  }
+  if (bot) void bot.stop(signal);
+  else pending = signal;
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
 try {
-  const bot = await startBot(parsed.config);
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      bot.logger.warn({ signal }, 'second stop request: exiting now');
-      process.exit(130);
-    }
-    void bot.stop(signal);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  bot = await startBot(parsed.config);
+  if (pending) void bot.stop(pending);
   const code = await bot.done;
   process.exit(code);
 } catch (error) {

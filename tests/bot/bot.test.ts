@@ -37,6 +37,23 @@ describe('the bot from the command line', () => {
     expect(result.stdout).toContain('Usage: npm start');
   }, 60_000);
 
+  it('a SIGTERM while it is still starting stops it cleanly once it runs (exit 0), not by the signal', async () => {
+    const bot = startBotProcess(['--no-demo', '--status', 'off', '--port', '0'], {
+      PGLITE_DIR: tempDir('valuearea-early-stop-'),
+    });
+    // The first log line comes while the store, the broker and the server are still being set up.
+    const first = await bot.waitFor(() => true, 60_000);
+    expect(first.msg).not.toBe('valuearea is running');
+    bot.child.kill('SIGTERM');
+    const code = await bot.exited;
+    expect(
+      code,
+      `exit signal ${String(bot.child.signalCode)}; stderr: ${bot.stderr.join('').slice(-1500)}`,
+    ).toBe(0);
+    expect(bot.lines.map((l) => l.msg)).toContain('valuearea is running');
+    expect(bot.lines.at(-1)?.msg).toBe('stopped');
+  }, 90_000);
+
   it('shows the whole loop on the paper broker within a minute, then stops cleanly on SIGINT', async () => {
     const dir = tempDir('valuearea-start-');
     const bot = startBotProcess(['--status', 'plain', '--port', '0'], { PGLITE_DIR: join(dir, 'pglite') });
