@@ -1,22 +1,18 @@
 /**
- * EngineTarget: the ReplayTarget that runs the live decision path on the virtual clock against the
- * simulated exchange: the signal processor (src/runtime/signal-processor.ts: filters, guards, entry
- * plan, one decision per alert) in front of the engine runtime (src/runtime/engine-runtime.ts).
- * No trading logic lives here; this file only adapts replay calls to those two objects and collects
- * trades and decisions for the report.
+ * EngineTarget: the ReplayTarget that runs the trading node (src/node/trading-node.ts, the same
+ * composition the live bot runs) on the virtual clock against the simulated exchange. It only
+ * chooses the backtest's parts (virtual clock, simulated venue, fixed settings, the file's bars) and
+ * collects trades and decisions for the report; no trading logic lives here.
  */
 
 import { initialGuardState } from '../src/domain/guards.ts';
 import { pointValue } from '../src/domain/instruments.ts';
 import type { BotSettings } from '../src/domain/settings.ts';
 import type { EntryPlan, PriceBand } from '../src/domain/types.ts';
+import { createTradingNode, type TradingNode } from '../src/node/trading-node.ts';
 import type { TradeRecord } from '../src/ports/store.ts';
-import {
-  createEngineRuntime,
-  type EngineRuntime,
-  type ProtectiveStopMode,
-} from '../src/runtime/engine-runtime.ts';
-import { idFromKey, SignalProcessor } from '../src/runtime/signal-processor.ts';
+import type { EngineRuntime, ProtectiveStopMode, RuntimeOutput } from '../src/runtime/engine-runtime.ts';
+import { idFromKey, type SignalDecision, type SignalProcessor } from '../src/runtime/signal-processor.ts';
 import { tradeFromPosition } from '../src/runtime/trades.ts';
 import type { BacktestAlert } from './alerts.ts';
 import type { VirtualClock } from './clock.ts';
@@ -71,6 +67,7 @@ export interface EngineTargetOptions {
 }
 
 export class EngineTarget implements ReplayTarget {
+  readonly node: TradingNode;
   readonly runtime: EngineRuntime;
   readonly processor: SignalProcessor;
   readonly trades: BacktestTrade[] = [];
@@ -90,68 +87,77 @@ export class EngineTarget implements ReplayTarget {
     // Subscribed before the runtime, so broker replies are journaled in the order the runtime sees them.
     if (journal)
       options.exchange.events$.subscribe((event) => journal.push({ kind: 'broker', ts: event.ts, event }));
-    this.runtime = createEngineRuntime({
-      clock: options.clock,
-      broker: options.exchange,
-      protectiveStops: options.protectiveStops ?? 'broker',
-    });
-    if (journal) journalInputs(this.runtime, journal);
     const decisionLog = options.decisionLog;
-    this.runtime.outputs$.subscribe((output) => {
-      if (decisionLog) {
-        const decision = decisionOf(output);
-        if (decision) decisionLog.push(decision);
-      }
-      if (output.type === 'position.finished') {
-        this.openPositions--;
-        if (output.state === 'closed' && output.context.filledQty > 0)
-          this.trades.push(this.tradeOf(output.context));
-        else this.cancelledEntries++;
-      } else if (output.type === 'routing') {
-        this.bands.set(output.symbol, output.band);
-      } else if (output.type === 'alert.outcome' && output.outcome === 'opened') {
-        this.openPositions++;
-      }
-    });
-    const { bars, barMs } = options;
-    this.processor = new SignalProcessor({
-      runtime: this.runtime,
-      accountId: this.accountId,
-      settings: () => options.settings,
-      bars: (_symbol, ts, minutes) => historyBefore(bars, ts, barMs, minutes * 60_000).toBars(),
-      contractId: (symbol) => `SIM.${symbol}`,
-      guardState: initialGuardState(options.settings, options.startTs),
-      resetDailyLossNextDay: true,
-      onDecision: (decision) => {
-        const alert = this.alertsById.get(decision.alertKey);
-        this.decisions.push({
-          alertId: decision.alertKey,
-          ts: alert?.ts ?? decision.ts,
-          symbol: decision.symbol,
-          action: decision.action,
-          outcome: decision.status,
-          reason: decision.reason ?? '',
-        });
-        const plan = decision.plan;
-        if (plan !== null && decision.status === 'EXECUTED' && alert !== undefined) {
-          this.levels.push({
-            ts: alert.ts,
-            alertId: alert.id,
-            side: plan.side,
-            entry: plan.entryPrice,
-            stop: plan.stopPrice,
-            poc: plan.poc,
-            vah: plan.vah,
-            val: plan.val,
-          });
-        }
+    const { bars, barMs, settings } = options;
+    this.node = createTradingNode({
+      clock: options.clock,
+      venue: { accountId: this.accountId, broker: options.exchange, contractId: (symbol) => `SIM.${symbol}` },
+      settings: () => settings,
+      bars: {
+        barsBefore: (_symbol, ts, minutes) => historyBefore(bars, ts, barMs, minutes * 60_000).toBars(),
       },
+      guardState: initialGuardState(settings, options.startTs),
+      protectiveStops: options.protectiveStops ?? 'broker',
+      resetDailyLossNextDay: true,
+      ...(journal ? { onRuntime: (runtime: EngineRuntime) => journalInputs(runtime, journal) } : {}),
+      observers: [
+        {
+          onOutput: (output) => {
+            if (decisionLog) {
+              const decision = decisionOf(output);
+              if (decision) decisionLog.push(decision);
+            }
+            this.collect(output);
+          },
+          onDecision: (decision) => this.onDecision(decision),
+        },
+      ],
     });
+    this.runtime = this.node.runtime;
+    this.processor = this.node.processor;
+  }
+
+  private collect(output: RuntimeOutput): void {
+    if (output.type === 'position.finished') {
+      this.openPositions--;
+      if (output.state === 'closed' && output.context.filledQty > 0)
+        this.trades.push(this.tradeOf(output.context));
+      else this.cancelledEntries++;
+    } else if (output.type === 'routing') {
+      this.bands.set(output.symbol, output.band);
+    } else if (output.type === 'alert.outcome' && output.outcome === 'opened') {
+      this.openPositions++;
+    }
+  }
+
+  private onDecision(decision: SignalDecision): void {
+    const alert = this.alertsById.get(decision.alertKey);
+    this.decisions.push({
+      alertId: decision.alertKey,
+      ts: alert?.ts ?? decision.ts,
+      symbol: decision.symbol,
+      action: decision.action,
+      outcome: decision.status,
+      reason: decision.reason ?? '',
+    });
+    const plan = decision.plan;
+    if (plan !== null && decision.status === 'EXECUTED' && alert !== undefined) {
+      this.levels.push({
+        ts: alert.ts,
+        alertId: alert.id,
+        side: plan.side,
+        entry: plan.entryPrice,
+        stop: plan.stopPrice,
+        poc: plan.poc,
+        vah: plan.vah,
+        val: plan.val,
+      });
+    }
   }
 
   price(symbol: string, price: number, ts: number): void {
-    this.runtime.tick(symbol, price, ts);
-    this.processor.onClock(ts);
+    this.node.price(symbol, price, ts);
+    this.node.clockTick(ts);
   }
 
   /**
@@ -169,7 +175,7 @@ export class EngineTarget implements ReplayTarget {
 
   alert(alert: BacktestAlert, ts: number, _history: BarHistory): void {
     this.alertsById.set(alert.id, alert);
-    this.processor.process(
+    this.node.alert(
       { key: alert.id, alertId: null, symbol: alert.symbol, action: alert.action, firedAt: alert.ts },
       ts,
     );

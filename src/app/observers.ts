@@ -33,7 +33,7 @@ import type { Store, StoredAlert } from '../ports/store.ts';
 import type { BarBook } from '../runtime/bar-book.ts';
 import type { EngineRuntime } from '../runtime/engine-runtime.ts';
 import type { SignalDecision, SignalProcessor } from '../runtime/signal-processor.ts';
-import type { BotStatus } from './bot.ts';
+import type { BotStatus } from './bot-status.ts';
 import type { BotConfig } from './config.ts';
 
 export interface StatusInputs {

@@ -30,6 +30,9 @@ import type { SignalRecord } from '../ports/store.ts';
 import type { EngineRuntime, RuntimeOutput } from './engine-runtime.ts';
 import { tradeFromPosition } from './trades.ts';
 
+/** A signal actor's transition, as the store and the observers receive it. */
+export type SignalTransition = SignalEmitted;
+
 /** An alert as the processor needs it (from the webhook, the database or a backtest file). */
 export interface IncomingAlert {
   /** Idempotency key. */
