@@ -19,7 +19,7 @@ import type { EngineCommand } from '../domain/events.ts';
 import { getInstrument } from '../domain/instruments.ts';
 import type { BotSettings } from '../domain/settings.ts';
 import { AlertInbox } from '../node/alert-inbox.ts';
-import { guardFromRecord, guardToRecord, restoreAccount } from '../node/restore.ts';
+import { guardToRecord, type Restored, restoreAccount } from '../node/restore.ts';
 import {
   createTradingNode,
   type NodeObserver,
@@ -37,7 +37,7 @@ import { type BrokerConnection, connectBroker } from './brokers.ts';
 import type { BotConfig } from './config.ts';
 import { DemoPrice, demoAlertBody, demoHistory } from './demo-market.ts';
 import { engineLog } from './engine-log.ts';
-import { attachObservers } from './observers.ts';
+import { attachObservers, type Observers } from './observers.ts';
 import { attachPeripherals, type Peripherals } from './peripherals.ts';
 
 export type { BotStatus } from './bot-status.ts';
@@ -67,6 +67,84 @@ export async function startBot(
   options: { readonly stdout?: NodeJS.WriteStream } = {},
 ): Promise<BotHandle> {
   const stdout = options.stdout ?? process.stdout;
+  const parts = await openLiveParts(config, stdout);
+  const { logger, clock, store, broker, bars, settings } = parts;
+  const { node, inbox, peripherals } = wireNode(config, parts);
+  const { runtime, processor } = node;
+  await broker.afterRestore(runtime);
+  for (const symbol of config.symbols) bars.seed(symbol, await broker.history(symbol, clock.now()));
+
+  // Market data: every price goes to the paper exchange (if any), the bar book and the engine.
+  const subscriptions: Subscription[] = [];
+  if (broker.ticks$)
+    subscriptions.push(broker.ticks$.subscribe((t) => node.price(t.symbol, t.price, t.ts, t.size ?? 1)));
+  const timers: ReturnType<typeof setInterval>[] = [];
+  const demo = config.demo ? startDemoMarket(config, { node, broker, bars, clock, timers }) : null;
+  // Time: deadlines and guards (flat-by time, breaches on open P&L), once a second.
+  timers.push(setInterval(() => node.clockTick(clock.now()), 1_000));
+
+  const { app, url } = await serveHttp(config, parts, node, inbox);
+  // Stored alerts: notifications and the catch-up sweep (also picks up alerts that came in while stopped).
+  subscriptions.push(
+    alertStream(store, {
+      clock,
+      sweepIntervalMs: config.sweepIntervalMs,
+      onError: (error) => logger.warn({ error: error.message }, 'alert stream read failed; retrying'),
+    }).subscribe((alert) => inbox.receive(alert)),
+  );
+  if (demo && config.webhook) demo.postAlerts(url, logger);
+  const statusTimer = parts.observers.startStatus(() => ({
+    runtime,
+    processor,
+    status: parts.status,
+    writeQueue: parts.writeQueue,
+    guardState: processor.guardState(),
+    settings: settings(),
+    url,
+  }));
+
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((resolve) => {
+    resolveDone = resolve;
+  });
+  let stopping: Promise<number> | null = null;
+  const stop = (reason: string): Promise<number> => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'stopping: no new webhooks, cancelling pending entries');
+      statusTimer.stop();
+      for (const t of timers) clearInterval(t);
+      await app.close().catch(() => {});
+      for (const s of subscriptions) s.unsubscribe();
+      await windDown(node, config, logger);
+      await closeLiveParts(parts, node, peripherals);
+      logger.info('stopped');
+      resolveDone(0);
+      return 0;
+    })();
+    return stopping;
+  };
+  const exitAfter = config.exitAfterMs;
+  if (exitAfter) setTimeout(() => void stop(`--exit-after ${exitAfter / 1000}s`), exitAfter);
+
+  return { url, runtime, processor, store, logger, broker, stop, done };
+}
+
+/** The live parts, opened in order: logger, store, settings, venue (+ account lock), what to restore. */
+interface LiveParts {
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly status: BotStatus;
+  readonly store: Store;
+  readonly settings: () => BotSettings;
+  readonly broker: BrokerConnection;
+  readonly accountId: string;
+  readonly restored: Restored;
+  readonly writeQueue: WriteQueue;
+  readonly observers: Observers;
+  readonly bars: BarBook;
+}
+
+async function openLiveParts(config: BotConfig, stdout: NodeJS.WriteStream): Promise<LiveParts> {
   registerBotSecrets(config);
   const logger = openLogger(config, stdout);
   const clock = wallClock;
@@ -75,7 +153,6 @@ export async function startBot(
     health: { marketData: 'green', userHub: 'green' },
     startedAt: clock.now(),
   };
-
   const store = await openStore(config);
   const settings = await liveSettings(config, store);
   // Crash recovery: the actors come back from their stored snapshots before anything else runs.
@@ -83,14 +160,37 @@ export async function startBot(
   const broker = await connectBroker(config, { clock, logger, storedPositions: () => allStored });
   const accountId = broker.accountId;
   await lockAccount(store, broker);
-  const restored = await restoreAccount(store, allStored, accountId, { now: clock.now(), logger });
+  const restored = await restoreAccount(store, allStored, accountId, {
+    now: clock.now(),
+    logger,
+    startingBalance: settings().startingBalance,
+  });
   broker.health$?.subscribe((h) => {
     status.health = h;
   });
-
   const writeQueue = new WriteQueue(store, clock, { flushIntervalMs: config.flushIntervalMs });
   const observers = await attachObservers(config, { logger, stdout });
-  const bars = new BarBook();
+  return {
+    logger,
+    clock,
+    status,
+    store,
+    settings,
+    broker,
+    accountId,
+    restored,
+    writeQueue,
+    observers,
+    bars: new BarBook(),
+  };
+}
+
+/** The trading node on the live parts, with the store, the log and the observers watching it. */
+function wireNode(
+  config: BotConfig,
+  parts: LiveParts,
+): { node: TradingNode; inbox: AlertInbox; peripherals: Peripherals } {
+  const { logger, clock, store, writeQueue, accountId, status, observers, broker, bars } = parts;
   let sink!: PersistenceSink;
   let peripherals!: Peripherals;
   const inbox = new AlertInbox({
@@ -132,7 +232,7 @@ export async function startBot(
       contractId: (symbol) => broker.contractId(symbol),
       health: () => status.health,
     },
-    settings,
+    settings: parts.settings,
     bars: {
       barsBefore: (symbol, ts, minutes) => bars.barsBefore(symbol, ts, minutes),
       onTick: (symbol, price, ts, size) => {
@@ -140,12 +240,8 @@ export async function startBot(
         bars.onTick(symbol, price, ts, size);
       },
     },
-    guardState: guardFromRecord(
-      await store.getGuardState(accountId),
-      settings().startingBalance,
-      clock.now(),
-    ),
-    snapshot: restored.snapshot,
+    guardState: parts.restored.guardState,
+    snapshot: parts.restored.snapshot,
     protectiveStops: config.protectiveStops,
     ...(observers.inspect ? { inspect: observers.inspect } : {}),
     holdCommand: writeAheadHold(writeQueue, logger),
@@ -171,41 +267,38 @@ export async function startBot(
       { onDecision: (decision) => observers.onDecision(decision) },
     ],
   });
-  const { runtime, processor } = node;
-  await broker.afterRestore(runtime);
-  for (const symbol of config.symbols) bars.seed(symbol, await broker.history(symbol, clock.now()));
+  return { node, inbox, peripherals };
+}
 
-  // Market data: every price goes to the paper exchange (if any), the bar book and the engine.
-  const subscriptions: Subscription[] = [];
-  if (broker.ticks$)
-    subscriptions.push(broker.ticks$.subscribe((t) => node.price(t.symbol, t.price, t.ts, t.size ?? 1)));
-  const timers: ReturnType<typeof setInterval>[] = [];
-  const demo = config.demo ? startDemoMarket(config, { node, broker, bars, clock, timers }) : null;
-  // Time: deadlines and guards (flat-by time, breaches on open P&L), once a second.
-  timers.push(setInterval(() => node.clockTick(clock.now()), 1_000));
-
-  // HTTP: webhook receiver (+ dashboard) on 127.0.0.1 unless told otherwise.
+/** HTTP: webhook receiver (+ dashboard) on 127.0.0.1 unless told otherwise. */
+async function serveHttp(
+  config: BotConfig,
+  parts: LiveParts,
+  node: TradingNode,
+  inbox: AlertInbox,
+): Promise<{ app: ReturnType<typeof createHttpServer>; url: string }> {
+  const { store, logger } = parts;
   const app = createHttpServer({ logger: false });
   if (config.webhook) {
     registerWebhookRoutes(app, {
       inbox: store,
       intake: {
         secrets: config.webhookSecret ? [config.webhookSecret] : [],
-        maxLagMs: settings().maxAlertLagMs,
+        maxLagMs: parts.settings().maxAlertLagMs,
       },
       onAccepted: (alert) => inbox.receive(alert),
     });
   }
-  await observers.registerDashboard(app, {
+  await parts.observers.registerDashboard(app, {
     store,
-    runtime,
-    processor,
-    status,
-    writeQueue,
+    runtime: node.runtime,
+    processor: node.processor,
+    status: parts.status,
+    writeQueue: parts.writeQueue,
     config,
     logger,
-    accountId,
-    bars,
+    accountId: parts.accountId,
+    bars: parts.bars,
   });
   const url = await listenHttpServer(app, { host: config.host, port: config.port });
   logger.info(
@@ -218,59 +311,21 @@ export async function startBot(
     },
     'valuearea is running',
   );
+  return { app, url };
+}
 
-  // Stored alerts: notifications and the catch-up sweep (also picks up alerts that came in while stopped).
-  subscriptions.push(
-    alertStream(store, {
-      clock,
-      sweepIntervalMs: config.sweepIntervalMs,
-      onError: (error) => logger.warn({ error: error.message }, 'alert stream read failed; retrying'),
-    }).subscribe((alert) => inbox.receive(alert)),
-  );
-  if (demo && config.webhook) demo.postAlerts(url, logger);
-
-  const statusTimer = observers.startStatus(() => ({
-    runtime,
-    processor,
-    status,
-    writeQueue,
-    guardState: processor.guardState(),
-    settings: settings(),
-    url,
-  }));
-
-  let resolveDone!: (code: number) => void;
-  const done = new Promise<number>((resolve) => {
-    resolveDone = resolve;
-  });
-  let stopping: Promise<number> | null = null;
-  const stop = (reason: string): Promise<number> => {
-    stopping ??= (async () => {
-      logger.info({ reason }, 'stopping: no new webhooks, cancelling pending entries');
-      statusTimer.stop();
-      for (const t of timers) clearInterval(t);
-      await app.close().catch(() => {});
-      for (const s of subscriptions) s.unsubscribe();
-      await windDown(node, config, logger);
-      await writeQueue
-        .close()
-        .catch((error: unknown) => logger.error({ error: String(error) }, 'final flush failed'));
-      node.stop();
-      await broker.stop();
-      await observers.stop();
-      await peripherals.stop();
-      await store.releaseAccountLock(accountId).catch(() => {});
-      await store.close().catch(() => {});
-      logger.info('stopped');
-      resolveDone(0);
-      return 0;
-    })();
-    return stopping;
-  };
-  const exitAfter = config.exitAfterMs;
-  if (exitAfter) setTimeout(() => void stop(`--exit-after ${exitAfter / 1000}s`), exitAfter);
-
-  return { url, runtime, processor, store, logger, broker, stop, done };
+/** The last flush, then everything closes in the reverse order it opened. */
+async function closeLiveParts(parts: LiveParts, node: TradingNode, peripherals: Peripherals): Promise<void> {
+  const { logger, store } = parts;
+  await parts.writeQueue
+    .close()
+    .catch((error: unknown) => logger.error({ error: String(error) }, 'final flush failed'));
+  node.stop();
+  await parts.broker.stop();
+  await parts.observers.stop();
+  await peripherals.stop();
+  await store.releaseAccountLock(parts.accountId).catch(() => {});
+  await store.close().catch(() => {});
 }
 
 function registerBotSecrets(config: BotConfig): void {

@@ -12,6 +12,8 @@ export interface Restored {
   readonly positions: readonly PositionRecord[];
   /** The engine snapshot to resume from; undefined when nothing was open. */
   readonly snapshot: unknown | undefined;
+  /** The guards as they were stored (or fresh from the starting balance). */
+  readonly guardState: GuardState;
 }
 
 /**
@@ -23,7 +25,7 @@ export async function restoreAccount(
   store: Store,
   positions: readonly PositionRecord[],
   accountId: string,
-  deps: { readonly now: number; readonly logger: Logger },
+  deps: { readonly now: number; readonly logger: Logger; readonly startingBalance: number },
 ): Promise<Restored> {
   const { logger } = deps;
   const stored = positions.filter((p) => p.accountId === accountId);
@@ -45,7 +47,8 @@ export async function restoreAccount(
       logger.warn({ signalId: signal.id, error: String(error) }, 'could not record the restored signal');
     }
   }
-  return { positions: stored, snapshot: engineSnapshotFromPositions(stored) };
+  const guardState = guardFromRecord(await store.getGuardState(accountId), deps.startingBalance, deps.now);
+  return { positions: stored, snapshot: engineSnapshotFromPositions(stored), guardState };
 }
 
 /** The guard state a stored record describes (or a fresh one from the starting balance). */
