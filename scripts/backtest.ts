@@ -26,6 +26,7 @@ import { rowToAlert } from '../src/adapters/store/rows.ts';
 import { SqlStore } from '../src/adapters/store/sql-store.ts';
 import { getInstrument, resolveTicker, SUPPORTED_SYMBOLS } from '../src/domain/instruments.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../src/domain/settings.ts';
+import { parseSettingsPatch, SettingsError } from '../src/settings/schema.ts';
 
 const USAGE = `valuearea backtest: replay market data through the trading engine and report the result.
 
@@ -238,7 +239,7 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-/** --settings: inline JSON or a file; every key must be a known setting with the same type. */
+/** --settings: inline JSON or a file, checked by the settings schema. */
 function parseSettings(text: string): Partial<BotSettings> {
   let raw: string;
   try {
@@ -252,19 +253,13 @@ function parseSettings(text: string): Partial<BotSettings> {
   } catch (error) {
     fail(`--settings: ${(error as Error).message}; fix the JSON`);
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value))
-    fail('--settings must be a JSON object');
-  for (const [key, v] of Object.entries(value)) {
-    if (!(key in DEFAULT_SETTINGS))
-      fail(`--settings: unknown setting "${key}"; known: ${Object.keys(DEFAULT_SETTINGS).join(', ')}`);
-    const expected = DEFAULT_SETTINGS[key as keyof BotSettings];
-    if (Array.isArray(expected) !== Array.isArray(v) || typeof expected !== typeof v) {
-      fail(
-        `--settings: "${key}" must be ${Array.isArray(expected) ? 'an array' : `a ${typeof expected}`}, got ${JSON.stringify(v)}`,
-      );
-    }
+  // The same schema as the bot's settings: unknown keys and wrong values are refused, key named.
+  try {
+    return parseSettingsPatch(value, '--settings');
+  } catch (error) {
+    if (error instanceof SettingsError) fail(error.message);
+    throw error;
   }
-  return value as Partial<BotSettings>;
 }
 
 function parse(argv: string[]) {

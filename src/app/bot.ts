@@ -32,6 +32,7 @@ import { BarBook } from '../runtime/bar-book.ts';
 import type { EngineRuntime } from '../runtime/engine-runtime.ts';
 import { PersistenceSink } from '../runtime/persistence.ts';
 import type { SignalProcessor } from '../runtime/signal-processor.ts';
+import { createSettingsSource, type SettingsSource } from '../settings/source.ts';
 import type { BotStatus } from './bot-status.ts';
 import { type BrokerConnection, connectBroker } from './brokers.ts';
 import type { BotConfig } from './config.ts';
@@ -136,6 +137,7 @@ interface LiveParts {
   readonly status: BotStatus;
   readonly store: Store;
   readonly settings: () => BotSettings;
+  readonly settingsSource: SettingsSource;
   readonly broker: BrokerConnection;
   readonly accountId: string;
   readonly restored: Restored;
@@ -154,7 +156,8 @@ async function openLiveParts(config: BotConfig, stdout: NodeJS.WriteStream): Pro
     startedAt: clock.now(),
   };
   const store = await openStore(config);
-  const settings = await liveSettings(config, store);
+  const settingsSource = await liveSettings(config, store, logger);
+  const settings = () => settingsSource.current();
   // Crash recovery: the actors come back from their stored snapshots before anything else runs.
   const allStored = await store.openPositions();
   const broker = await connectBroker(config, { clock, logger, storedPositions: () => allStored });
@@ -176,6 +179,7 @@ async function openLiveParts(config: BotConfig, stdout: NodeJS.WriteStream): Pro
     status,
     store,
     settings,
+    settingsSource,
     broker,
     accountId,
     restored,
@@ -299,6 +303,7 @@ async function serveHttp(
     logger,
     accountId: parts.accountId,
     bars: parts.bars,
+    settings: parts.settingsSource,
   });
   const url = await listenHttpServer(app, { host: config.host, port: config.port });
   logger.info(
@@ -364,20 +369,32 @@ function openStore(config: BotConfig): Promise<Store> {
   });
 }
 
-async function liveSettings(config: BotConfig, store: Store): Promise<() => BotSettings> {
-  const stored = { ...(await store.getSettings()), ...config.settingsOverride } as BotSettings;
-  // The demo market is synthetic and trades every ~20 s, at any hour: a 5-minute cooldown, the
-  // 15:10 Chicago flat-by time or a trading window would filter it (real settings apply without --demo).
-  const settings = config.demo
-    ? {
-        ...stored,
-        cooldownMs: Math.min(stored.cooldownMs, 10_000),
-        flatByTime: '',
-        tradingWindowStart: '',
-        tradingWindowEnd: '',
-      }
-    : stored;
-  return () => settings;
+/** The live settings: defaults → saved → file → environment → flags → dashboard, read on every alert. */
+async function liveSettings(config: BotConfig, store: Store, logger: Logger): Promise<SettingsSource> {
+  const source = await createSettingsSource({
+    store,
+    layers: config.settingsLayers,
+    // The demo market is synthetic and trades every ~20 s, at any hour: a 5-minute cooldown, the
+    // 15:10 Chicago flat-by time or a trading window would filter it (real settings apply without
+    // --demo). For this run only: never saved.
+    ...(config.demo
+      ? {
+          runOnly: (s: BotSettings) => ({
+            ...s,
+            cooldownMs: Math.min(s.cooldownMs, 10_000),
+            flatByTime: '',
+            tradingWindowStart: '',
+            tradingWindowEnd: '',
+          }),
+        }
+      : {}),
+  });
+  for (const { key, origin } of source.shadowed)
+    logger.warn(
+      { setting: key, origin },
+      `${key}: ${origin} replaces the value saved on the dashboard for this run; drop it there to use the saved one`,
+    );
+  return source;
 }
 
 /** One engine process per account: a second process on the same database trades other accounts. */

@@ -7,6 +7,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { getInstrument, SUPPORTED_SYMBOLS } from '../domain/instruments.ts';
+import { type BotSettings, SETTING_DECLARATIONS, SETTING_KEYS } from '../domain/settings.ts';
+import { settingFlag } from '../settings/flags.ts';
+import { parseSettingsPatch, SettingsError } from '../settings/schema.ts';
+import type { SettingsLayer } from '../settings/source.ts';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -50,11 +54,46 @@ const configSchema = z.object({
     .min(10_000)
     .max(10 * 60_000),
   flushIntervalMs: z.number().int().min(100).max(60_000),
-  /** Bot settings that override the stored ones for this run (config file `settings`, or VALUEAREA_SETTINGS JSON). */
-  settingsOverride: z.record(z.string(), z.unknown()),
+  /** Start layers of the bot settings, lowest first (config file `settings`, VALUEAREA_SETTINGS, flags), each checked. */
+  settingsLayers: z.array(z.object({ origin: z.string(), values: z.record(z.string(), z.unknown()) })),
 });
 
-export type BotConfig = z.infer<typeof configSchema>;
+export type BotConfig = z.infer<typeof configSchema> & { readonly settingsLayers: readonly SettingsLayer[] };
+
+
+/** The "Trading settings" part of --help, from the declarations. */
+function settingsUsage(): string {
+  const lines = SETTING_KEYS.map((key) => {
+    const d = SETTING_DECLARATIONS[key];
+    const flag = `  --${settingFlag(key)} ${d.unit ? `<${d.unit}>` : '<value>'}`;
+    return `${flag.padEnd(33)}${d.help} (default ${JSON.stringify(d.default)})`;
+  });
+  return `Trading settings (also in --config's "settings" object, VALUEAREA_SETTINGS JSON or the dashboard;
+every one is listed in docs/settings.md):\n${lines.join('\n')}`;
+}
+
+/** A flag's text as the value the schema checks (numbers, booleans, lists); left as text when it is not one. */
+function flagValue(key: keyof BotSettings, text: string): unknown {
+  const { kind } = SETTING_DECLARATIONS[key];
+  switch (kind.type) {
+    case 'boolean':
+      return text === 'true' ? true : text === 'false' ? false : text;
+    case 'integer':
+    case 'number':
+      return text.trim() !== '' && Number.isFinite(Number(text)) ? Number(text) : text;
+    case 'symbols':
+    case 'choices':
+      return text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map((s) => (kind.type === 'symbols' ? s.toUpperCase() : s));
+    case 'dcaLevels':
+      return safeJson(text);
+    default:
+      return text;
+  }
+}
 
 export const USAGE = `Usage: npm start [-- options]     (or: npm run bot -- options)
 
@@ -87,7 +126,9 @@ Options:
 
 Environment (.env): DATABASE_URL, SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, WEBHOOK_SECRET,
 PROJECTX_USERNAME, PROJECTX_API_KEY, PROJECTX_API_URL, DASHBOARD_TOKEN, LLM_NOTES_COMMAND,
-DISCORD_WEBHOOK_URL, TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, LOG_LEVEL.`;
+DISCORD_WEBHOOK_URL, TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, LOG_LEVEL, VALUEAREA_SETTINGS (JSON).
+
+${settingsUsage()}`;
 
 const FLAG_OPTIONS = {
   broker: { type: 'string' },
@@ -111,6 +152,10 @@ const FLAG_OPTIONS = {
   'gateway-url': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
+
+const SETTING_FLAG_OPTIONS = Object.fromEntries(
+  SETTING_KEYS.map((key) => [settingFlag(key), { type: 'string' as const }]),
+) as Record<string, { type: 'string' }>;
 
 /** Names a trader sees for each setting: flag, environment variable or config key. */
 const SETTING_NAMES: Record<string, string> = {
@@ -170,7 +215,12 @@ export function parseCommandLine(
     typeof parseArgs<{ options: typeof FLAG_OPTIONS; strict: true; allowPositionals: false }>
   >;
   try {
-    parsed = parseArgs({ args: [...argv], options: FLAG_OPTIONS, strict: true, allowPositionals: false });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...SETTING_FLAG_OPTIONS, ...FLAG_OPTIONS },
+      strict: true,
+      allowPositionals: false,
+    }) as typeof parsed;
   } catch (error) {
     throw new ConfigError([
       `${(error as Error).message.replace(/\. To specify.*$/, '')}; run with --help to see the options`,
@@ -222,17 +272,30 @@ export function parseCommandLine(
       '--broker topstepx needs PROJECTX_USERNAME and PROJECTX_API_KEY in .env (see docs/topstepx.md); or run without them on --broker paper',
     );
   }
-  let settingsOverride: Record<string, unknown> = {};
-  const overrideSources: [string, unknown][] = [
+  const flagSettings: Record<string, unknown> = {};
+  const values = parsed.values as Record<string, unknown>;
+  for (const key of SETTING_KEYS) {
+    const text = values[settingFlag(key)];
+    if (typeof text === 'string') flagSettings[key] = flagValue(key, text);
+  }
+  const settingsLayers: SettingsLayer[] = [];
+  const layerSources: [string, unknown][] = [
     ['--config settings', file.settings],
     ['VALUEAREA_SETTINGS', env.VALUEAREA_SETTINGS ? safeJson(env.VALUEAREA_SETTINGS) : undefined],
+    ['flags', Object.keys(flagSettings).length > 0 ? flagSettings : undefined],
   ];
-  for (const [name, value] of overrideSources) {
-    if (value === undefined) continue;
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      problems.push(`${name}: must be a JSON object of bot settings, e.g. {"flatByTime":""}`);
-    } else {
-      settingsOverride = { ...settingsOverride, ...(value as Record<string, unknown>) };
+  for (const [origin, raw] of layerSources) {
+    if (raw === undefined) continue;
+    try {
+      settingsLayers.push({ origin, values: parseSettingsPatch(raw, origin) as Record<string, unknown> });
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      for (const problem of error.problems)
+        problems.push(
+          origin === 'flags'
+            ? `--${problem.replace(/^(\w+):/, (_, k: string) => `${settingFlag(k)}:`)}`
+            : `${origin}: ${problem}`,
+        );
     }
   }
   const demoDefault = broker === 'paper' || broker === 'local';
@@ -270,7 +333,7 @@ export function parseCommandLine(
     telegramChatId: env.TELEGRAM_CHAT_ID || undefined,
     sweepIntervalMs: (file.sweepIntervalMs as number | undefined) ?? 60_000,
     flushIntervalMs: (file.flushIntervalMs as number | undefined) ?? 5_000,
-    settingsOverride,
+    settingsLayers,
   };
   const result = configSchema.safeParse(candidate);
   if (!result.success) {

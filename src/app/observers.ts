@@ -33,6 +33,7 @@ import type { Store, StoredAlert } from '../ports/store.ts';
 import type { BarBook } from '../runtime/bar-book.ts';
 import type { EngineRuntime } from '../runtime/engine-runtime.ts';
 import type { SignalDecision, SignalProcessor } from '../runtime/signal-processor.ts';
+import type { SettingsSource } from '../settings/source.ts';
 import type { BotStatus } from './bot-status.ts';
 import type { BotConfig } from './config.ts';
 
@@ -56,6 +57,7 @@ export interface DashboardInputs {
   readonly logger: Logger;
   readonly accountId: string;
   readonly bars: BarBook;
+  readonly settings: SettingsSource;
 }
 
 export interface Observers {
@@ -90,7 +92,6 @@ export async function attachObservers(
     closers.push(() => log.close());
     logger.info({ file: config.inspectLog }, 'inspection log: every actor event goes to this JSONL file');
   }
-  let paused = false;
   let publish: ((event: DashboardEvent) => void) | undefined;
 
   return {
@@ -110,7 +111,7 @@ export async function attachObservers(
       }
       const handle = registerDashboard(app, {
         queries,
-        settings: () => store.getSettings(),
+        settings: async () => inputs.settings.current(),
         live$: dashboardEventsFromRuntime({
           outputs$: runtime.outputs$,
           livePositions: () => runtime.positions().map(toLivePosition),
@@ -118,17 +119,13 @@ export async function attachObservers(
         livePositions: () => runtime.positions().map(toLivePosition),
         actors: actorObserver,
         controls: {
-          pause: async () => {
-            paused = true;
-            await store.saveSettings({ ...(await store.getSettings()), isActive: false });
-          },
-          resume: async () => {
-            paused = false;
-            await store.saveSettings({ ...(await store.getSettings()), isActive: true });
-          },
+          // Through the live settings: the next alert already sees the change.
+          pause: () => inputs.settings.pause(),
+          resume: () => inputs.settings.resume(),
+          updateSettings: (patch) => inputs.settings.update(patch, 'dashboard'),
           flattenAll: async () => runtime.flatten('manual', Date.now()),
           resetGuard: async (which) => processor.setGuardState(resetGuard(processor.guardState(), which)),
-          paused: () => paused,
+          paused: () => inputs.settings.paused(),
         },
         token: config.dashboardToken,
         exposed: dashboardExposed(config.host),

@@ -40,29 +40,209 @@ export interface BotSettings {
   readonly startingBalance: number;
 }
 
-export const DEFAULT_SETTINGS: BotSettings = {
-  isActive: true,
-  marketTypes: ['futures'],
-  watchlist: [],
-  blacklist: [],
-  cooldownMs: 5 * 60_000,
-  maxConcurrentTrades: 3,
-  riskPerTrade: 500,
-  maxContracts: 5,
-  dcaLevels: [],
-  stopBufferTicks: 4,
-  confirmationThreshold: 0,
-  profileLookbackMinutes: 240,
-  profileRows: 24,
-  valueAreaPercent: 70,
-  entryTimeoutMs: 30 * 60_000,
-  closeAtTp3: false,
-  maxAlertLagMs: 60_000,
-  dailyLossLimit: 1000,
-  trailingDrawdown: 2000,
-  tradingWindowStart: '',
-  tradingWindowEnd: '',
-  flatByTime: '15:10',
-  timeZone: 'America/Chicago',
-  startingBalance: 50_000,
+/**
+ * How a setting is checked and shown. Plain data: the schema (src/settings/schema.ts), the flags,
+ * `--help` and docs/settings.md are all built from this table, so each setting is declared once.
+ */
+export type SettingKind =
+  | { readonly type: 'boolean' }
+  | { readonly type: 'integer'; readonly min: number; readonly max?: number }
+  | { readonly type: 'number'; readonly min: number; readonly max?: number; readonly minExclusive?: boolean }
+  /** Local wall-clock time "HH:MM" (24 h); '' turns it off. */
+  | { readonly type: 'time' }
+  /** An IANA time zone name, e.g. America/Chicago. */
+  | { readonly type: 'timeZone' }
+  /** A list of root symbols, e.g. ["ES","NQ"]. */
+  | { readonly type: 'symbols' }
+  | { readonly type: 'choices'; readonly values: readonly string[] }
+  /** DCA legs: [{ "fraction": 0–1 (of the way from entry to stop), "sizeShare": > 0 }]. */
+  | { readonly type: 'dcaLevels' };
+
+export interface SettingDeclaration<K extends keyof BotSettings = keyof BotSettings> {
+  readonly default: BotSettings[K];
+  /** Unit a trader reads the number in ('' when none). */
+  readonly unit: string;
+  readonly help: string;
+  readonly kind: SettingKind;
+  /** A value to show in the fix of an error message. */
+  readonly example: string;
+}
+
+export type SettingDeclarations = { readonly [K in keyof BotSettings]: SettingDeclaration<K> };
+
+export const SETTING_DECLARATIONS: SettingDeclarations = {
+  isActive: {
+    default: true,
+    unit: '',
+    help: 'Take new entries (Pause on the dashboard sets it off; closes and cancels always run).',
+    kind: { type: 'boolean' },
+    example: 'true',
+  },
+  marketTypes: {
+    default: ['futures'],
+    unit: '',
+    help: 'Market types the bot trades; only futures exists today.',
+    kind: { type: 'choices', values: ['futures'] },
+    example: '["futures"]',
+  },
+  watchlist: {
+    default: [],
+    unit: 'symbols',
+    help: 'Root symbols allowed; empty allows every known instrument.',
+    kind: { type: 'symbols' },
+    example: '["ES","NQ"]',
+  },
+  blacklist: {
+    default: [],
+    unit: 'symbols',
+    help: 'Root symbols never traded.',
+    kind: { type: 'symbols' },
+    example: '["CL"]',
+  },
+  cooldownMs: {
+    default: 5 * 60_000,
+    unit: 'ms',
+    help: 'Minimum time between two entries on one symbol.',
+    kind: { type: 'integer', min: 0 },
+    example: '300000',
+  },
+  maxConcurrentTrades: {
+    default: 3,
+    unit: 'positions',
+    help: 'Open or pending positions at most, all symbols together.',
+    kind: { type: 'integer', min: 1 },
+    example: '3',
+  },
+  riskPerTrade: {
+    default: 500,
+    unit: 'USD',
+    help: 'Dollars risked per trade, entry to initial stop, all legs.',
+    kind: { type: 'number', min: 0, minExclusive: true },
+    example: '500',
+  },
+  maxContracts: {
+    default: 5,
+    unit: 'contracts',
+    help: 'Contracts per trade at most.',
+    kind: { type: 'integer', min: 1 },
+    example: '5',
+  },
+  dcaLevels: {
+    default: [],
+    unit: '',
+    help: 'Extra entry legs between entry and stop; empty is a single entry.',
+    kind: { type: 'dcaLevels' },
+    example: '[{"fraction":0.5,"sizeShare":1}]',
+  },
+  stopBufferTicks: {
+    default: 4,
+    unit: 'ticks',
+    help: 'Stop distance beyond the value-area edge.',
+    kind: { type: 'integer', min: 0 },
+    example: '4',
+  },
+  confirmationThreshold: {
+    default: 0,
+    unit: 'score 0–100',
+    help: 'Minimum confirmation score to trade; 0 turns the check off.',
+    kind: { type: 'number', min: 0, max: 100 },
+    example: '60',
+  },
+  profileLookbackMinutes: {
+    default: 240,
+    unit: 'minutes',
+    help: 'Volume-profile lookback (1-minute bars before the alert).',
+    kind: { type: 'integer', min: 1 },
+    example: '240',
+  },
+  profileRows: {
+    default: 24,
+    unit: 'rows',
+    help: 'Price rows of the volume profile.',
+    kind: { type: 'integer', min: 1 },
+    example: '24',
+  },
+  valueAreaPercent: {
+    default: 70,
+    unit: '%',
+    help: 'Share of the volume inside the value area.',
+    kind: { type: 'number', min: 0, max: 100, minExclusive: true },
+    example: '70',
+  },
+  entryTimeoutMs: {
+    default: 30 * 60_000,
+    unit: 'ms',
+    help: 'An unfilled entry is cancelled after this long.',
+    kind: { type: 'integer', min: 0 },
+    example: '1800000',
+  },
+  closeAtTp3: {
+    default: false,
+    unit: '',
+    help: 'Close the position at TP3 instead of moving the stop to TP2.',
+    kind: { type: 'boolean' },
+    example: 'false',
+  },
+  maxAlertLagMs: {
+    default: 60_000,
+    unit: 'ms',
+    help: 'Alerts whose fire time is older than this are ignored.',
+    kind: { type: 'integer', min: 0 },
+    example: '60000',
+  },
+  dailyLossLimit: {
+    default: 1000,
+    unit: 'USD',
+    help: 'Daily loss limit; reaching it flattens and refuses entries until a reset. 0 turns it off.',
+    kind: { type: 'number', min: 0 },
+    example: '1000',
+  },
+  trailingDrawdown: {
+    default: 2000,
+    unit: 'USD',
+    help: 'Trailing drawdown from the equity high-water mark; 0 turns it off.',
+    kind: { type: 'number', min: 0 },
+    example: '2000',
+  },
+  tradingWindowStart: {
+    default: '',
+    unit: 'HH:MM',
+    help: 'Entries only from this local time (in timeZone); empty turns the window off.',
+    kind: { type: 'time' },
+    example: '"08:30"',
+  },
+  tradingWindowEnd: {
+    default: '',
+    unit: 'HH:MM',
+    help: 'Entries only until this local time (in timeZone); empty turns the window off.',
+    kind: { type: 'time' },
+    example: '"14:30"',
+  },
+  flatByTime: {
+    default: '15:10',
+    unit: 'HH:MM',
+    help: 'Everything is flattened at this local time (Topstep: 15:10 America/Chicago); empty turns it off.',
+    kind: { type: 'time' },
+    example: '"15:10"',
+  },
+  timeZone: {
+    default: 'America/Chicago',
+    unit: 'IANA zone',
+    help: 'Time zone of the trading window and the flat-by time.',
+    kind: { type: 'timeZone' },
+    example: '"America/Chicago"',
+  },
+  startingBalance: {
+    default: 50_000,
+    unit: 'USD',
+    help: 'Account balance the guards start from.',
+    kind: { type: 'number', min: 0, minExclusive: true },
+    example: '50000',
+  },
 };
+
+export const SETTING_KEYS = Object.keys(SETTING_DECLARATIONS) as (keyof BotSettings)[];
+
+export const DEFAULT_SETTINGS: BotSettings = Object.fromEntries(
+  SETTING_KEYS.map((key) => [key, SETTING_DECLARATIONS[key].default]),
+) as unknown as BotSettings;

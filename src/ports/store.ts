@@ -230,6 +230,8 @@ export interface Store {
   findOrder(tag: string): Promise<OrderRecord | null>;
 
   getSettings(): Promise<BotSettings>;
+  /** The saved row, or null when nothing was saved yet (then the defaults and start layers apply). */
+  savedSettings(): Promise<BotSettings | null>;
   saveSettings(settings: BotSettings): Promise<void>;
 
   getGuardState(accountId: string): Promise<GuardStateRecord | null>;

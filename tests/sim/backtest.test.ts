@@ -220,7 +220,7 @@ describe('backtest CLI', () => {
     expect(unknown.stderr).toMatch(/--symbol "XX" is not supported/);
     const settings = cli(['--data', synthetic, '--settings', '{"riskPerTrade":"lots"}']);
     expect(settings.status).toBe(1);
-    expect(settings.stderr).toMatch(/"riskPerTrade" must be a number/);
+    expect(settings.stderr).toMatch(/--settings: riskPerTrade: got "lots"; use a number above 0 \(USD\)/);
     const option = cli(['--data', synthetic, '--frobnicate']);
     expect(option.status).toBe(2);
     expect(option.stderr).toMatch(/Unknown option '--frobnicate'/);

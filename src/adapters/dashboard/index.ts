@@ -50,6 +50,11 @@ export interface DashboardControls {
   resume(): Promise<void>;
   flattenAll(): Promise<void>;
   resetGuard(which: GuardName, accountId: string | undefined): Promise<void>;
+  /**
+   * Change bot settings (a partial object); applies to the next alert. Throws an error carrying
+   * `problems` (one per refused key, naming it and the fix) when the change is refused.
+   */
+  updateSettings?(patch: unknown): Promise<unknown>;
   /** For the header: is the bot paused? */
   paused?(): boolean;
 }
@@ -313,6 +318,31 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Da
         sources: [deps.live$ ?? EMPTY, deps.actors?.events$ ?? EMPTY, notices],
         hello: () => ({ positions: deps.livePositions?.() ?? [], ts: now() }),
       });
+    });
+
+    api.get('/api/settings', async () => ({ settings: await deps.settings() }));
+
+    api.patch('/api/settings', async (req: FastifyRequest, reply: FastifyReply) => {
+      requireToken(req, deps.token, 'settings changes');
+      const update = deps.controls?.updateSettings;
+      if (!update)
+        throw new ApiError(
+          503,
+          'unavailable',
+          'settings changes are not wired in this process (no engine attached)',
+        );
+      let settings: unknown;
+      try {
+        settings = await update(req.body ?? {});
+      } catch (error) {
+        const problems = (error as { problems?: unknown }).problems;
+        if (!Array.isArray(problems)) throw error;
+        const first = String(problems[0] ?? '');
+        throw new ApiError(400, 'invalid_parameter', problems.join('; '), first.split(':')[0]);
+      }
+      req.log.warn({ keys: Object.keys((req.body as object | null) ?? {}) }, 'dashboard settings change');
+      notices.next({ type: 'control', action: 'settings', detail: 'settings changed', ts: now() });
+      return reply.code(200).send({ ok: true, settings });
     });
 
     api.post('/api/control/:action', async (req: FastifyRequest, reply: FastifyReply) => {

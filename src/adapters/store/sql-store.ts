@@ -338,11 +338,15 @@ export class SqlStore implements Store {
   // ---- settings, guards, backtests ----------------------------------------------------------
 
   async getSettings(): Promise<BotSettings> {
+    return (await this.savedSettings()) ?? DEFAULT_SETTINGS;
+  }
+
+  async savedSettings(): Promise<BotSettings | null> {
     const rows = await this.rows(
       'getSettings',
       'select to_jsonb(b) as row from bot_settings b where b.id = 1',
     );
-    return rows[0] ? rowToSettings(rows[0]) : DEFAULT_SETTINGS;
+    return rows[0] ? rowToSettings(rows[0]) : null;
   }
 
   async saveSettings(settings: BotSettings): Promise<void> {

@@ -362,11 +362,15 @@ export class SupabaseStore implements Store {
   // ---- settings, guards, backtests ----------------------------------------------------------
 
   async getSettings(): Promise<BotSettings> {
+    return (await this.savedSettings()) ?? DEFAULT_SETTINGS;
+  }
+
+  async savedSettings(): Promise<BotSettings | null> {
     const row = await this.row(
       'getSettings',
       this.client.from('bot_settings').select('*').eq('id', 1).maybeSingle(),
     );
-    return row ? rowToSettings(row) : DEFAULT_SETTINGS;
+    return row ? rowToSettings(row) : null;
   }
 
   async saveSettings(settings: BotSettings): Promise<void> {
