@@ -63,9 +63,6 @@ export function duration(ms: number | null | undefined): string {
 export const STATE_LABELS: Readonly<Record<string, string>> = {
   pending_entry: 'pending entry',
   active: 'active',
-  tp1_hit: 'TP1 hit',
-  tp2_hit: 'TP2 hit',
-  tp3_hit: 'TP3 hit',
   tp1: 'TP1 hit',
   tp2: 'TP2 hit',
   tp3: 'TP3 hit',

@@ -14,10 +14,12 @@
  * Ticks reach a position only when they leave its band (see machines/position/ladder.ts); the
  * runtime skips the engine entirely while a tick stays inside the symbol's combined band.
  */
+
 import { type ActorRefFrom, type AnyActorRef, enqueueActions, type SnapshotFrom, setup } from 'xstate';
 import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../../src/domain/events.ts';
 import { parseTag } from '../../src/domain/tags.ts';
 import type { ExitReason, PriceBand, Side } from '../../src/domain/types.ts';
+import type { PositionMachineState } from '../../src/domain/vocabulary.ts';
 import { bandOf, topStateOf } from '../position/ladder.ts';
 import { positionMachine } from '../position/machine.ts';
 import type { PositionContext, PositionOutputEvent, PositionUpdate } from '../position/types.ts';
@@ -136,7 +138,9 @@ export function leavesBand(band: StoredBand, price: number, ts: number): boolean
 }
 
 /** State and band of a position actor, read from its own snapshot. */
-function positionView(child: AnyActorRef | undefined): { state: string; band: PriceBand } | undefined {
+function positionView(
+  child: AnyActorRef | undefined,
+): { state: PositionMachineState; band: PriceBand } | undefined {
   const snapshot = child?.getSnapshot() as
     | { value: unknown; context: PositionContext; status: string }
     | undefined;
@@ -304,7 +308,7 @@ export const engineMachine = setup({
             outcome(
               'declined',
               slot.positionId,
-              `the ${req.symbol} position is ${state === 'pending_entry' ? 'pending' : state}; try again once it has finished`,
+              `the ${req.symbol} position is ${state}; try again once it has finished`,
             );
           }),
         },

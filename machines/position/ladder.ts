@@ -1,6 +1,8 @@
 /** Pure ladder arithmetic for the position machine (no XState here, so it is easy to test and reuse). */
+
 import { fromTicks, toTicks } from '../../src/domain/ticks.ts';
 import type { ExitReason, PriceBand } from '../../src/domain/types.ts';
+import { type PositionMachineState, positionMachineState } from '../../src/domain/vocabulary.ts';
 import type { PositionContext } from './types.ts';
 
 export const NO_TICKS_BAND: PriceBand = {
@@ -99,8 +101,8 @@ export function bandOf(state: string, ctx: PositionContext): PriceBand {
 }
 
 /** Top-level state name of a position snapshot value ({ pending_entry: 'working' } → pending_entry). */
-export function topStateOf(value: unknown): string {
-  if (typeof value === 'string') return value;
+export function topStateOf(value: unknown): PositionMachineState {
+  if (typeof value === 'string') return positionMachineState(value);
   const key = value && typeof value === 'object' ? Object.keys(value)[0] : undefined;
-  return key ?? 'unknown';
+  return positionMachineState(key);
 }

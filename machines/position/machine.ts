@@ -10,10 +10,12 @@
  * `update`s that carry the state and the price band inside which no tick can change it.
  */
 import { type ActorRefFrom, and, assign, enqueueActions, type SnapshotFrom, setup } from 'xstate';
-import type { BrokerEvent, EngineCommand } from '../../src/domain/events.ts';
-import { entryTag, exitTag, parseTag, stopTag } from '../../src/domain/tags.ts';
+import type { BrokerEvent } from '../../src/domain/events.ts';
+import { entryTag, parseTag, stopTag } from '../../src/domain/tags.ts';
 import { toTicks } from '../../src/domain/ticks.ts';
-import type { ExitReason, OrderSide } from '../../src/domain/types.ts';
+import type { ExitReason } from '../../src/domain/types.ts';
+import type { PositionMachineState } from '../../src/domain/vocabulary.ts';
+import { cancelEntryCommand, closePositionCommand, moveStopCommand, placeEntryCommand } from './commands.ts';
 import { bandOf, openQty, rungReached, rungStop, stopBreached, stopExitReason } from './ladder.ts';
 import type {
   LegState,
@@ -35,24 +37,6 @@ type Enqueue = {
 
 const MAX_EXIT_ATTEMPTS = 5;
 const LIVE_LEG: ReadonlySet<string> = new Set(['sent', 'working', 'cancelling']);
-
-function entrySide(ctx: PositionContext): OrderSide {
-  return ctx.side === 'long' ? 'buy' : 'sell';
-}
-
-function exitSide(ctx: PositionContext): OrderSide {
-  return ctx.side === 'long' ? 'sell' : 'buy';
-}
-
-function base(ctx: PositionContext, ts: number) {
-  return {
-    positionId: ctx.positionId,
-    accountId: ctx.accountId,
-    symbol: ctx.symbol,
-    contractId: ctx.contractId,
-    ts,
-  };
-}
 
 function tagKind(ctx: PositionContext, event: { tag: string }): 'entry' | 'stop' | 'exit' | undefined {
   const parsed = parseTag(event.tag);
@@ -139,7 +123,7 @@ const positionSetup = setup({
       tagKind(context, event) === 'exit',
   },
   actions: {
-    publish: enqueueActions(({ context, event, self, enqueue }, params: { state: string }) => {
+    publish: enqueueActions(({ context, event, self, enqueue }, params: { state: PositionMachineState }) => {
       const ts = 'ts' in event && typeof event.ts === 'number' ? event.ts : context.lastTs;
       out(
         enqueue as unknown as Enqueue,
@@ -151,15 +135,7 @@ const positionSetup = setup({
     placeLegs: enqueueActions(({ context, self, enqueue }) => {
       const legs = context.legs.filter((l) => l.status === 'sent');
       if (legs.length === 0) return;
-      const command: EngineCommand = {
-        type: 'placeEntry',
-        ...base(context, context.lastTs),
-        signalId: context.signalId,
-        side: entrySide(context),
-        legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity })),
-        stopPrice: context.stop,
-      };
-      out(enqueue as unknown as Enqueue, self, context, command);
+      out(enqueue as unknown as Enqueue, self, context, placeEntryCommand(context, legs, context.lastTs));
     }),
     requestCancel: enqueueActions(({ context, event, self, enqueue }) => {
       const ts = 'ts' in event ? event.ts : context.lastTs;
@@ -182,11 +158,7 @@ const positionSetup = setup({
         lastTs: ts,
       });
       if (tags.length > 0) {
-        out(enqueue as unknown as Enqueue, self, context, {
-          type: 'cancelEntry',
-          ...base(context, ts),
-          tags,
-        });
+        out(enqueue as unknown as Enqueue, self, context, cancelEntryCommand(context, tags, ts));
       }
     }),
     replaceEntry: enqueueActions(({ context, event, self, enqueue }) => {
@@ -214,16 +186,8 @@ const positionSetup = setup({
       };
       enqueue.assign(next);
       const e = enqueue as unknown as Enqueue;
-      if (cancelTags.length > 0)
-        out(e, self, next, { type: 'cancelEntry', ...base(next, event.ts), tags: cancelTags });
-      out(e, self, next, {
-        type: 'placeEntry',
-        ...base(next, event.ts),
-        signalId: next.signalId,
-        side: entrySide(next),
-        legs: fresh.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity })),
-        stopPrice: next.stop,
-      });
+      if (cancelTags.length > 0) out(e, self, next, cancelEntryCommand(next, cancelTags, event.ts));
+      out(e, self, next, placeEntryCommand(next, fresh, event.ts));
       out(e, self, next, updateMessage(next, 'pending_entry'));
     }),
     legAccepted: assign(({ context, event }) => {
@@ -273,14 +237,7 @@ const positionSetup = setup({
       if (quantity === context.stopQty && context.stop === context.stopOrderPrice) return;
       const ts = 'ts' in event ? event.ts : context.lastTs;
       enqueue.assign({ stopQty: quantity, stopOrderPrice: context.stop });
-      out(enqueue as unknown as Enqueue, self, context, {
-        type: 'moveStop',
-        ...base(context, ts),
-        side: exitSide(context),
-        stopPrice: context.stop,
-        quantity,
-        tag: stopTag(context.positionId, context.stopSeq),
-      });
+      out(enqueue as unknown as Enqueue, self, context, moveStopCommand(context, quantity, ts));
     }),
     stopOrderLost: assign(({ context, event }) => {
       if (
@@ -318,28 +275,14 @@ const positionSetup = setup({
       const tags = liveLegTags(context.legs).filter(
         (t) => context.legs.find((l) => l.tag === t)?.status !== 'cancelling',
       );
-      if (tags.length > 0) out(e, self, next, { type: 'cancelEntry', ...base(next, ts), tags });
+      if (tags.length > 0) out(e, self, next, cancelEntryCommand(next, tags, ts));
       // The broker-side stop goes first: left working after the close, it would open a new position.
       if (context.stopQty > 0) {
-        out(e, self, next, {
-          type: 'moveStop',
-          ...base(next, ts),
-          side: exitSide(next),
-          stopPrice: context.stop,
-          quantity: 0,
-          tag: stopTag(next.positionId, next.stopSeq),
-        });
+        out(e, self, next, moveStopCommand(next, 0, ts, context.stop));
       }
       const quantity = openQty(next);
       if (quantity > 0) {
-        out(e, self, next, {
-          type: 'closePosition',
-          ...base(next, ts),
-          side: exitSide(next),
-          quantity,
-          tag: exitTag(next.positionId, next.exitSeq),
-          reason: next.exitReason ?? reason,
-        });
+        out(e, self, next, closePositionCommand(next, quantity, ts, next.exitReason ?? reason));
       }
     }),
     /** A close order died or an entry leg filled late while exiting: flatten what is still open. */
@@ -354,18 +297,32 @@ const positionSetup = setup({
         lastTs: ts,
       };
       enqueue.assign({ exitSeq: next.exitSeq, exitAttempts: next.exitAttempts, lastTs: ts });
-      out(enqueue as unknown as Enqueue, self, next, {
-        type: 'closePosition',
-        ...base(next, ts),
-        side: exitSide(next),
-        quantity,
-        tag: exitTag(next.positionId, next.exitSeq),
-        reason: next.exitReason ?? 'manual',
-      });
+      out(
+        enqueue as unknown as Enqueue,
+        self,
+        next,
+        closePositionCommand(next, quantity, ts, next.exitReason ?? 'manual'),
+      );
     }),
     markClosed: assign(({ context, event }) => ({ closedAt: 'ts' in event ? event.ts : context.lastTs })),
   },
 });
+
+/** The open state of a rung. */
+function rungState(rung: number): 'active' | 'tp1' | 'tp2' | 'tp3' {
+  switch (rung) {
+    case 0:
+      return 'active';
+    case 1:
+      return 'tp1';
+    case 2:
+      return 'tp2';
+    case 3:
+      return 'tp3';
+    default:
+      throw new Error(`no ladder rung ${rung}`);
+  }
+}
 
 /** The four open states differ only in the rungs still above them. */
 function openState(rung: Rung) {
@@ -377,10 +334,7 @@ function openState(rung: Rung) {
       actions: 'climb' as const,
     }));
   return positionSetup.createStateConfig({
-    entry: [
-      'syncProtectiveStop',
-      { type: 'publish', params: { state: rung === 0 ? 'active' : `tp${rung}` } },
-    ],
+    entry: ['syncProtectiveStop', { type: 'publish', params: { state: rungState(rung) } }],
     always: { guard: 'flat', target: 'closed' },
     on: {
       tick: [
@@ -528,7 +482,7 @@ export const positionMachine = positionSetup.createMachine({
   },
 });
 
-function updateMessage(ctx: PositionContext, state: string): PositionMessage {
+function updateMessage(ctx: PositionContext, state: PositionMachineState): PositionMessage {
   const band = bandOf(state, ctx);
   const update: PositionMessage = {
     type: 'update',

@@ -1,5 +1,6 @@
 import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../../src/domain/events.ts';
 import type { EntryPlan, ExitReason, PriceBand, Side } from '../../src/domain/types.ts';
+import type { PositionMachineState } from '../../src/domain/vocabulary.ts';
 
 /** Bump when the context shape or the states change: stored snapshots carry it (crash recovery). */
 export const POSITION_MACHINE_VERSION = 'position@1';
@@ -89,7 +90,7 @@ export interface PositionUpdate {
   readonly positionId: string;
   readonly symbol: string;
   readonly accountId: string;
-  readonly state: string;
+  readonly state: PositionMachineState;
   readonly band: PriceBand;
   readonly ts: number;
   /** The whole context, on the final update only (closed, cancelled): what the trade record needs. */

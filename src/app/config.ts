@@ -60,7 +60,6 @@ const configSchema = z.object({
 
 export type BotConfig = z.infer<typeof configSchema> & { readonly settingsLayers: readonly SettingsLayer[] };
 
-
 /** The "Trading settings" part of --help, from the declarations. */
 function settingsUsage(): string {
   const lines = SETTING_KEYS.map((key) => {

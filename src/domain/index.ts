@@ -16,3 +16,4 @@ export * from './sizing.ts';
 export * from './tags.ts';
 export * from './ticks.ts';
 export * from './types.ts';
+export * from './vocabulary.ts';

@@ -6,6 +6,7 @@
 import { roundCents } from './pnl.ts';
 import { tradingDayId } from './session-time.ts';
 import type { ExitReason, Side } from './types.ts';
+import { EXIT_REASONS } from './vocabulary.ts';
 
 export interface TradeLike {
   readonly positionId: string;
@@ -107,18 +108,7 @@ export const METRICS_DEFINITION =
   'risk-free 0, daily = Globex day 17:00–17:00 America/Chicago (weekdays, no-trade days count as 0)';
 
 /** Exit reasons in report order. */
-export const EXIT_REASONS: readonly ExitReason[] = [
-  'initial_stop',
-  'stop_breakeven',
-  'stop_tp1',
-  'stop_tp2',
-  'target_tp3',
-  'opposing_alert',
-  'close_alert',
-  'session_flatten',
-  'guard_flatten',
-  'manual',
-];
+export { EXIT_REASONS };
 
 const TRADING_DAYS_PER_YEAR = 252;
 const DAY_MS = 86_400_000;

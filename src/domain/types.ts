@@ -45,17 +45,7 @@ export interface PriceTick {
 }
 
 /** Why a position ended. Mirrors the metrics reference's "exits by reason". */
-export type ExitReason =
-  | 'initial_stop'
-  | 'stop_breakeven'
-  | 'stop_tp1'
-  | 'stop_tp2'
-  | 'target_tp3'
-  | 'opposing_alert'
-  | 'close_alert'
-  | 'session_flatten'
-  | 'guard_flatten'
-  | 'manual';
+export type { ExitReason } from './vocabulary.ts';
 
 /** One limit entry of a plan: the value-area edge first, then any DCA rungs. */
 export interface EntryLeg {

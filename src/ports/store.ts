@@ -7,6 +7,7 @@
 import type { NormalizedAlert } from '../domain/alert.ts';
 import type { BotSettings } from '../domain/settings.ts';
 import type { ExitReason, OrderSide, Side } from '../domain/types.ts';
+import type { PositionState } from '../domain/vocabulary.ts';
 
 export type AlertStatus = 'received' | 'rejected' | 'duplicate' | 'ignored' | 'processed';
 
@@ -46,14 +47,8 @@ export interface SignalRecord {
   readonly updatedAt: number;
 }
 
-export type PositionStateName =
-  | 'pending_entry'
-  | 'active'
-  | 'tp1_hit'
-  | 'tp2_hit'
-  | 'tp3_hit'
-  | 'closed'
-  | 'cancelled';
+/** A position's stored state: the machine's names (src/domain/vocabulary.ts). */
+export type PositionStateName = PositionState;
 
 export interface PositionRecord {
   readonly id: string;

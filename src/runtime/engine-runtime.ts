@@ -4,6 +4,7 @@
  * ticks with a band check so that a tick that cannot change any position never enters an actor.
  * Per-tick values (last price, unrealised P&L) live here, outside machine context.
  */
+
 import { Subject, type Subscription } from 'rxjs';
 import { type Actor, createActor, type InspectionEvent } from 'xstate';
 import {
@@ -17,6 +18,7 @@ import { bandOf, openQty, topStateOf, unrealized } from '../../machines/position
 import type { PositionContext } from '../../machines/position/types.ts';
 import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../domain/events.ts';
 import type { ExitReason, PriceBand } from '../domain/types.ts';
+import type { PositionMachineState } from '../domain/vocabulary.ts';
 import type { Broker, Clock } from '../ports/index.ts';
 
 export type ProtectiveStopMode = 'broker' | 'local' | 'bracket';
@@ -53,7 +55,7 @@ export interface PositionView {
   readonly signalId: string;
   readonly accountId: string;
   readonly symbol: string;
-  readonly state: string;
+  readonly state: PositionMachineState;
   readonly context: PositionContext;
   readonly lastPrice: number | null;
   readonly unrealizedPnl: number;

@@ -8,6 +8,7 @@ import { ENGINE_MACHINE_VERSION } from '../../machines/engine/machine.ts';
 import { averageEntryPrice, realizedGross, topStateOf } from '../../machines/position/ladder.ts';
 import type { PositionContext } from '../../machines/position/types.ts';
 import type { SignalEmitted } from '../../machines/signal/machine.ts';
+import { assertNever, type PositionMachineState } from '../domain/vocabulary.ts';
 import type {
   ExecutionEvent,
   PositionRecord,
@@ -28,26 +29,32 @@ export interface PersistenceWriter {
   appendEvents(events: readonly ExecutionEvent[]): Promise<void>;
 }
 
-const STORE_STATE: Readonly<Record<string, PositionStateName>> = {
-  pending_entry: 'pending_entry',
-  cancelling: 'pending_entry',
-  active: 'active',
-  tp1: 'tp1_hit',
-  tp2: 'tp2_hit',
-  tp3: 'tp3_hit',
-  closed: 'closed',
-  cancelled: 'cancelled',
-};
-
-/** The store's state for a machine state; `exiting` keeps the highest rung reached. */
-export function storeState(state: string, ctx: PositionContext): PositionStateName {
-  if (state === 'exiting') return ctx.rung === 0 ? 'active' : (`tp${ctx.rung}_hit` as PositionStateName);
-  return STORE_STATE[state] ?? 'active';
+/**
+ * The stored state of a machine state: the same name for the seven stored ones; `cancelling` is
+ * still pending_entry and `exiting` keeps the highest rung reached.
+ */
+export function storeState(state: PositionMachineState, ctx: PositionContext): PositionStateName {
+  switch (state) {
+    case 'pending_entry':
+    case 'active':
+    case 'tp1':
+    case 'tp2':
+    case 'tp3':
+    case 'closed':
+    case 'cancelled':
+      return state;
+    case 'cancelling':
+      return 'pending_entry';
+    case 'exiting':
+      return ctx.rung === 0 ? 'active' : ctx.rung === 1 ? 'tp1' : ctx.rung === 2 ? 'tp2' : 'tp3';
+    default:
+      return assertNever(state, 'position machine state');
+  }
 }
 
 export function positionRecord(
   ctx: PositionContext,
-  state: string,
+  state: PositionMachineState,
   snapshot: unknown,
   extra: {
     alertId: number | null;
@@ -162,7 +169,7 @@ export class PersistenceSink {
     }
   }
 
-  private writePosition(ctx: PositionContext, state: string, persisted?: unknown): void {
+  private writePosition(ctx: PositionContext, state: PositionMachineState, persisted?: unknown): void {
     const snapshot =
       persisted ??
       this.options.runtime.engine.system.get(`position:${ctx.positionId}`)?.getPersistedSnapshot();
@@ -174,7 +181,12 @@ export class PersistenceSink {
     if (changed) this.guard('position flush', this.options.writer.flush());
   }
 
-  private record(ctx: PositionContext, state: string, snapshot: unknown, unrealizedPnl = 0): PositionRecord {
+  private record(
+    ctx: PositionContext,
+    state: PositionMachineState,
+    snapshot: unknown,
+    unrealizedPnl = 0,
+  ): PositionRecord {
     return positionRecord(ctx, state, snapshot, {
       alertId: this.alertOfPosition.get(ctx.positionId) ?? null,
       unrealizedPnl,
@@ -182,7 +194,7 @@ export class PersistenceSink {
     });
   }
 
-  private transition(ctx: PositionContext, state: string): boolean {
+  private transition(ctx: PositionContext, state: PositionMachineState): boolean {
     const from = this.lastState.get(ctx.positionId) ?? null;
     if (from === state) return false;
     this.lastState.set(ctx.positionId, state);

@@ -5,10 +5,15 @@
  */
 
 import { ENGINE_MACHINE_VERSION, slotKey } from '../../machines/engine/machine.ts';
+import {
+  cancelEntryCommand,
+  closePositionCommand,
+  moveStopCommand,
+  placeEntryCommand,
+} from '../../machines/position/commands.ts';
 import { openQty } from '../../machines/position/ladder.ts';
 import type { PositionContext } from '../../machines/position/types.ts';
 import type { EngineCommand } from '../domain/events.ts';
-import { exitTag, stopTag } from '../domain/tags.ts';
 import type { PositionRecord } from '../ports/store.ts';
 import type { PositionView, ProtectiveStopMode } from './engine-runtime.ts';
 
@@ -70,41 +75,12 @@ export interface RearmOptions {
 export function rearmCommands(view: PositionView, options: RearmOptions): EngineCommand[] {
   const ctx = view.context;
   if (view.state === 'closed' || view.state === 'cancelled') return [];
-  const base = {
-    positionId: ctx.positionId,
-    accountId: ctx.accountId,
-    symbol: ctx.symbol,
-    contractId: ctx.contractId,
-    ts: options.ts,
-  };
-  const exitSide = ctx.side === 'long' ? 'sell' : 'buy';
+  const ts = options.ts;
   const open = openQty(ctx);
   const place = (legs: PositionContext['legs']): EngineCommand[] =>
-    legs.length === 0
-      ? []
-      : [
-          {
-            type: 'placeEntry',
-            ...base,
-            signalId: ctx.signalId,
-            side: ctx.side === 'long' ? 'buy' : 'sell',
-            legs: legs.map((l) => ({ tag: l.tag, price: l.price, quantity: l.quantity - l.filled })),
-            stopPrice: ctx.stop,
-          },
-        ];
+    legs.length === 0 ? [] : [placeEntryCommand(ctx, legs, ts)];
   const stop = (quantity: number): EngineCommand[] =>
-    options.protectiveStops !== 'local'
-      ? [
-          {
-            type: 'moveStop',
-            ...base,
-            side: exitSide,
-            stopPrice: ctx.stop,
-            quantity,
-            tag: stopTag(ctx.positionId, ctx.stopSeq),
-          },
-        ]
-      : [];
+    options.protectiveStops !== 'local' ? [moveStopCommand(ctx, quantity, ts)] : [];
   if (options.freshVenue) {
     // A fresh (paper) venue holds no position: its working legs, and a stop for what is held, which
     // also finishes an interrupted exit when the market gets there.
@@ -114,8 +90,7 @@ export function rearmCommands(view: PositionView, options: RearmOptions): Engine
     ];
   }
   const cancelling = ctx.legs.filter((l) => l.status === 'cancelling').map((l) => l.tag);
-  const cancel: EngineCommand[] =
-    cancelling.length > 0 ? [{ type: 'cancelEntry', ...base, tags: cancelling }] : [];
+  const cancel: EngineCommand[] = cancelling.length > 0 ? [cancelEntryCommand(ctx, cancelling, ts)] : [];
   if (view.state !== 'exiting')
     return [
       ...place(ctx.legs.filter((l) => l.status === 'sent')),
@@ -123,17 +98,6 @@ export function rearmCommands(view: PositionView, options: RearmOptions): Engine
       ...(open > 0 ? stop(open) : []),
     ];
   const close: EngineCommand[] =
-    open > 0 && ctx.exitSeq > 0
-      ? [
-          {
-            type: 'closePosition',
-            ...base,
-            side: exitSide,
-            quantity: open,
-            tag: exitTag(ctx.positionId, ctx.exitSeq),
-            reason: ctx.exitReason ?? 'manual',
-          },
-        ]
-      : [];
+    open > 0 && ctx.exitSeq > 0 ? [closePositionCommand(ctx, open, ts, ctx.exitReason ?? 'manual')] : [];
   return [...cancel, ...stop(0), ...close];
 }

@@ -3,7 +3,7 @@ import type { PositionView } from '../../src/runtime/engine-runtime.ts';
 import { rearmCommands } from '../../src/runtime/recovery.ts';
 import { fill, longPlan, request, startPosition, tick, twoLegLongPlan } from '../machines/fixtures.ts';
 
-const view = (p: ReturnType<typeof startPosition>, state: string): PositionView => ({
+const view = (p: ReturnType<typeof startPosition>, state: PositionView['state']): PositionView => ({
   positionId: 'p1',
   signalId: 's1',
   accountId: 'acc1',

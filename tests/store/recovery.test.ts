@@ -18,12 +18,12 @@ describe('crash recovery', () => {
   it('a snapshot from another machine version stops the restore with a message saying what to do', async () => {
     const open = [
       position('A'),
-      position('B', { machineVersion: 'position@0', state: 'tp1_hit', filledQuantity: 2 }),
+      position('B', { machineVersion: 'position@0', state: 'tp1', filledQuantity: 2 }),
     ];
     const failure = restorablePositions(storeWith(open), 'position@1');
     await expect(failure).rejects.toBeInstanceOf(MachineVersionMismatchError);
     await expect(failure).rejects.toThrow(
-      /this build's "position@1": B \(ES long, tp1_hit, saved by "position@0"\)\. Fix: .*flatten them at the broker and set their state to 'cancelled'/,
+      /this build's "position@1": B \(ES long, tp1, saved by "position@0"\)\. Fix: .*flatten them at the broker and set their state to 'cancelled'/,
     );
   });
 

@@ -82,7 +82,7 @@ describe('write queue: batched position updates', () => {
     expect(clock.pendingTimers).toBe(0);
     queue.updatePosition({
       ...active,
-      state: 'tp1_hit',
+      state: 'tp1',
       stopPrice: 5012.25,
       unrealizedPnl: 300,
       updatedAt: T0 + 20_000,
@@ -90,7 +90,7 @@ describe('write queue: batched position updates', () => {
     await clock.advance(5_000);
     expect(target.batches.map((b) => b.map((p) => [p.state, p.unrealizedPnl]))).toEqual([
       [['active', 0]],
-      [['tp1_hit', 300]],
+      [['tp1', 300]],
     ]);
   });
 

@@ -51,21 +51,11 @@ function matches(p: LivePosition, filters: { symbol: string; state: string; side
   if (filters.symbol && p.symbol !== filters.symbol) return false;
   if (filters.side && p.side !== filters.side) return false;
   if (filters.state === 'open') return !FINAL.has(p.state);
-  if (filters.state) return p.state === filters.state || p.state === filters.state.replace('_hit', '');
+  if (filters.state) return p.state === filters.state;
   return true;
 }
 
-const STATES = [
-  '',
-  'open',
-  'pending_entry',
-  'active',
-  'tp1_hit',
-  'tp2_hit',
-  'tp3_hit',
-  'closed',
-  'cancelled',
-];
+const STATES = ['', 'open', 'pending_entry', 'active', 'tp1', 'tp2', 'tp3', 'closed', 'cancelled'];
 
 const columns: Column<Row>[] = [
   { label: 'Opened', sort: 'openedAt', cell: (r) => h('span', { class: 'mono' }, when(r.openedAt)) },

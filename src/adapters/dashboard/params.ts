@@ -4,17 +4,10 @@
  * names the parameter and says what would be accepted.
  */
 import { z } from 'zod';
+import { POSITION_STATES } from '../../domain/vocabulary.ts';
 import { invalidParameter } from './errors.ts';
 
-export const POSITION_STATES = [
-  'pending_entry',
-  'active',
-  'tp1_hit',
-  'tp2_hit',
-  'tp3_hit',
-  'closed',
-  'cancelled',
-] as const;
+export { POSITION_STATES };
 export const SIGNAL_STATUSES = ['PENDING', 'FILTERED', 'EXECUTING', 'EXECUTED', 'FAILED', 'IGNORED'] as const;
 export const ALERT_STATUSES = ['received', 'rejected', 'duplicate', 'ignored', 'processed'] as const;
 

@@ -3,9 +3,11 @@
  * names: the SQL adapters read `to_jsonb(row)` and PostgREST returns the same shape, so one mapper
  * serves all. Times are epoch ms in records and ISO strings in rows.
  */
+
 import type { NormalizedAlert } from '../../domain/alert.ts';
 import type { BotSettings } from '../../domain/settings.ts';
 import type { ExitReason, OrderSide, Side } from '../../domain/types.ts';
+import { isPositionState, POSITION_STATES } from '../../domain/vocabulary.ts';
 import type {
   AlertRecord,
   AlertStatus,
@@ -198,6 +200,14 @@ export function positionToRow(p: PositionRecord, op = 'upsertPositions'): Row {
   };
 }
 
+/** A stored state outside the vocabulary is a schema this build does not know: refuse it, never guess. */
+function positionStateOf(row: Row): PositionStateName {
+  if (isPositionState(row.state)) return row.state;
+  throw new Error(
+    `position ${String(row.id)}: unknown state ${JSON.stringify(row.state)} in the database (this build knows ${POSITION_STATES.join(', ')}); run the migrations of this build, or fix the row`,
+  );
+}
+
 export function rowToPosition(row: Row): PositionRecord {
   return {
     id: str(row.id),
@@ -207,7 +217,7 @@ export function rowToPosition(row: Row): PositionRecord {
     symbol: str(row.symbol),
     contractId: str(row.contract_id),
     side: str(row.side) as Side,
-    state: str(row.state) as PositionStateName,
+    state: positionStateOf(row),
     quantity: num(row.quantity),
     filledQuantity: num(row.filled_quantity),
     entryOrderId: strOrNull(row.entry_order_id),
