@@ -1,5 +1,12 @@
 /** Pure ladder arithmetic for the position machine (no XState here, so it is easy to test and reuse). */
 
+import {
+  averageEntry,
+  averageExit,
+  openQuantity,
+  type RealizedPnl,
+  realizedPnl,
+} from '../../src/domain/pnl.ts';
 import { fromTicks, toTicks } from '../../src/domain/ticks.ts';
 import type { ExitReason, PriceBand } from '../../src/domain/types.ts';
 import { type PositionMachineState, positionMachineState } from '../../src/domain/vocabulary.ts';
@@ -51,7 +58,7 @@ export function stopExitReason(rung: 0 | 1 | 2 | 3): ExitReason {
 }
 
 export function openQty(ctx: PositionContext): number {
-  return ctx.filledQty - ctx.exitedQty;
+  return openQuantity(ctx);
 }
 
 /** Band of an open position: between its stop and its next target. */
@@ -68,11 +75,11 @@ export function pendingBand(ctx: PositionContext): PriceBand {
 }
 
 export function averageEntryPrice(ctx: PositionContext): number | null {
-  return ctx.filledQty === 0 ? null : (ctx.entryTicksSum / ctx.filledQty) * ctx.grid.tickSize;
+  return averageEntry(ctx);
 }
 
 export function averageExitPrice(ctx: PositionContext): number | null {
-  return ctx.exitedQty === 0 ? null : (ctx.exitTicksSum / ctx.exitedQty) * ctx.grid.tickSize;
+  return averageExit(ctx);
 }
 
 /**
@@ -80,10 +87,12 @@ export function averageExitPrice(ctx: PositionContext): number | null {
  * (exit ticks − average entry ticks) × direction × tick value.
  */
 export function realizedGross(ctx: PositionContext): number {
-  if (ctx.exitedQty === 0 || ctx.filledQty === 0) return 0;
-  const entryTicksForExited = (ctx.entryTicksSum / ctx.filledQty) * ctx.exitedQty;
-  const ticks = direction(ctx) * (ctx.exitTicksSum - entryTicksForExited);
-  return Math.round(ticks * ctx.grid.tickValue * 100) / 100;
+  return positionPnl(ctx).gross;
+}
+
+/** The position's realised P&L (src/domain/pnl.ts realizedPnl: the one formula and rounding). */
+export function positionPnl(ctx: PositionContext): RealizedPnl {
+  return realizedPnl({ ...ctx, tickValue: ctx.grid.tickValue });
 }
 
 export function unrealized(ctx: PositionContext, price: number): number {

@@ -3,8 +3,12 @@
  * inspector and its JSONL log, the dashboard, LLM trade notes and notifications. None of them is
  * awaited by the engine; each is bounded.
  */
+
 import type { FastifyInstance } from 'fastify';
 import type { InspectionEvent } from 'xstate';
+import { engineMachine } from '../../machines/engine/machine.ts';
+import { positionMachine } from '../../machines/position/machine.ts';
+import { signalMachine } from '../../machines/signal/machine.ts';
 import {
   ActorObserver,
   type DashboardEvent,
@@ -118,6 +122,7 @@ export async function attachObservers(
         }),
         livePositions: () => runtime.positions().map(toLivePosition),
         actors: actorObserver,
+        machines: [engineMachine, positionMachine, signalMachine],
         controls: {
           // Through the live settings: the next alert already sees the change.
           pause: () => inputs.settings.pause(),

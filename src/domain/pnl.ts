@@ -56,3 +56,59 @@ export function roundCents(dollars: number): number {
   const rounded = (dollars < 0 ? -cents : cents) / 100;
   return rounded === 0 ? 0 : rounded;
 }
+
+/** What a position's realised P&L is computed from: fills summed in ticks (src/machines position context). */
+export interface RealizedInput {
+  readonly side: Side;
+  readonly filledQty: number;
+  readonly exitedQty: number;
+  readonly entryTicksSum: number;
+  readonly exitTicksSum: number;
+  readonly tickValue: number;
+  /** Fees and commissions paid so far, dollars. */
+  readonly fees: number;
+}
+
+export interface RealizedPnl {
+  readonly gross: number;
+  readonly fees: number;
+  readonly net: number;
+}
+
+/**
+ * The one P&L of a trade, live and in backtests, on the store, the dashboard and in notifications:
+ * the exited contracts against the average entry, in ticks, times the tick value; gross, fees and
+ * net each rounded to cents once (roundCents), net = gross − fees of the rounded values.
+ */
+export function realizedPnl(input: RealizedInput): RealizedPnl {
+  let ticks = 0;
+  if (input.exitedQty > 0 && input.filledQty > 0) {
+    const entryTicksForExited = (input.entryTicksSum / input.filledQty) * input.exitedQty;
+    ticks = (input.side === 'long' ? 1 : -1) * (input.exitTicksSum - entryTicksForExited);
+  }
+  const gross = roundCents(ticks * input.tickValue);
+  const fees = roundCents(input.fees);
+  return { gross, fees, net: roundCents(gross - fees) };
+}
+
+/** A position's fills as the ladder sums them: quantities and prices in ticks. */
+export interface FillTotals {
+  readonly filledQty: number;
+  readonly exitedQty: number;
+  readonly entryTicksSum: number;
+  readonly exitTicksSum: number;
+  readonly grid: Pick<Instrument, 'tickSize'>;
+}
+
+/** Contracts held: filled minus exited. */
+export function openQuantity(p: Pick<FillTotals, 'filledQty' | 'exitedQty'>): number {
+  return p.filledQty - p.exitedQty;
+}
+
+export function averageEntry(p: FillTotals): number | null {
+  return p.filledQty === 0 ? null : (p.entryTicksSum / p.filledQty) * p.grid.tickSize;
+}
+
+export function averageExit(p: FillTotals): number | null {
+  return p.exitedQty === 0 ? null : (p.exitTicksSum / p.exitedQty) * p.grid.tickSize;
+}

@@ -1,11 +1,10 @@
 /** The immutable trade row of a closed position, built the same way live and in backtests. */
-import { averageEntryPrice, averageExitPrice, realizedGross } from '../../machines/position/ladder.ts';
+import { averageEntryPrice, averageExitPrice, positionPnl } from '../../machines/position/ladder.ts';
 import type { PositionContext } from '../../machines/position/types.ts';
 import type { TradeRecord } from '../ports/store.ts';
 
 export function tradeFromPosition(ctx: PositionContext): TradeRecord {
-  const gross = realizedGross(ctx);
-  const fees = Math.round(ctx.fees * 100) / 100;
+  const pnl = positionPnl(ctx);
   return {
     positionId: ctx.positionId,
     accountId: ctx.accountId,
@@ -16,9 +15,9 @@ export function tradeFromPosition(ctx: PositionContext): TradeRecord {
     exitPrice: round(averageExitPrice(ctx) ?? 0, ctx.grid.decimals + 4),
     entryTime: ctx.firstFillAt ?? ctx.openedAt,
     exitTime: ctx.lastExitAt ?? ctx.closedAt ?? ctx.lastTs,
-    grossPnl: gross,
-    netPnl: Math.round((gross - fees) * 100) / 100,
-    commissions: fees,
+    grossPnl: pnl.gross,
+    netPnl: pnl.net,
+    commissions: pnl.fees,
     exitReason: ctx.exitReason ?? 'manual',
     highestTarget: ctx.rung,
     initialStop: ctx.plan.stopPrice,

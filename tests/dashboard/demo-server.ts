@@ -4,9 +4,13 @@
  * EngineRuntime whose actors feed the Actors view, ES bars for the profile panel when ../shared is
  * present, and a reports folder.
  */
+
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Subject } from 'rxjs';
+import { engineMachine } from '../../machines/engine/machine.ts';
+import { positionMachine } from '../../machines/position/machine.ts';
+import { signalMachine } from '../../machines/signal/machine.ts';
 import { loadBarsCsv } from '../../sim/csv.ts';
 import {
   ActorObserver,
@@ -139,6 +143,7 @@ export async function startDemoDashboard(
     live$: dashboardEventsFromRuntime({ outputs$: runtime.outputs$, livePositions }, { markEveryMs: 500 }),
     livePositions,
     actors: observer,
+    machines: [engineMachine, positionMachine, signalMachine],
     controls: controlsRecorder(calls, state),
     token: options.token,
     exposed: options.exposed ?? false,

@@ -1,6 +1,10 @@
 /** A bot HTTP server with the dashboard on it, over a given store, for the API and browser tests. */
+
 import type { FastifyInstance } from 'fastify';
 import { Subject } from 'rxjs';
+import { engineMachine } from '../../machines/engine/machine.ts';
+import { positionMachine } from '../../machines/position/machine.ts';
+import { signalMachine } from '../../machines/signal/machine.ts';
 import { ActorObserver } from '../../src/adapters/dashboard/actors.ts';
 import {
   type DashboardControls,
@@ -65,6 +69,7 @@ export function createHarness(store: Store, over: Partial<DashboardDeps> = {}): 
     live$,
     livePositions: () => harness.livePositions,
     actors: observer,
+    machines: [engineMachine, positionMachine, signalMachine],
     controls: controlsRecorder(calls, harness),
     exposed: false,
     buildIfMissing: false,

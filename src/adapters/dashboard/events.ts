@@ -2,7 +2,9 @@
  * What the dashboard's live stream carries, and the mapping from the engine runtime's outputs.
  * Events are plain JSON values; the browser applies them to its tables without asking the API.
  */
+
 import { interval, map, merge, mergeMap, type Observable, type SchedulerLike } from 'rxjs';
+import { realizedPnl } from '../../domain/pnl.ts';
 import type { SignalStatus } from '../../ports/store.ts';
 
 /** A live position as the positions table and the stop ladder draw it. */
@@ -221,10 +223,7 @@ export interface PositionContextLike {
 
 /** Realised so far: exited contracts against the average entry, in ticks, less every fee paid. */
 export function realizedPnlOf(c: PositionContextLike): number {
-  const direction = c.side === 'long' ? 1 : -1;
-  const avgEntryTicks = c.filledQty > 0 ? c.entryTicksSum / c.filledQty : 0;
-  const realizedTicks = c.exitedQty > 0 ? direction * (c.exitTicksSum - avgEntryTicks * c.exitedQty) : 0;
-  return Math.round((realizedTicks * c.grid.tickValue - c.fees) * 100) / 100;
+  return realizedPnl({ ...c, tickValue: c.grid.tickValue }).net;
 }
 
 /** The runtime's PositionView (src/runtime/engine-runtime.ts) as a LivePosition. */

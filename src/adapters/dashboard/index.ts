@@ -5,9 +5,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EMPTY, type Observable, Subject } from 'rxjs';
 import type { AnyStateMachine } from 'xstate';
-import { engineMachine } from '../../../machines/engine/machine.ts';
-import { positionMachine } from '../../../machines/position/machine.ts';
-import { signalMachine } from '../../../machines/signal/machine.ts';
 import type { GuardName, GuardState } from '../../domain/guards.ts';
 import type { BotSettings } from '../../domain/settings.ts';
 import type { Store } from '../../ports/store.ts';
@@ -89,7 +86,7 @@ export interface DashboardDeps {
   readonly liveGuards?:
     | (() => readonly { readonly accountId: string; readonly state: GuardState }[])
     | undefined;
-  /** Machines the Actors view draws; default engine, position and signal. */
+  /** Machines the Actors view draws (the bot passes engine, position and signal); none by default. */
   readonly machines?: readonly AnyStateMachine[] | undefined;
   readonly controls?: DashboardControls | undefined;
   /** DASHBOARD_TOKEN. Required when exposed; control actions need it always. */
@@ -138,7 +135,7 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Da
   }
   const now = deps.now ?? Date.now;
   const notices = new Subject<DashboardEvent>();
-  const machines = deps.machines ?? [engineMachine, positionMachine, signalMachine];
+  const machines = deps.machines ?? [];
   const statecharts = machines.map((m) => ({ machine: m.id, root: statechartOf(m) }));
   const distDir = deps.distDir ?? DASHBOARD_DIST;
   let build: { state: 'ready' | 'building' | 'failed'; reason: string } = { state: 'ready', reason: '' };

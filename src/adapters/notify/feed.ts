@@ -4,11 +4,12 @@
  * or a broker refusal that will not be retried. Guard breaches come from the guards, not from here:
  * call `notifier.notify({ kind: 'guard', … })` where the breach latches.
  */
-import type { EngineEmitted } from '../../../machines/engine/machine.ts';
-import { averageExitPrice, realizedGross } from '../../../machines/position/ladder.ts';
+
 import type { BrokerEvent } from '../../domain/events.ts';
+import { averageExit, realizedPnl } from '../../domain/pnl.ts';
 import { parseTag } from '../../domain/tags.ts';
 import type { Side } from '../../domain/types.ts';
+import type { EngineEmitted } from '../../ports/engine.ts';
 import type { NotificationEvent } from './messages.ts';
 
 /** The runtime's RuntimeOutput, structurally. */
@@ -64,7 +65,7 @@ export function createNotificationFeed(
         const ctx = output.context;
         positions.delete(output.positionId);
         if (output.state !== 'closed' || ctx.exitedQty === 0) return;
-        const exitPrice = averageExitPrice(ctx);
+        const exitPrice = averageExit(ctx);
         notify({
           kind: 'exit',
           ts: ctx.closedAt ?? ctx.lastTs,
@@ -74,7 +75,7 @@ export function createNotificationFeed(
           quantity: ctx.exitedQty,
           price: exitPrice === null ? null : Number(exitPrice.toFixed(ctx.grid.decimals)),
           reason: ctx.exitReason ?? 'closed',
-          pnl: Math.round((realizedGross(ctx) - ctx.fees) * 100) / 100,
+          pnl: realizedPnl({ ...ctx, tickValue: ctx.grid.tickValue }).net,
         });
         return;
       }

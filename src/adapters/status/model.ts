@@ -3,10 +3,11 @@
  * the runtime (positions()), the guard state, the broker/market-data health and the write queue;
  * `positionStatusOf`/`pendingOrdersOf` turn the runtime's position views into rows.
  */
-import { averageEntryPrice, openQty } from '../../../machines/position/ladder.ts';
-import type { PositionContext } from '../../../machines/position/types.ts';
+
 import type { GuardState } from '../../domain/guards.ts';
+import { averageEntry, openQuantity } from '../../domain/pnl.ts';
 import type { OrderSide, Side } from '../../domain/types.ts';
+import type { PositionContext } from '../../ports/engine.ts';
 import type { ExchangeHealth, HealthLevel } from '../../ports/index.ts';
 import type { WriteQueueStatus } from '../store/write-queue.ts';
 
@@ -95,13 +96,13 @@ export interface PositionViewLike {
 
 export function positionStatusOf(view: PositionViewLike): PositionStatus {
   const ctx = view.context;
-  const average = averageEntryPrice(ctx);
+  const average = averageEntry(ctx);
   return {
     positionId: view.positionId,
     symbol: view.symbol,
     state: view.state,
     side: ctx.side,
-    size: openQty(ctx),
+    size: openQuantity(ctx),
     plannedSize: ctx.plan.quantity,
     entryPrice: average ?? ctx.plan.entryPrice,
     filled: average !== null,
