@@ -9,6 +9,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { asyncScheduler, type Subscription } from 'rxjs';
+import { DEMO_CENTERS, DemoPrice, demoAlertBody, demoHistory } from '../../sim/demo-market.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { registerSecret, registerSecretsFromEnv } from '../adapters/log/secrets.ts';
 import { alertStream } from '../adapters/store/alert-stream.ts';
@@ -28,18 +29,19 @@ import {
 } from '../node/trading-node.ts';
 import type { Clock } from '../ports/index.ts';
 import type { Store } from '../ports/store.ts';
+import type { Venue } from '../ports/venue.ts';
 import { BarBook } from '../runtime/bar-book.ts';
 import type { EngineRuntime } from '../runtime/engine-runtime.ts';
 import { PersistenceSink } from '../runtime/persistence.ts';
+import { rearmCommands } from '../runtime/recovery.ts';
 import type { SignalProcessor } from '../runtime/signal-processor.ts';
 import { createSettingsSource, type SettingsSource } from '../settings/source.ts';
 import type { BotStatus } from './bot-status.ts';
-import { type BrokerConnection, connectBroker } from './brokers.ts';
 import type { BotConfig } from './config.ts';
-import { DemoPrice, demoAlertBody, demoHistory } from './demo-market.ts';
 import { engineLog } from './engine-log.ts';
 import { attachObservers, type Observers } from './observers.ts';
 import { attachPeripherals, type Peripherals } from './peripherals.ts';
+import { openVenue } from './venues.ts';
 
 export type { BotStatus } from './bot-status.ts';
 
@@ -56,7 +58,7 @@ export interface BotHandle {
   readonly processor: SignalProcessor;
   readonly store: Store;
   readonly logger: Logger;
-  readonly broker: BrokerConnection;
+  readonly broker: Venue;
   /** Graceful stop; resolves with the exit code. */
   stop(reason: string): Promise<number>;
   /** Resolves when the bot has stopped (by itself, e.g. --exit-after, or by stop()). */
@@ -72,7 +74,12 @@ export async function startBot(
   const { logger, clock, store, broker, bars, settings } = parts;
   const { node, inbox, peripherals } = wireNode(config, parts);
   const { runtime, processor } = node;
-  await broker.afterRestore(runtime);
+  parts.engine.runtime = runtime;
+  await broker.afterRestore({
+    positions: () => runtime.positions(),
+    rearm: (view, freshVenue) =>
+      rearmCommands(view, { freshVenue, protectiveStops: config.protectiveStops, ts: clock.now() }),
+  });
   for (const symbol of config.symbols) bars.seed(symbol, await broker.history(symbol, clock.now()));
 
   // Market data: every price goes to the paper exchange (if any), the bar book and the engine.
@@ -138,7 +145,9 @@ interface LiveParts {
   readonly store: Store;
   readonly settings: () => BotSettings;
   readonly settingsSource: SettingsSource;
-  readonly broker: BrokerConnection;
+  readonly broker: Venue;
+  /** The runtime once built: the venue's reconciler then asks it what is open. */
+  readonly engine: { runtime: EngineRuntime | null };
   readonly accountId: string;
   readonly restored: Restored;
   readonly writeQueue: WriteQueue;
@@ -160,7 +169,8 @@ async function openLiveParts(config: BotConfig, stdout: NodeJS.WriteStream): Pro
   const settings = () => settingsSource.current();
   // Crash recovery: the actors come back from their stored snapshots before anything else runs.
   const allStored = await store.openPositions();
-  const broker = await connectBroker(config, { clock, logger, storedPositions: () => allStored });
+  const engine: { runtime: EngineRuntime | null } = { runtime: null };
+  const broker = await openVenue(config, { clock, logger, storedPositions: () => allStored, engine });
   const accountId = broker.accountId;
   await lockAccount(store, broker);
   const restored = await restoreAccount(store, allStored, accountId, {
@@ -181,6 +191,7 @@ async function openLiveParts(config: BotConfig, stdout: NodeJS.WriteStream): Pro
     settings,
     settingsSource,
     broker,
+    engine,
     accountId,
     restored,
     writeQueue,
@@ -398,7 +409,7 @@ async function liveSettings(config: BotConfig, store: Store, logger: Logger): Pr
 }
 
 /** One engine process per account: a second process on the same database trades other accounts. */
-async function lockAccount(store: Store, broker: BrokerConnection): Promise<void> {
+async function lockAccount(store: Store, broker: Venue): Promise<void> {
   if (await store.acquireAccountLock(broker.accountId)) return;
   await broker.stop();
   await store.close();
@@ -431,7 +442,7 @@ function startDemoMarket(
   config: BotConfig,
   parts: {
     readonly node: TradingNode;
-    readonly broker: BrokerConnection;
+    readonly broker: Venue;
     readonly bars: BarBook;
     readonly clock: Clock;
     readonly timers: ReturnType<typeof setInterval>[];

@@ -11,6 +11,7 @@ import { type BotSettings, SETTING_DECLARATIONS, SETTING_KEYS } from '../domain/
 import { settingFlag } from '../settings/flags.ts';
 import { parseSettingsPatch, SettingsError } from '../settings/schema.ts';
 import type { SettingsLayer } from '../settings/source.ts';
+import { VENUE_KINDS } from './venues.ts';
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -18,7 +19,7 @@ export class ConfigError extends Error {
   }
 }
 
-const brokerSchema = z.enum(['paper', 'local', 'topstepx']);
+const brokerSchema = z.enum(VENUE_KINDS);
 
 const configSchema = z.object({
   broker: brokerSchema,
@@ -100,7 +101,7 @@ Runs the valuearea bot. With no credentials it trades on the paper broker with t
 database (PGlite), a replayed demo market and a demo alert schedule.
 
 Options:
-  --broker paper|local|topstepx  where orders go (default paper; local = the local ProjectX gateway)
+  --broker ${VENUE_KINDS.join('|').padEnd(21)} where orders go (default paper; local = the local ProjectX gateway)
   --paper                        same as --broker paper
   --dry-run                      connect for real data, only log the orders it would send
   --symbol ES[,NQ…]              symbols to trade (default ES)
@@ -177,7 +178,7 @@ const SETTING_NAMES: Record<string, string> = {
 };
 
 const HOW_TO_FIX: Record<string, string> = {
-  broker: 'use --broker paper, --broker local or --broker topstepx',
+  broker: `use ${orList(VENUE_KINDS.map((k) => `--broker ${k}`))}`,
   port: 'use a whole number from 0 to 65535, e.g. --port 8787',
   webhookSecret: 'use a random value of at least 8 characters (e.g. `openssl rand -hex 16`)',
   dashboardToken: 'use a random value of at least 8 characters',
@@ -355,4 +356,9 @@ function safeJson(text: string): unknown {
   } catch {
     return 'not JSON';
   }
+}
+
+/** "a, b or c" */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 }

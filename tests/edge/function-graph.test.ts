@@ -14,7 +14,7 @@ const ENTRY = resolve(ROOT, 'supabase/functions/tradingview-webhook/index.ts');
 const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm;
 const ALLOWED_LOCAL = [
   /^supabase\/functions\/tradingview-webhook\/[a-z-]+\.ts$/,
-  /^supabase\/functions\/_shared\/[a-z-]+\.ts$/,
+  /^src\/intake\/(dialects\/)?[a-z-]+\.ts$/,
   /^src\/domain\/[a-z-]+\.ts$/,
   /^src\/ports\/[a-z-]+\.ts$/,
   /^src\/adapters\/store\/(rows|errors)\.ts$/,

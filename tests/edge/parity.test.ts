@@ -12,7 +12,7 @@ import {
   listenHttpServer,
   registerWebhookRoutes,
 } from '../../src/adapters/webhook/server.ts';
-import type { IntakeConfig } from '../../supabase/functions/_shared/alert-intake.ts';
+import type { IntakeConfig } from '../../src/intake/index.ts';
 import { type AlertRow, createRelay } from '../../supabase/functions/tradingview-webhook/relay.ts';
 import { FakeInbox, RECEIVED_AT } from '../intake/helpers.ts';
 

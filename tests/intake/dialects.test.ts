@@ -1,6 +1,6 @@
 /** Every dialect of tradingview-alerts.md Part 2 parses from its fixture into the same NormalizedAlert shape. */
 import { describe, expect, it } from 'vitest';
-import { type IntakeConfig, intakeAlert } from '../../supabase/functions/_shared/alert-intake.ts';
+import { type IntakeConfig, intakeAlert } from '../../src/intake/index.ts';
 import { FIRED_AT, fixture, RECEIVED_AT } from './helpers.ts';
 
 const open: IntakeConfig = { allowMissingTime: true };

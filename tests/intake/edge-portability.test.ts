@@ -8,8 +8,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const ENTRIES = ['alert-intake.ts', 'alert-record.ts'].map((f) =>
-  fileURLToPath(new URL(`../../supabase/functions/_shared/${f}`, import.meta.url)),
+const ENTRIES = ['index.ts', 'record.ts'].map((f) =>
+  fileURLToPath(new URL(`../../src/intake/${f}`, import.meta.url)),
 );
 const IMPORT = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm;
 const FORBIDDEN_GLOBALS = /\b(Buffer|process|require|Deno|__dirname|setImmediate)\b/;

@@ -6,8 +6,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHttpServer, registerWebhookRoutes } from '../../src/adapters/webhook/server.ts';
-import { jsonErrorOffset } from '../../supabase/functions/_shared/alert-body.ts';
-import { type IntakeResult, intakeAlert } from '../../supabase/functions/_shared/alert-intake.ts';
+import { jsonErrorOffset } from '../../src/intake/body.ts';
+import { type IntakeResult, intakeAlert } from '../../src/intake/index.ts';
 import { FakeInbox, fixture, RECEIVED_AT } from './helpers.ts';
 
 const SECRET = 'fuzz-secret-4b1d';

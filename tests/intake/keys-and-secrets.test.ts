@@ -1,7 +1,7 @@
 /** Properties of idempotency keys and secret redaction. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { intakeAlert } from '../../supabase/functions/_shared/alert-intake.ts';
+import { intakeAlert } from '../../src/intake/index.ts';
 import { FIRED_AT, RECEIVED_AT } from './helpers.ts';
 
 const alertFields = fc.record({

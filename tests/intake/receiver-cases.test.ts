@@ -3,11 +3,7 @@
  * cases (HTTP status, access logs, the 3-second budget) are in server.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type IntakeConfig,
-  type IntakeResult,
-  intakeAlert,
-} from '../../supabase/functions/_shared/alert-intake.ts';
+import { type IntakeConfig, type IntakeResult, intakeAlert } from '../../src/intake/index.ts';
 import { FIRED_AT, fixture, RECEIVED_AT } from './helpers.ts';
 
 const T = '2025-06-10T14:30:00Z';
@@ -117,7 +113,7 @@ describe('3.2 quoted vs bare numbers and booleans', () => {
   });
 
   it('6. booleans: "true" and true read the same', async () => {
-    const { readBoolean, flatten } = await import('../../supabase/functions/_shared/alert-fields.ts');
+    const { readBoolean, flatten } = await import('../../src/intake/fields.ts');
     for (const v of [true, 'true', 'TRUE', ' True ']) {
       expect(readBoolean(flatten({ pyramid: v }), ['pyramid'])).toMatchObject({ ok: true, value: true });
     }

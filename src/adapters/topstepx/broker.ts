@@ -13,6 +13,7 @@ import type { OrderSide } from '../../domain/types.ts';
 import type { Broker } from '../../ports/index.ts';
 import { isTerminalState, OrderType, WORKING_STATUSES } from './enums.ts';
 import { ProjectXError } from './errors.ts';
+import { BrokerEventLedger, type TrackedOrder } from './event-ledger.ts';
 import { describe } from './http.ts';
 import type { ProjectXHubs } from './hubs.ts';
 import { type AdapterLogger, silentLogger } from './log.ts';
@@ -59,29 +60,12 @@ export interface RestoredPosition {
   readonly stopTag?: string;
 }
 
-interface TrackedOrder {
-  readonly tag: string;
-  readonly orderId: number;
-  readonly positionId: string;
-  price: number | null;
-  size: number;
-  terminal: boolean;
-  createdAt: number;
-}
-
 const sideCode = (side: OrderSide) => (side === 'buy' ? 0 : 1);
 
 export class TopstepxBroker implements Broker {
   readonly events$: Observable<BrokerEvent>;
-  private readonly events = new Subject<BrokerEvent>();
-  private readonly byTag = new Map<string, TrackedOrder>();
-  private readonly tagByOrderId = new Map<number, string>();
-  private readonly acceptedTags = new Set<string>();
-  private readonly rejectedTags = new Set<string>();
-  private readonly cancelledOrders = new Set<number>();
-  private readonly seenFills = new Set<number>();
-  /** Fills that arrived before we knew their order's tag. */
-  private readonly orphanFills = new Map<number, HalfTrade[]>();
+  /** Every broker event exactly once: accepted/rejected per tag, cancelled per order, filled per fill. */
+  private readonly ledger = new BrokerEventLedger();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly subscriptions: Subscription[] = [];
   private readonly now: () => number;
@@ -97,7 +81,7 @@ export class TopstepxBroker implements Broker {
   private readonly searchFrom: number;
 
   constructor(private readonly options: TopstepxBrokerOptions) {
-    this.events$ = this.events.asObservable();
+    this.events$ = this.ledger.events.asObservable();
     this.now = options.now ?? Date.now;
     this.log = options.logger ?? silentLogger;
     this.searchFrom = this.now() - 24 * 3_600_000;
@@ -144,56 +128,56 @@ export class TopstepxBroker implements Broker {
   dispose(): void {
     this.closing = true;
     for (const s of this.subscriptions) s.unsubscribe();
-    this.events.complete();
+    this.ledger.events.complete();
   }
 
   /** Orders we placed that may still fill. */
   workingOrders(): { tag: string; orderId: number; positionId: string }[] {
-    return [...this.byTag.values()]
+    return [...this.ledger.byTag.values()]
       .filter((o) => !o.terminal)
       .map(({ tag, orderId, positionId }) => ({ tag, orderId, positionId }));
   }
 
   knownOrderTags(): string[] {
-    return [...this.byTag.keys()];
+    return [...this.ledger.byTag.keys()];
   }
 
   /** The tag this instance knows an order by (its customTag, or the stop tag an adopted bracket child serves). */
   tagOf(orderId: number): string | undefined {
-    return this.tagByOrderId.get(orderId);
+    return this.ledger.tagByOrderId.get(orderId);
   }
 
   /** An order update from the user hub or from reconciliation. */
   ingestOrder(order: Order): void {
-    if (!order.customTag && !this.tagByOrderId.has(order.id) && isStopLossChild(order)) {
+    if (!order.customTag && !this.ledger.tagByOrderId.has(order.id) && isStopLossChild(order)) {
       if (isTerminalState(order.state)) this.bracketChildren.delete(order.parentOrderId!);
       else this.bracketChildren.set(order.parentOrderId!, order);
       return;
     }
-    const tag = order.customTag ?? this.tagByOrderId.get(order.id);
+    const tag = order.customTag ?? this.ledger.tagByOrderId.get(order.id);
     // Only tags in our format (a manual order with some other tag is not the engine's business).
     if (!tag || !parseTag(tag)) return;
-    this.track(tag, order.id, order.createdAt, order.limitPrice ?? order.stopPrice, order.size);
-    const tracked = this.byTag.get(tag)!;
+    this.ledger.track(tag, order.id, order.createdAt, order.limitPrice ?? order.stopPrice, order.size);
+    const tracked = this.ledger.byTag.get(tag)!;
     switch (order.state) {
       case 'working':
       case 'suspended':
       case 'pending':
-        this.emitAccepted(tag, order.id, order.createdAt);
+        this.ledger.accepted(tag, order.id, order.createdAt);
         break;
       case 'cancelled':
       case 'expired':
         tracked.terminal = true;
-        this.emitAccepted(tag, order.id, order.createdAt);
-        this.emitCancelled(tag, order.id, order.updatedAt ?? this.now());
+        this.ledger.accepted(tag, order.id, order.createdAt);
+        this.ledger.cancelled(tag, order.id, order.updatedAt ?? this.now());
         break;
       case 'rejected':
         tracked.terminal = true;
-        this.emitRejected(tag, `order ${order.id} rejected by the broker`, order.updatedAt ?? this.now());
+        this.ledger.rejected(tag, `order ${order.id} rejected by the broker`, order.updatedAt ?? this.now());
         break;
       case 'filled':
         tracked.terminal = true;
-        this.emitAccepted(tag, order.id, order.createdAt);
+        this.ledger.accepted(tag, order.id, order.createdAt);
         break;
       default:
         break;
@@ -202,28 +186,7 @@ export class TopstepxBroker implements Broker {
 
   /** A fill from the user hub or from reconciliation (Trade/search); each fill id emits once. */
   ingestTrade(trade: HalfTrade): void {
-    if (trade.voided || this.seenFills.has(trade.id)) return;
-    const tag = this.tagByOrderId.get(trade.orderId);
-    if (!tag) {
-      const waiting = this.orphanFills.get(trade.orderId) ?? [];
-      if (!waiting.some((t) => t.id === trade.id)) waiting.push(trade);
-      this.orphanFills.set(trade.orderId, waiting);
-      // Fills of orders that are not ours never find a tag: keep only the most recent ones.
-      if (this.orphanFills.size > 1_000) this.orphanFills.delete(this.orphanFills.keys().next().value!);
-      return;
-    }
-    this.seenFills.add(trade.id);
-    this.emitAccepted(tag, trade.orderId, trade.createdAt);
-    this.events.next({
-      type: 'order.filled',
-      ts: trade.createdAt,
-      tag,
-      orderId: String(trade.orderId),
-      price: trade.price,
-      quantity: trade.size,
-      side: trade.side === 0 ? 'buy' : 'sell',
-      fees: Math.round((trade.fees + trade.commissions) * 100) / 100,
-    });
+    this.ledger.ingestTrade(trade);
   }
 
   private async run(command: EngineCommand): Promise<void> {
@@ -316,7 +279,7 @@ export class TopstepxBroker implements Broker {
       const owner = entryOwner.get(o.parentOrderId!);
       if (!owner) continue;
       this.bracketed.add(owner.positionId);
-      const known = this.tagByOrderId.get(o.id);
+      const known = this.ledger.tagByOrderId.get(o.id);
       const stopTag = known ?? positions.get(owner.positionId)!.stopTag;
       const parsed = stopTag ? parseTag(stopTag) : undefined;
       if (!stopTag || !parsed || (!known && tagsOnBook.has(stopTag))) {
@@ -346,18 +309,19 @@ export class TopstepxBroker implements Broker {
     // dropped, newer ones go after them, so an actor never sees a stop fill before its entry fill.
     const newer: HalfTrade[] = [];
     for (const { order } of mine) {
-      for (const t of fillsOf.get(order.id) ?? []) this.seenFills.add(t.id);
-      for (const t of this.orphanFills.get(order.id) ?? []) if (!this.seenFills.has(t.id)) newer.push(t);
-      this.orphanFills.delete(order.id);
+      for (const t of fillsOf.get(order.id) ?? []) this.ledger.seenFills.add(t.id);
+      for (const t of this.ledger.orphanFills.get(order.id) ?? [])
+        if (!this.ledger.seenFills.has(t.id)) newer.push(t);
+      this.ledger.orphanFills.delete(order.id);
     }
     for (const { order, tag } of mine) {
-      this.track(tag, order.id, order.createdAt, order.limitPrice ?? order.stopPrice, order.size);
-      const tracked = this.byTag.get(tag)!;
+      this.ledger.track(tag, order.id, order.createdAt, order.limitPrice ?? order.stopPrice, order.size);
+      const tracked = this.ledger.byTag.get(tag)!;
       tracked.terminal = isTerminalState(order.state);
       // State events again, even if this process emitted them before the engine was listening.
       if (order.state === 'rejected') {
-        this.rejectedTags.add(tag);
-        this.events.next({
+        this.ledger.rejectedTags.add(tag);
+        this.ledger.events.next({
           type: 'order.rejected',
           ts: order.updatedAt ?? order.createdAt,
           tag,
@@ -366,12 +330,17 @@ export class TopstepxBroker implements Broker {
         });
         continue;
       }
-      this.acceptedTags.add(tag);
-      this.events.next({ type: 'order.accepted', ts: order.createdAt, tag, orderId: String(order.id) });
+      this.ledger.acceptedTags.add(tag);
+      this.ledger.events.next({
+        type: 'order.accepted',
+        ts: order.createdAt,
+        tag,
+        orderId: String(order.id),
+      });
     }
     const emitFill = (tag: string, t: HalfTrade, quantity: number) => {
       fills++;
-      this.events.next({
+      this.ledger.events.next({
         type: 'order.filled',
         ts: t.createdAt,
         tag,
@@ -409,8 +378,8 @@ export class TopstepxBroker implements Broker {
     // Cancels last: a partly filled leg that was then cancelled must count its fills first.
     for (const { order, tag } of mine) {
       if (order.state !== 'cancelled' && order.state !== 'expired') continue;
-      this.cancelledOrders.add(order.id);
-      this.events.next({
+      this.ledger.cancelledOrders.add(order.id);
+      this.ledger.events.next({
         type: 'order.cancelled',
         ts: order.updatedAt ?? this.now(),
         tag,
@@ -425,7 +394,7 @@ export class TopstepxBroker implements Broker {
     try {
       const since = this.searchFrom;
       const orders = (await this.options.rest.searchOrders(this.options.accountId, since)).filter((o) => {
-        const tag = o.customTag ?? this.tagByOrderId.get(o.id);
+        const tag = o.customTag ?? this.ledger.tagByOrderId.get(o.id);
         const parsed = tag ? parseTag(tag) : undefined;
         return parsed?.positionId === positionId && parsed.kind !== 'entry';
       });
@@ -460,7 +429,7 @@ export class TopstepxBroker implements Broker {
   }
 
   private async place(positionId: string, request: PlaceOrderRequest & { customTag: string }): Promise<void> {
-    if (this.byTag.has(request.customTag) || this.rejectedTags.has(request.customTag)) return; // never place a tag twice
+    if (this.ledger.byTag.has(request.customTag) || this.ledger.rejectedTags.has(request.customTag)) return; // never place a tag twice
     let outcome: PlaceOutcome | undefined;
     for (let attempt = 0; outcome === undefined; attempt++) {
       try {
@@ -493,7 +462,7 @@ export class TopstepxBroker implements Broker {
         request.stopLossBracket && /Position Brackets/i.test(outcome.message)
           ? '; set the account to Auto OCO Brackets in TopstepX, or run with --protective-stops broker'
           : '';
-      this.emitRejected(
+      this.ledger.rejected(
         request.customTag,
         `${outcome.message} (errorCode ${outcome.code})${fix}`,
         this.now(),
@@ -501,7 +470,7 @@ export class TopstepxBroker implements Broker {
       return;
     }
     const price = request.limitPrice ?? request.stopPrice ?? null;
-    this.track(
+    this.ledger.track(
       request.customTag,
       outcome.orderId,
       outcome.order?.createdAt ?? this.now(),
@@ -509,12 +478,12 @@ export class TopstepxBroker implements Broker {
       request.size,
       positionId,
     );
-    this.emitAccepted(request.customTag, outcome.orderId, outcome.order?.createdAt ?? this.now());
+    this.ledger.accepted(request.customTag, outcome.orderId, outcome.order?.createdAt ?? this.now());
     if (outcome.order) this.ingestOrder(outcome.order);
   }
 
   private async orderIdOf(tag: string): Promise<number | undefined> {
-    const known = this.byTag.get(tag);
+    const known = this.ledger.byTag.get(tag);
     if (known) return known.orderId;
     const found = await findByTag(this.options.rest, this.options.accountId, tag, this.searchFrom);
     if (found) this.ingestOrder(found);
@@ -527,11 +496,11 @@ export class TopstepxBroker implements Broker {
       this.log.warn({ tag }, 'topstepx broker: nothing to cancel for this tag');
       return;
     }
-    if (this.byTag.get(tag)?.terminal) return;
+    if (this.ledger.byTag.get(tag)?.terminal) return;
     try {
       await this.options.rest.cancelOrder(this.options.accountId, orderId);
-      this.byTag.get(tag)!.terminal = true;
-      this.emitCancelled(tag, orderId, this.now());
+      this.ledger.byTag.get(tag)!.terminal = true;
+      this.ledger.cancelled(tag, orderId, this.now());
     } catch (error) {
       // Already filled or gone: the fill (or cancel) arrives as an event; confirm through REST, never assume.
       this.log.warn(
@@ -545,7 +514,7 @@ export class TopstepxBroker implements Broker {
   }
 
   private async moveStop(command: MoveStopCommand, contractId: string): Promise<void> {
-    let current = this.byTag.get(command.tag);
+    let current = this.ledger.byTag.get(command.tag);
     if (
       !current &&
       this.options.bracketStops &&
@@ -562,7 +531,7 @@ export class TopstepxBroker implements Broker {
       // (A position opened or resynced by this instance has no order we do not know: no lookup, so
       // a fresh fill gets its stop after one REST call.)
       await this.orderIdOf(command.tag).catch(() => undefined);
-      current = this.byTag.get(command.tag);
+      current = this.ledger.byTag.get(command.tag);
     }
     if (command.quantity === 0) {
       if (current && !current.terminal) await this.cancelTag(command.tag);
@@ -660,13 +629,13 @@ export class TopstepxBroker implements Broker {
       }
     }
     if (!child) return undefined;
-    this.track(command.tag, child.id, child.createdAt, null, child.size, command.positionId);
-    this.emitAccepted(command.tag, child.id, child.createdAt);
+    this.ledger.track(command.tag, child.id, child.createdAt, null, child.size, command.positionId);
+    this.ledger.accepted(command.tag, child.id, child.createdAt);
     this.log.info(
       { positionId: command.positionId, orderId: child.id, tag: command.tag },
       "topstepx broker: the entry's stop-loss bracket is the position's protective stop",
     );
-    return this.byTag.get(command.tag);
+    return this.ledger.byTag.get(command.tag);
   }
 
   /** Wait before retry `attempt` (0-based) of a REST step whose outcome matters: doubling to 30 s. */
@@ -676,14 +645,14 @@ export class TopstepxBroker implements Broker {
 
   /** This position's entry order ids, as tracked. */
   private entryOrderIds(positionId: string): number[] {
-    return [...this.byTag.values()]
+    return [...this.ledger.byTag.values()]
       .filter((o) => o.positionId === positionId && parseTag(o.tag)?.kind === 'entry')
       .map((o) => o.orderId);
   }
 
   /** A bracket child still working and not yet serving any tag. */
   private isFreeChild(o: Order | undefined): o is Order {
-    return o !== undefined && !isTerminalState(o.state) && !this.tagByOrderId.has(o.id);
+    return o !== undefined && !isTerminalState(o.state) && !this.ledger.tagByOrderId.has(o.id);
   }
 
   /** The stop-loss bracket child of one of the position's entries, if known and free. */
@@ -719,44 +688,6 @@ export class TopstepxBroker implements Broker {
       )
       .sort((a, b) => a.id - b.id)
       .find((o) => this.isFreeChild(o));
-  }
-
-  private track(
-    tag: string,
-    orderId: number,
-    createdAt: number,
-    price: number | null,
-    size: number,
-    positionId?: string,
-  ): void {
-    if (!this.byTag.has(tag)) {
-      const owner = positionId ?? tag.slice(0, Math.max(0, tag.lastIndexOf('-')));
-      this.byTag.set(tag, { tag, orderId, positionId: owner, price, size, terminal: false, createdAt });
-    }
-    this.tagByOrderId.set(orderId, tag);
-    const waiting = this.orphanFills.get(orderId);
-    if (waiting) {
-      this.orphanFills.delete(orderId);
-      for (const trade of waiting) this.ingestTrade(trade);
-    }
-  }
-
-  private emitAccepted(tag: string, orderId: number, ts: number): void {
-    if (this.acceptedTags.has(tag) || this.rejectedTags.has(tag)) return;
-    this.acceptedTags.add(tag);
-    this.events.next({ type: 'order.accepted', ts, tag, orderId: String(orderId) });
-  }
-
-  private emitRejected(tag: string, reason: string, ts: number): void {
-    if (this.rejectedTags.has(tag) || this.acceptedTags.has(tag)) return;
-    this.rejectedTags.add(tag);
-    this.events.next({ type: 'order.rejected', ts, tag, reason, retryable: false });
-  }
-
-  private emitCancelled(tag: string, orderId: number, ts: number): void {
-    if (this.cancelledOrders.has(orderId)) return;
-    this.cancelledOrders.add(orderId);
-    this.events.next({ type: 'order.cancelled', ts, tag, orderId: String(orderId) });
   }
 }
 

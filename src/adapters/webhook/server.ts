@@ -6,14 +6,9 @@
  * Content-Type) so the exact text is stored; the intake core decides the grammar.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { sha256Hex } from '../../../supabase/functions/_shared/alert-crypto.ts';
-import {
-  DEFAULT_MAX_BODY_BYTES,
-  type IntakeConfig,
-  intakeAlert,
-  provenByPath,
-} from '../../../supabase/functions/_shared/alert-intake.ts';
-import { alertRecordOf } from '../../../supabase/functions/_shared/alert-record.ts';
+import { sha256Hex } from '../../intake/crypto.ts';
+import { DEFAULT_MAX_BODY_BYTES, type IntakeConfig, intakeAlert, provenByPath } from '../../intake/index.ts';
+import { alertRecordOf } from '../../intake/record.ts';
 import type { Store, StoredAlert } from '../../ports/store.ts';
 import { createBatchingInbox, type InsertMany } from './batching-inbox.ts';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.ts';

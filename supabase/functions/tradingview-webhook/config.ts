@@ -9,7 +9,7 @@
  * connection when SUPABASE_DB_URL is set (self-hosted, or a plain Deno process). Hosted Supabase
  * injects SUPABASE_DB_URL into every function too, so its mere presence cannot be the switch there.
  */
-import type { IntakeConfig } from '../_shared/alert-intake.ts';
+import type { IntakeConfig } from '../../../src/intake/index.ts';
 
 export type EnvGetter = (name: string) => string | undefined;
 

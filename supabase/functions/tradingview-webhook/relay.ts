@@ -9,14 +9,14 @@
  * TradingView (3 s budget) always gets an answer.
  */
 import { alertToRow } from '../../../src/adapters/store/rows.ts';
-import type { AlertRecord } from '../../../src/ports/store.ts';
-import { secretsEqual, sha256Hex } from '../_shared/alert-crypto.ts';
+import { secretsEqual, sha256Hex } from '../../../src/intake/crypto.ts';
 import {
   DEFAULT_MAX_BODY_BYTES,
   type IntakeConfig,
   type IntakeRejected,
   intakeAlert,
-} from '../_shared/alert-intake.ts';
+} from '../../../src/intake/index.ts';
+import type { AlertRecord } from '../../../src/ports/store.ts';
 
 /** An `alerts` row as `insert_alert(jsonb)` takes it (the store's own record → row mapping). */
 export type AlertRow = Record<string, unknown>;

@@ -2,8 +2,8 @@
  * The row an intake result becomes in the `alerts` table (the Store port's AlertRecord). Shared by the
  * Node receiver and the Edge Function relay so both store the same thing for the same delivery.
  */
-import type { AlertRecord } from '../../../src/ports/store.ts';
-import type { IntakeResult } from './alert-intake.ts';
+import type { AlertRecord } from '../ports/store.ts';
+import type { IntakeResult } from './index.ts';
 
 export interface DeliveryMeta {
   readonly receivedAt: number;

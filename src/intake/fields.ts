@@ -4,7 +4,7 @@
  * `"strategy.order.action"` stays as is), then each NormalizedAlert field is read from the first
  * alias present. Values may be quoted or bare, in any casing.
  */
-import type { FieldTree, FieldValue } from './alert-body.ts';
+import type { FieldTree, FieldValue } from './body.ts';
 
 export type FlatFields = ReadonlyMap<string, FieldValue>;
 

@@ -6,8 +6,8 @@
  * minute. Prices are scripted, not random, apart from a small seeded wiggle; this is a demo feed,
  * never used for decisions about real money.
  */
-import { addTicks, fromTicks, toTicks } from '../domain/ticks.ts';
-import type { Bar, EntryPlan, Instrument } from '../domain/types.ts';
+import { addTicks, fromTicks, toTicks } from '../src/domain/ticks.ts';
+import type { Bar, EntryPlan, Instrument } from '../src/domain/types.ts';
 
 const MINUTE = 60_000;
 
@@ -133,4 +133,22 @@ export function demoAlertBody(symbol: string, n: number, ts: number, secret?: st
   };
   if (secret) body.passphrase = secret;
   return JSON.stringify(body);
+}
+
+/** Where the demo market centres its value area when the venue has no price of its own. */
+export const DEMO_CENTERS: Readonly<Record<string, number>> = {
+  ES: 5000,
+  MES: 5000,
+  NQ: 17500,
+  MNQ: 17500,
+  RTY: 2000,
+  M2K: 2000,
+  CL: 75,
+  MCL: 75,
+  GC: 2000,
+  MGC: 2000,
+};
+
+export function demoCenter(symbol: string): number {
+  return DEMO_CENTERS[symbol] ?? 100;
 }

@@ -10,10 +10,11 @@
  * whole alert. The body handed back for storage has every secret replaced by "[redacted]".
  * See docs/alerts.md for the dialects and every choice made here.
  */
-import type { NormalizedAlert } from '../../../src/domain/alert.ts';
-import type { AlertAction } from '../../../src/domain/types.ts';
-import { decodeUtf8, type FieldTree, parseBody } from './alert-body.ts';
-import { REDACTED, redactSecrets, secretsEqual, sha256Hex } from './alert-crypto.ts';
+import type { NormalizedAlert } from '../domain/alert.ts';
+import type { AlertAction } from '../domain/types.ts';
+import { decodeUtf8, type FieldTree, parseBody } from './body.ts';
+import { REDACTED, redactSecrets, secretsEqual, sha256Hex } from './crypto.ts';
+import { detectDialect } from './dialects/index.ts';
 import {
   conflicting,
   type FlatFields,
@@ -23,11 +24,11 @@ import {
   readQuantity,
   readText,
   readTime,
-} from './alert-fields.ts';
-import { resolveAlertTicker, type TickerResult } from './alert-ticker.ts';
+} from './fields.ts';
+import { resolveAlertTicker, type TickerResult } from './ticker.ts';
 
-export type { NormalizedAlert } from '../../../src/domain/alert.ts';
-export type { TickerMatch, TickerResult } from './alert-ticker.ts';
+export type { NormalizedAlert } from '../domain/alert.ts';
+export type { TickerMatch, TickerResult } from './ticker.ts';
 
 export interface IntakeRequest {
   readonly body: Uint8Array | string;
@@ -310,27 +311,6 @@ async function authenticate(
   for (const s of secrets) if (await secretsEqual(presented, s)) match = true;
   if (!match)
     fail(403, 'the secret does not match — copy the secret from the bot settings into the alert again');
-}
-
-function detectDialect(fields: FlatFields, tree: FieldTree): string {
-  const has = (name: string): boolean => fields.has(name);
-  if (has('data') && !has('action')) return 'pickmytrade';
-  if (has('signal') && !has('action')) return 'topstepx-bridge';
-  if (has('strategy.order_action') || typeof tree['bar'] === 'object') return 'nested-strategy';
-  if (
-    [
-      'strategy.order.action',
-      'market_position',
-      'position_size',
-      'order.contracts',
-      'order.id',
-      'strategy.market_position',
-    ].some(has)
-  ) {
-    return 'tradingview-strategy';
-  }
-  if (has('ticker')) return 'traderspost';
-  return 'canonical';
 }
 
 function readAction(fields: FlatFields): AlertAction {

@@ -3,7 +3,7 @@
  * `resolveTicker` (a pure module Deno resolves by relative path too). Adds what only intake knows:
  * the alert's own year for short contract years, and refusing an explicit contract that has expired.
  */
-import { resolveTicker } from '../../../src/domain/instruments.ts';
+import { resolveTicker } from '../domain/instruments.ts';
 
 export interface TickerMatch {
   /** Our root symbol, e.g. ES, MNQ. */

@@ -1,0 +1,154 @@
+/**
+ * The TopstepX venue (ProjectX Gateway: REST + SignalR): orders, market data, contracts, history,
+ * account balance and the restart resync, on the Venue port. `connectProjectXVenue` also serves
+ * the local gateway (sim/gateway/venue.ts), which speaks the same wire protocol.
+ */
+import { getInstrument } from '../../domain/instruments.ts';
+import { stopTag } from '../../domain/tags.ts';
+import type { Bar, Instrument } from '../../domain/types.ts';
+import type { Venue, VenueContext } from '../../ports/venue.ts';
+import { fetchBars } from './bars.ts';
+import { loadProjectXConfig, type ProjectXConfig } from './config.ts';
+import { startTopstepxSession, type TopstepxSession } from './session.ts';
+
+/** What a gateway in this process adds (the local gateway): prices pushed in, its last price. */
+export interface ProjectXVenueHooks {
+  readonly kind: string;
+  readonly pushPrice?: (contractId: string, price: number) => void;
+  readonly lastPrice?: (contractId: string) => number | undefined;
+  /** When the venue has too little history (a local gateway): bars to plan the first entries from. */
+  readonly fallbackHistory?: (instrument: Instrument, center: number, now: number) => Bar[];
+  /** Where the demo centres its value area without a price of the venue's own. */
+  readonly demoCenter: (symbol: string) => number;
+  readonly close?: () => Promise<void>;
+}
+
+/** TopstepX itself: credentials from the environment (PROJECTX_USERNAME, PROJECTX_API_KEY). */
+export async function createTopstepxVenue(context: VenueContext): Promise<Venue> {
+  let projectx = loadProjectXConfig(context.env as NodeJS.ProcessEnv);
+  if (context.options.accountId) projectx = { ...projectx, accountId: Number(context.options.accountId) };
+  return connectProjectXVenue(context, projectx, { kind: 'topstepx', demoCenter: () => 100 });
+}
+
+export async function connectProjectXVenue(
+  context: VenueContext,
+  projectx: ProjectXConfig,
+  hooks: ProjectXVenueHooks,
+): Promise<Venue> {
+  const { options, logger } = context;
+  const session: TopstepxSession = await startTopstepxSession({
+    config: projectx,
+    symbols: options.symbols,
+    dryRun: options.dryRun,
+    bracketStops: options.protectiveStops === 'bracket',
+    knownPositions: () => context.knownPositions().filter((p) => p.quantity > 0),
+    logger,
+  });
+  const accountId = String(session.account.id);
+  const lastPrices = new Map<string, number>();
+  const tickSubscription = session.marketData.ticks$.subscribe((t) => lastPrices.set(t.symbol, t.price));
+  const { pushPrice, lastPrice } = hooks;
+  return {
+    kind: hooks.kind,
+    accountId,
+    broker: session.broker,
+    ticks$: session.marketData.ticks$,
+    ...(session.marketData.health$ ? { health$: session.marketData.health$ } : {}),
+    ...(pushPrice
+      ? {
+          pushDemoPrice: (symbol: string, price: number) => {
+            const contract = session.contracts.get(symbol);
+            if (contract) pushPrice(contract.id, price);
+          },
+        }
+      : {}),
+    contractId: (symbol) => session.contracts.get(symbol)?.id ?? symbol,
+    demoCenter: (symbol) => {
+      const contract = session.contracts.get(symbol);
+      const last = contract && lastPrice ? lastPrice(contract.id) : undefined;
+      return last ?? hooks.demoCenter(symbol);
+    },
+    async history(symbol, now) {
+      if (hooks.fallbackHistory && options.demo) return [];
+      const contract = session.contracts.get(symbol);
+      if (!contract) return [];
+      let bars: Bar[] = [];
+      try {
+        const fetched = await fetchBars(session.rest, {
+          contractId: contract.id,
+          start: now - 8 * 60 * 60_000,
+          end: now,
+          unit: 2,
+          unitNumber: 1,
+        });
+        bars = fetched.map((b) => ({
+          ts: b.ts,
+          open: b.open,
+          high: b.high,
+          low: b.low,
+          close: b.close,
+          volume: b.volume,
+        }));
+      } catch (error) {
+        logger.warn(
+          { symbol, error: String(error) },
+          'could not load history bars; profiles start from live data',
+        );
+      }
+      const instrument = getInstrument(symbol);
+      if (hooks.fallbackHistory && bars.length < 30 && instrument) {
+        // The local gateway only has the prices pushed to it (none on a weekend start): give the
+        // simulated venue a synthetic value area around its current price so entries can be planned.
+        for (let i = 0; i < 20 && !lastPrices.has(symbol); i++) await new Promise((r) => setTimeout(r, 100));
+        const center = lastPrices.get(symbol) ?? lastPrice?.(contract.id) ?? hooks.demoCenter(symbol);
+        logger.info(
+          { symbol, center },
+          'local gateway has no price history: seeding a synthetic profile around its price',
+        );
+        return hooks.fallbackHistory(instrument, center, now);
+      }
+      return bars;
+    },
+    async accountBalance() {
+      const accounts = await session.rest.searchAccounts(true);
+      return accounts.find((a) => a.id === session.account.id)?.balance ?? null;
+    },
+    async afterRestore(engine) {
+      await session.reconciler.whenReady();
+      const views = engine.positions();
+      if (views.length === 0 || options.dryRun) return;
+      // The previous process may have died between a broker event and its consequence (an entry
+      // filled, the stop not yet placed): tell the restored actors what the broker did meanwhile,
+      // then re-send what they had asked for. Both are idempotent.
+      const resynced = await session.broker
+        .resync(() =>
+          engine.positions().map((v) => ({
+            positionId: v.positionId,
+            entryFilled: Object.fromEntries(v.context.legs.map((l) => [l.tag, l.filled])),
+            exitedQty: v.context.exitedQty,
+            stopTag: stopTag(v.positionId, v.context.stopSeq),
+          })),
+        )
+        .catch((error: unknown) => {
+          // The re-sent commands below still adopt what is on the book by tag; reconnects reconcile.
+          logger.error({ error: String(error) }, 'could not resync the restored positions with the broker');
+          return { orders: 0, fills: 0 };
+        });
+      const commands = engine.positions().flatMap((view) => engine.rearm(view, false));
+      logger.info(
+        {
+          orders: resynced.orders,
+          fills: resynced.fills,
+          commands: commands.map((c) => `${c.type} ${c.positionId}`),
+        },
+        'restored positions resynced with the broker',
+      );
+      for (const command of commands) session.broker.execute(command);
+    },
+    async stop() {
+      tickSubscription.unsubscribe();
+      await session.stop();
+      await hooks.close?.();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * A venue: where the bot's orders go and its market data comes from (TopstepX, the local ProjectX
+ * gateway, the paper exchange; one day Tradovate or Rithmic). One factory per broker folder builds
+ * it; the registry (src/app/venues.ts) names them, one line each. See docs/architecture.md.
+ */
+import type { Observable } from 'rxjs';
+import type { EngineCommand } from '../domain/events.ts';
+import type { Bar, PriceTick, Side } from '../domain/types.ts';
+import type { PositionView } from './engine.ts';
+import type { Broker, Clock, ExchangeHealth } from './index.ts';
+
+/** What a venue needs to know of the run (from the bot's configuration). */
+export interface VenueOptions {
+  readonly symbols: readonly string[];
+  /** The account to trade; default: the venue's first active account. */
+  readonly accountId?: string | undefined;
+  /** Connect for data, log the orders instead of sending them. */
+  readonly dryRun: boolean;
+  readonly protectiveStops: 'broker' | 'bracket' | 'local';
+  /** The demo market drives prices (the local gateway then has no history of its own). */
+  readonly demo: boolean;
+  /** A local gateway already running (else the local venue starts one). */
+  readonly gatewayUrl?: string | undefined;
+}
+
+export interface VenueLogger {
+  debug(o: object, m?: string): void;
+  info(o: object, m?: string): void;
+  warn(o: object, m?: string): void;
+  error(o: object, m?: string): void;
+}
+
+/** A position the store still holds open, before the engine is restored. */
+export interface KnownOpenPosition {
+  readonly positionId: string;
+  readonly contractId: string;
+  readonly side: Side;
+  readonly quantity: number;
+}
+
+export interface VenueContext {
+  readonly options: VenueOptions;
+  readonly clock: Clock;
+  readonly logger: VenueLogger;
+  /** Environment variables (credentials); never logged. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** What the engine holds: the stored rows until it is restored, then its live positions. */
+  readonly knownPositions: () => readonly KnownOpenPosition[];
+}
+
+/** The engine after its actors were restored, as a venue re-arms or resyncs them. */
+export interface RestoredEngine {
+  positions(): readonly PositionView[];
+  /** The commands a restored position asks again (src/runtime/recovery.ts rearmCommands). */
+  rearm(view: PositionView, freshVenue: boolean): readonly EngineCommand[];
+}
+
+export interface Venue {
+  readonly kind: string;
+  readonly accountId: string;
+  /** Orders: the port the engine runtime sends its commands to. */
+  readonly broker: Broker;
+  /** Market data. */
+  readonly ticks$?: Observable<PriceTick>;
+  readonly health$?: Observable<ExchangeHealth>;
+  /** Paper: every price also goes to the simulated exchange's matching. */
+  onPrice?(symbol: string, price: number, ts: number, size: number): void;
+  /** Local gateway in-process: demo prices go to the gateway and come back through the market hub. */
+  pushDemoPrice?(symbol: string, price: number, ts: number): void;
+  /** Contracts: the contract traded for a root symbol. */
+  contractId(symbol: string): string;
+  /** Where the demo market centres its value area. */
+  demoCenter(symbol: string): number;
+  /** History: 1m bars before `now` for the first profiles. */
+  history(symbol: string, now: number): Promise<Bar[]>;
+  /** The account's balance as the venue reports it, dollars; null when it has no real account. */
+  accountBalance(): Promise<number | null>;
+  /** Reconcile and resync after the engine restored its actors (re-arm a fresh venue's book). */
+  afterRestore(engine: RestoredEngine): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export type VenueFactory = (context: VenueContext) => Promise<Venue>;
