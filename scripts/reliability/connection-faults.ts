@@ -168,7 +168,7 @@ async function runTrades(
       }
       const entryDeadline = Date.now() + 90_000;
       let entry = gateway.orders().find((o) => o.customTag === `${pid}-e0`);
-      while ((!entry || entry.status !== 1) && Date.now() < entryDeadline) {
+      while (entry?.status !== 1 && Date.now() < entryDeadline) {
         await sleep(25);
         entry = gateway.orders().find((o) => o.customTag === `${pid}-e0`);
       }

@@ -9,7 +9,7 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { asyncScheduler, type Subscription } from 'rxjs';
-import { DEMO_CENTERS, DemoPrice, demoAlertBody, demoHistory } from '../../sim/demo-market.ts';
+import { DemoPrice, demoAlertBody, demoHistory } from '../../sim/demo-market.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
 import { registerSecret, registerSecretsFromEnv } from '../adapters/log/secrets.ts';
 import { alertStream } from '../adapters/store/alert-stream.ts';

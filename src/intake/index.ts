@@ -12,7 +12,7 @@
  */
 import type { NormalizedAlert } from '../domain/alert.ts';
 import type { AlertAction } from '../domain/types.ts';
-import { decodeUtf8, type FieldTree, parseBody } from './body.ts';
+import { decodeUtf8, parseBody } from './body.ts';
 import { REDACTED, redactSecrets, secretsEqual, sha256Hex } from './crypto.ts';
 import { detectDialect } from './dialects/index.ts';
 import {

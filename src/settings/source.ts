@@ -12,7 +12,7 @@
  * applied at once. A run-only layer on top (the demo market's short cooldown, no flat-by time) is
  * never saved.
  */
-import { type BotSettings, DEFAULT_SETTINGS, SETTING_KEYS } from '../domain/settings.ts';
+import { type BotSettings, DEFAULT_SETTINGS } from '../domain/settings.ts';
 import { parseSettings, parseSettingsPatch, SettingsError } from './schema.ts';
 
 export interface SettingsLayer {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PositionView } from '../../src/runtime/engine-runtime.ts';
 import { rearmCommands } from '../../src/runtime/recovery.ts';
-import { fill, longPlan, request, startPosition, tick, twoLegLongPlan } from '../machines/fixtures.ts';
+import { fill, request, startPosition, tick, twoLegLongPlan } from '../machines/fixtures.ts';
 
 const view = (p: ReturnType<typeof startPosition>, state: PositionView['state']): PositionView => ({
   positionId: 'p1',

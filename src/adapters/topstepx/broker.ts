@@ -5,7 +5,7 @@
  * (accepted/rejected per tag, cancelled per order id, filled per fill id). Commands of one position run
  * in order; positions run independently. `dryRun` logs what would be sent and emits nothing.
  */
-import { type Observable, Subject, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { BrokerEvent, EngineCommand, MoveStopCommand } from '../../domain/events.ts';
 import { getInstrument } from '../../domain/instruments.ts';
 import { parseTag } from '../../domain/tags.ts';
