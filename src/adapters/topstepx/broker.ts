@@ -4,22 +4,25 @@
  * replies become `BrokerEvent`s, from REST results and user-hub order/trade events, each exactly once
  * (accepted/rejected per tag, cancelled per order id, filled per fill id). Commands of one position run
  * in order; positions run independently. `dryRun` logs what would be sent and emits nothing.
+ *
+ * One job per file: orders here (place, cancel, close, move the stop), each event once in
+ * ./event-ledger.ts, stop-loss bracket adoption in ./brackets.ts, the restart resync in ./resync.ts.
  */
 import type { Observable, Subscription } from 'rxjs';
 import type { BrokerEvent, EngineCommand, MoveStopCommand } from '../../domain/events.ts';
-import { getInstrument } from '../../domain/instruments.ts';
 import { parseTag } from '../../domain/tags.ts';
-import type { OrderSide } from '../../domain/types.ts';
 import type { Broker } from '../../ports/index.ts';
-import { isTerminalState, OrderType, WORKING_STATUSES } from './enums.ts';
+import { BracketStops, sideCode } from './brackets.ts';
+import { isTerminalState, OrderType } from './enums.ts';
 import { ProjectXError } from './errors.ts';
-import { BrokerEventLedger, type TrackedOrder } from './event-ledger.ts';
+import { BrokerEventLedger } from './event-ledger.ts';
 import { describe } from './http.ts';
 import type { ProjectXHubs } from './hubs.ts';
 import { type AdapterLogger, silentLogger } from './log.ts';
 import type { HalfTrade, Order } from './models.ts';
 import { findByTag, type PlaceOutcome, placeOrderIdempotent } from './place.ts';
 import type { PlaceOrderRequest, ProjectXRest } from './rest.ts';
+import { type RestoredPosition, resyncPositions } from './resync.ts';
 
 export interface TopstepxBrokerOptions {
   readonly rest: ProjectXRest;
@@ -44,23 +47,10 @@ export interface TopstepxBrokerOptions {
   readonly bracketStops?: boolean;
 }
 
-/** Bracket stops closer than this are refused by ProjectX (§8.2, field report): no bracket then. */
-export const MIN_BRACKET_TICKS = 4;
-
 const MAX_PLACE_RETRY_MS = 30_000;
 
-/** What a restored position actor has counted, for `resync`. */
-export interface RestoredPosition {
-  readonly positionId: string;
-  /** Entry tag → contracts the actor counted as filled. */
-  readonly entryFilled: Readonly<Record<string, number>>;
-  /** Contracts the actor counted as closed (stop and exit fills). */
-  readonly exitedQty: number;
-  /** The actor's current protective-stop tag: an entry's stop-loss bracket child is adopted under it. */
-  readonly stopTag?: string;
-}
-
-const sideCode = (side: OrderSide) => (side === 'buy' ? 0 : 1);
+export { MIN_BRACKET_TICKS } from './brackets.ts';
+export type { RestoredPosition } from './resync.ts';
 
 export class TopstepxBroker implements Broker {
   readonly events$: Observable<BrokerEvent>;
@@ -72,10 +62,8 @@ export class TopstepxBroker implements Broker {
   private readonly log: AdapterLogger;
   /** Positions whose every order this instance knows (opened here, or resynced after a restart). */
   private readonly ownPositions = new Set<string>();
-  /** Stop-loss bracket children (untagged), by parent order id, as last reported. */
-  private readonly bracketChildren = new Map<number, Order>();
-  /** Positions with an entry placed with a stop-loss bracket by this instance. */
-  private readonly bracketed = new Set<string>();
+  /** Stop-loss brackets: the children heard of, and their adoption as protective stops. */
+  private readonly brackets: BracketStops;
   private closing = false;
   /** Orders and fills are read from REST from this time on (a day before this instance started). */
   private readonly searchFrom: number;
@@ -85,6 +73,16 @@ export class TopstepxBroker implements Broker {
     this.now = options.now ?? Date.now;
     this.log = options.logger ?? silentLogger;
     this.searchFrom = this.now() - 24 * 3_600_000;
+    this.brackets = new BracketStops({
+      rest: options.rest,
+      accountId: options.accountId,
+      searchFrom: this.searchFrom,
+      ledger: this.ledger,
+      log: this.log,
+      ingestOrder: (order) => this.ingestOrder(order),
+      isClosing: () => this.closing,
+      retryDelayMs: (attempt) => this.retryDelayMs(attempt),
+    });
     if (options.hubs && !options.dryRun) {
       this.subscriptions.push(options.hubs.orders$.subscribe((order) => this.ingestOrder(order)));
       this.subscriptions.push(options.hubs.userTrades$.subscribe((trade) => this.ingestTrade(trade)));
@@ -149,11 +147,7 @@ export class TopstepxBroker implements Broker {
 
   /** An order update from the user hub or from reconciliation. */
   ingestOrder(order: Order): void {
-    if (!order.customTag && !this.ledger.tagByOrderId.has(order.id) && isStopLossChild(order)) {
-      if (isTerminalState(order.state)) this.bracketChildren.delete(order.parentOrderId!);
-      else this.bracketChildren.set(order.parentOrderId!, order);
-      return;
-    }
+    if (this.brackets.noteChild(order)) return;
     const tag = order.customTag ?? this.ledger.tagByOrderId.get(order.id);
     // Only tags in our format (a manual order with some other tag is not the engine's business).
     if (!tag || !parseTag(tag)) return;
@@ -196,8 +190,10 @@ export class TopstepxBroker implements Broker {
     switch (command.type) {
       case 'placeEntry': {
         this.ownPositions.add(command.positionId);
-        const bracketTicks = this.bracketTicks(command, contractId);
-        if (bracketTicks !== undefined) this.bracketed.add(command.positionId);
+        const bracketTicks = this.options.bracketStops
+          ? this.brackets.ticksFor(command, contractId)
+          : undefined;
+        if (bracketTicks !== undefined) this.brackets.bracketed.add(command.positionId);
         for (const leg of command.legs) {
           await this.place(command.positionId, {
             accountId: this.options.accountId,
@@ -248,145 +244,24 @@ export class TopstepxBroker implements Broker {
   }
 
   /**
-   * After a restart: bring restored positions up to date with the broker. Every order of theirs on
-   * the broker is tracked again and its state re-sent (accepted, cancelled, rejected: the machine takes
-   * each of them idempotently), and every contract the broker filled beyond what the restored actor
-   * counted is sent as a fill: entry fills per leg, then stop and exit fills in order. The deltas come
-   * from the actor's own counts, so a fill it already saw is never counted twice, and a fill the
-   * previous process never heard of (a kill between the fill and the stop placement) is not lost.
-   * `counted` is read after the broker has answered, so hub fills delivered meanwhile count too.
+   * After a restart: bring restored positions up to date with the broker (./resync.ts). `counted` is
+   * read after the broker has answered, so hub fills delivered meanwhile count too.
    */
-  async resync(counted: () => readonly RestoredPosition[]): Promise<{ orders: number; fills: number }> {
-    if (counted().length === 0) return { orders: 0, fills: 0 };
-    const since = this.searchFrom;
-    const [orders, trades] = await Promise.all([
-      this.options.rest.searchOrders(this.options.accountId, since),
-      this.options.rest.searchTrades(this.options.accountId, since),
-    ]);
-    const positions = new Map(counted().map((p) => [p.positionId, p]));
-    const mine = orders.flatMap((o) => {
-      const parsed = o.customTag ? parseTag(o.customTag) : undefined;
-      return parsed && positions.has(parsed.positionId) ? [{ order: o, tag: o.customTag!, parsed }] : [];
-    });
-    // An entry's stop-loss bracket child is the position's protective stop: adopted under the actor's
-    // stop tag while no order carries that tag (its fills are then stop fills, its cancel a lost stop).
-    const entryOwner = new Map(
-      mine.filter(({ parsed }) => parsed.kind === 'entry').map(({ order, parsed }) => [order.id, parsed]),
+  resync(counted: () => readonly RestoredPosition[]): Promise<{ orders: number; fills: number }> {
+    return resyncPositions(
+      {
+        rest: this.options.rest,
+        accountId: this.options.accountId,
+        searchFrom: this.searchFrom,
+        ledger: this.ledger,
+        brackets: this.brackets,
+        log: this.log,
+        ownPositions: this.ownPositions,
+        now: this.now,
+        ingestTrade: (trade) => this.ingestTrade(trade),
+      },
+      counted,
     );
-    const tagsOnBook = new Set(mine.map(({ tag }) => tag));
-    for (const o of orders) {
-      if (o.customTag || !isStopLossChild(o)) continue;
-      const owner = entryOwner.get(o.parentOrderId!);
-      if (!owner) continue;
-      this.bracketed.add(owner.positionId);
-      const known = this.ledger.tagByOrderId.get(o.id);
-      const stopTag = known ?? positions.get(owner.positionId)!.stopTag;
-      const parsed = stopTag ? parseTag(stopTag) : undefined;
-      if (!stopTag || !parsed || (!known && tagsOnBook.has(stopTag))) {
-        this.bracketChildren.set(o.parentOrderId!, o);
-        continue;
-      }
-      tagsOnBook.add(stopTag);
-      mine.push({ order: o, tag: stopTag, parsed });
-      this.log.info(
-        { positionId: owner.positionId, orderId: o.id, tag: stopTag },
-        "topstepx broker: the entry's stop-loss bracket is the position's protective stop",
-      );
-    }
-    mine.sort((a, b) => a.order.id - b.order.id);
-    const fillsOf = new Map<number, HalfTrade[]>();
-    for (const t of trades) {
-      if (t.voided) continue;
-      const list = fillsOf.get(t.orderId) ?? [];
-      list.push(t);
-      fillsOf.set(t.orderId, list);
-    }
-    for (const list of fillsOf.values()) list.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id);
-
-    let fills = 0;
-    // The fills REST reported are sent below, by the actors' counts. Hub fills that arrived before
-    // their order was known (the orphan buffer) wait until those are out: the ones REST reported are
-    // dropped, newer ones go after them, so an actor never sees a stop fill before its entry fill.
-    const newer: HalfTrade[] = [];
-    for (const { order } of mine) {
-      for (const t of fillsOf.get(order.id) ?? []) this.ledger.seenFills.add(t.id);
-      for (const t of this.ledger.orphanFills.get(order.id) ?? [])
-        if (!this.ledger.seenFills.has(t.id)) newer.push(t);
-      this.ledger.orphanFills.delete(order.id);
-    }
-    for (const { order, tag } of mine) {
-      this.ledger.track(tag, order.id, order.createdAt, order.limitPrice ?? order.stopPrice, order.size);
-      const tracked = this.ledger.byTag.get(tag)!;
-      tracked.terminal = isTerminalState(order.state);
-      // State events again, even if this process emitted them before the engine was listening.
-      if (order.state === 'rejected') {
-        this.ledger.rejectedTags.add(tag);
-        this.ledger.events.next({
-          type: 'order.rejected',
-          ts: order.updatedAt ?? order.createdAt,
-          tag,
-          reason: `order ${order.id} rejected by the broker`,
-          retryable: false,
-        });
-        continue;
-      }
-      this.ledger.acceptedTags.add(tag);
-      this.ledger.events.next({
-        type: 'order.accepted',
-        ts: order.createdAt,
-        tag,
-        orderId: String(order.id),
-      });
-    }
-    const emitFill = (tag: string, t: HalfTrade, quantity: number) => {
-      fills++;
-      this.ledger.events.next({
-        type: 'order.filled',
-        ts: t.createdAt,
-        tag,
-        orderId: String(t.orderId),
-        price: t.price,
-        quantity,
-        side: t.side === 0 ? 'buy' : 'sell',
-        fees: Math.round((((t.fees + t.commissions) * quantity) / t.size) * 100) / 100,
-      });
-    };
-    // Entry legs first (each against its own count), then the closing fills in time order.
-    for (const { order, tag, parsed } of mine) {
-      if (parsed.kind !== 'entry') continue;
-      let skip = positions.get(parsed.positionId)!.entryFilled[tag] ?? 0;
-      for (const t of fillsOf.get(order.id) ?? []) {
-        const take = t.size - Math.min(skip, t.size);
-        skip -= t.size - take;
-        if (take > 0) emitFill(tag, t, take);
-      }
-    }
-    for (const position of positions.values()) {
-      const closing = mine
-        .filter(({ parsed }) => parsed.positionId === position.positionId && parsed.kind !== 'entry')
-        .flatMap(({ order, tag }) => (fillsOf.get(order.id) ?? []).map((t) => ({ tag, t })))
-        .sort((a, b) => a.t.createdAt - b.t.createdAt || a.t.id - b.t.id);
-      let skip = position.exitedQty;
-      for (const { tag, t } of closing) {
-        const take = t.size - Math.min(skip, t.size);
-        skip -= t.size - take;
-        if (take > 0) emitFill(tag, t, take);
-      }
-    }
-    for (const position of positions.values()) this.ownPositions.add(position.positionId);
-    for (const t of newer.sort((a, b) => a.createdAt - b.createdAt || a.id - b.id)) this.ingestTrade(t);
-    // Cancels last: a partly filled leg that was then cancelled must count its fills first.
-    for (const { order, tag } of mine) {
-      if (order.state !== 'cancelled' && order.state !== 'expired') continue;
-      this.ledger.cancelledOrders.add(order.id);
-      this.ledger.events.next({
-        type: 'order.cancelled',
-        ts: order.updatedAt ?? this.now(),
-        tag,
-        orderId: String(order.id),
-      });
-    }
-    return { orders: mine.length, fills };
   }
 
   /** Stop and exit fills of one position from REST, through the usual once-only ingestion. */
@@ -518,9 +393,9 @@ export class TopstepxBroker implements Broker {
     if (
       !current &&
       this.options.bracketStops &&
-      (this.bracketed.has(command.positionId) || !this.ownPositions.has(command.positionId))
+      (this.brackets.bracketed.has(command.positionId) || !this.ownPositions.has(command.positionId))
     ) {
-      const adopted = await this.adoptBracketStop(command, contractId);
+      const adopted = await this.brackets.adopt(command, contractId);
       // Shutting down before the bracket could be read: it protects the position; add nothing.
       if (adopted === 'unknown') return;
       current = adopted;
@@ -573,135 +448,10 @@ export class TopstepxBroker implements Broker {
     }
   }
 
-  /** Ticks from each entry leg to the plan's stop for a stop-loss bracket, or undefined for none. */
-  private bracketTicks(
-    command: Extract<EngineCommand, { type: 'placeEntry' }>,
-    contractId: string,
-  ): number | undefined {
-    if (!this.options.bracketStops || command.legs.length !== 1) return undefined;
-    const tick = this.options.rest.gridOf(contractId)?.tickSize ?? getInstrument(command.symbol)?.tickSize;
-    if (!tick) return undefined;
-    const ticks = Math.round((command.stopPrice - command.legs[0]!.price) / tick);
-    const rightSide = command.side === 'buy' ? ticks < 0 : ticks > 0;
-    if (!rightSide || Math.abs(ticks) < MIN_BRACKET_TICKS) {
-      this.log.info(
-        { positionId: command.positionId, ticks },
-        `topstepx broker: the stop is ${Math.abs(ticks)} ticks from the entry (a bracket needs ${MIN_BRACKET_TICKS} on the stop side); it goes on after the fill`,
-      );
-      return undefined;
-    }
-    return ticks;
-  }
-
-  /**
-   * The position's protective stop is its entry's stop-loss bracket child, when there is one not
-   * finished and not yet serving another tag: track the child under the stop tag. Its price is left
-   * unknown, so the caller modifies it once to the ladder's stop (a fill better than the limit moves
-   * the child with it). Children not heard of yet (a restart, a late hub) are read from REST once per
-   * command; when the server does not say which order a child hangs from, an untagged stop on the
-   * exit side of the contract, newer than the entry, is taken for it (never a second stop beside it).
-   */
-  private async adoptBracketStop(
-    command: MoveStopCommand,
-    contractId: string,
-  ): Promise<TrackedOrder | 'unknown' | undefined> {
-    let child = this.knownBracketStop(command.positionId);
-    // A bracket was sent with this position's entry: its child protects the position whatever
-    // happens here, so a lookup that fails (a 429 storm, the gateway down) is tried again rather
-    // than answered with a second stop beside the child.
-    for (let attempt = 0; !child; attempt++) {
-      try {
-        child = await this.lookUpBracketStop(command, contractId);
-        break;
-      } catch (error) {
-        const retry = this.bracketed.has(command.positionId) && !this.closing;
-        const delayMs = this.retryDelayMs(attempt);
-        this.log.warn(
-          {
-            positionId: command.positionId,
-            error: describe(error),
-            ...(retry ? { retryInMs: delayMs } : {}),
-          },
-          'topstepx broker: could not look for the entry stop-loss bracket',
-        );
-        if (!retry) return this.bracketed.has(command.positionId) ? 'unknown' : undefined;
-        await this.options.rest.http.time.sleep(delayMs);
-      }
-    }
-    if (!child) return undefined;
-    this.ledger.track(command.tag, child.id, child.createdAt, null, child.size, command.positionId);
-    this.ledger.accepted(command.tag, child.id, child.createdAt);
-    this.log.info(
-      { positionId: command.positionId, orderId: child.id, tag: command.tag },
-      "topstepx broker: the entry's stop-loss bracket is the position's protective stop",
-    );
-    return this.ledger.byTag.get(command.tag);
-  }
-
   /** Wait before retry `attempt` (0-based) of a REST step whose outcome matters: doubling to 30 s. */
   private retryDelayMs(attempt: number): number {
     return Math.min(MAX_PLACE_RETRY_MS, (this.options.placeRetryMs ?? 1_000) * 2 ** attempt);
   }
-
-  /** This position's entry order ids, as tracked. */
-  private entryOrderIds(positionId: string): number[] {
-    return [...this.ledger.byTag.values()]
-      .filter((o) => o.positionId === positionId && parseTag(o.tag)?.kind === 'entry')
-      .map((o) => o.orderId);
-  }
-
-  /** A bracket child still working and not yet serving any tag. */
-  private isFreeChild(o: Order | undefined): o is Order {
-    return o !== undefined && !isTerminalState(o.state) && !this.ledger.tagByOrderId.has(o.id);
-  }
-
-  /** The stop-loss bracket child of one of the position's entries, if known and free. */
-  private knownBracketStop(positionId: string): Order | undefined {
-    return this.entryOrderIds(positionId)
-      .map((id) => this.bracketChildren.get(id))
-      .find((o) => this.isFreeChild(o));
-  }
-
-  /** Read the position's entry orders and the working stops from REST; the bracket child, if found. */
-  private async lookUpBracketStop(command: MoveStopCommand, contractId: string): Promise<Order | undefined> {
-    const [history, working] = await Promise.all([
-      this.options.rest.searchOrders(this.options.accountId, this.searchFrom),
-      this.options.rest.queryOrders({ accountId: this.options.accountId, statuses: WORKING_STATUSES }),
-    ]);
-    for (const o of history) {
-      const parsed = o.customTag ? parseTag(o.customTag) : undefined;
-      if (parsed?.positionId === command.positionId && parsed.kind === 'entry') this.ingestOrder(o);
-    }
-    for (const o of [...history, ...working]) if (!o.customTag && isStopLossChild(o)) this.ingestOrder(o);
-    const found = this.knownBracketStop(command.positionId);
-    if (found || !this.bracketed.has(command.positionId)) return found;
-    const firstEntry = Math.min(...this.entryOrderIds(command.positionId));
-    return working
-      .filter(
-        (o) =>
-          !o.customTag &&
-          o.parentOrderId == null &&
-          isStopType(o) &&
-          o.contractId === contractId &&
-          o.side === sideCode(command.side) &&
-          o.id > firstEntry,
-      )
-      .sort((a, b) => a.id - b.id)
-      .find((o) => this.isFreeChild(o));
-  }
-}
-
-/** An untagged stop order hanging from a parent order: a stop-loss bracket child (§8.2). */
-function isStopLossChild(order: Order): boolean {
-  return order.parentOrderId != null && isStopType(order);
-}
-
-function isStopType(order: Order): boolean {
-  return (
-    order.type === OrderType.Stop ||
-    order.type === OrderType.TrailingStop ||
-    order.type === OrderType.StopLimit
-  );
 }
 
 export function isTerminal(order: Order): boolean {
