@@ -15,7 +15,7 @@ export type {
   PageInfo,
   PositionSummary,
   SignalSummary,
-} from '../../src/adapters/dashboard/queries.ts';
+} from '../../src/ports/dashboard-queries.ts';
 export type { StoredTrade } from '../../src/ports/store.ts';
 
 export interface Paged<T> {

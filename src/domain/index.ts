@@ -11,6 +11,7 @@ export * from './plan.ts';
 export * from './pnl.ts';
 export * from './profile.ts';
 export * from './session-time.ts';
+export * from './secrets.ts';
 export * from './settings.ts';
 export * from './sizing.ts';
 export * from './tags.ts';

@@ -1,5 +1,5 @@
 /**
- * Performance metrics exactly as /work/shared/reference/metrics.md defines them. One module for the
+ * Performance metrics exactly as ../shared/reference/metrics.md defines them. One module for the
  * backtest reports and the live dashboard, so the same trades always give the same numbers.
  * Money fields are rounded to cents here (the edge); ratios keep full precision.
  */

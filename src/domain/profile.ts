@@ -1,5 +1,5 @@
 /**
- * Volume profile (VPVR) exactly as /work/shared/reference/vpvr.md defines it: rows in whole ticks,
+ * Volume profile (VPVR) exactly as ../shared/reference/vpvr.md defines it: rows in whole ticks,
  * even split of each bar's volume over the rows it touches, POC tie rule, two-row value area.
  * All row arithmetic is in integer ticks; prices leave as canonical tick-grid numbers.
  */

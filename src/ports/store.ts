@@ -4,10 +4,12 @@
  * Times are epoch ms in this interface; adapters convert to timestamptz.
  * (Owned by the [store] work; extend it, keep the names.)
  */
+
 import type { NormalizedAlert } from '../domain/alert.ts';
 import type { BotSettings } from '../domain/settings.ts';
 import type { ExitReason, OrderSide, Side } from '../domain/types.ts';
 import type { PositionState } from '../domain/vocabulary.ts';
+import type { DashboardQueries } from './dashboard-queries.ts';
 
 export type AlertStatus = 'received' | 'rejected' | 'duplicate' | 'ignored' | 'processed';
 
@@ -181,6 +183,11 @@ export type StoreKind = 'pglite' | 'postgres' | 'supabase';
 
 export interface Store {
   readonly kind: StoreKind;
+  /**
+   * The dashboard's list queries, when this store can answer them (the SQL stores: PGlite and
+   * PostgreSQL). The supabase-js store cannot yet; the dashboard then stays off and says why.
+   */
+  dashboardQueries?(): DashboardQueries;
   /** Apply pending migrations (and the idempotent seed). The supabase adapter only checks the schema. */
   migrate(): Promise<void>;
   close(): Promise<void>;
@@ -243,4 +250,19 @@ export interface Store {
    */
   acquireAccountLock(accountId: string): Promise<boolean>;
   releaseAccountLock(accountId: string): Promise<void>;
+}
+
+/** The write queue's health (src/adapters/store/write-queue.ts), shown by the status screen and dashboard. */
+export interface WriteQueueStatus {
+  /** Lane writes not yet durable, including a position batch in flight. */
+  readonly pendingWrites: number;
+  /** Positions changed since the last flush. */
+  readonly dirtyPositions: number;
+  /** Consecutive failed attempts of the write at the head of the lane (0 when healthy). */
+  readonly failedAttempts: number;
+  /** Writes the database refused (bad input); their callers got the error. */
+  readonly rejectedWrites: number;
+  readonly lastError: string | null;
+  /** Clock time of the last successful position flush. */
+  readonly lastFlushAt: number | null;
 }

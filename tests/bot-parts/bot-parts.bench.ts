@@ -14,7 +14,7 @@ import { engineMachine } from '../../machines/engine/machine.ts';
 import { type BenchFigure, type BenchSuite, formatFigure, measureRate } from '../../scripts/bench/harness.ts';
 import { createJsonlInspectionLog } from '../../src/adapters/inspect/jsonl-log.ts';
 import { createLogger } from '../../src/adapters/log/logger.ts';
-import { SecretRegistry } from '../../src/adapters/log/secrets.ts';
+import { SecretRegistry } from '../../src/domain/secrets.ts';
 import { longPlan, request } from '../machines/fixtures.ts';
 
 const EVENTS = 2_000;

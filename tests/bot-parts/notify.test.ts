@@ -1,10 +1,10 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SecretRegistry } from '../../src/adapters/log/secrets.ts';
-import { recordingSinkLogger } from '../../src/adapters/log/sink-logger.ts';
 import { formatNotification, type NotificationEvent } from '../../src/adapters/notify/messages.ts';
 import { createNotifier, type NotifierConfig, retryAfterMs } from '../../src/adapters/notify/notifier.ts';
+import { SecretRegistry } from '../../src/domain/secrets.ts';
+import { recordingSinkLogger } from '../../src/ports/logger.ts';
 
 interface Recorded {
   readonly method: string;

@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordingSinkLogger } from '../../src/adapters/log/sink-logger.ts';
 import {
   type CliTradeNotesOptions,
   createCliTradeNotes,
   noteCommandEnv,
 } from '../../src/adapters/notes/cli-notes.ts';
 import type { TradeNote } from '../../src/adapters/notes/prompt.ts';
+import { recordingSinkLogger } from '../../src/ports/logger.ts';
 
 const FAKE = fileURLToPath(new URL('../fixtures/fake-cli/fake-claude.mjs', import.meta.url));
 const dirs: string[] = [];

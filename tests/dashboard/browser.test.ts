@@ -24,7 +24,7 @@ import { TRADE_COUNT } from './seed.ts';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SHOTS = join(ROOT, 'test-output', 'dashboard');
 const TOKEN = 'browser-test-token-42';
-const NEEDS_DATA = `needs /work/shared market data beside the checkout (${ES_BARS_PATH})`;
+const NEEDS_DATA = `needs ../shared market data beside the checkout (${ES_BARS_PATH})`;
 
 withChromium('dashboard in headless Chromium', () => {
   let demo: DemoDashboard;

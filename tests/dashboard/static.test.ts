@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isStale, registerDashboard } from '../../src/adapters/dashboard/index.ts';
-import type { DashboardQueries } from '../../src/adapters/dashboard/queries.ts';
 import { createHttpServer } from '../../src/adapters/webhook/server.ts';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
+import type { DashboardQueries } from '../../src/ports/dashboard-queries.ts';
 
 const noQueries = {} as DashboardQueries;
 const settings = async () => DEFAULT_SETTINGS;

@@ -1,4 +1,4 @@
-/** Loads the shared one-minute bar files for domain tests (see /work/shared/data/market/README.md). */
+/** Loads the shared one-minute bar files for domain tests (see ../shared/data/market/README.md). */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Bar } from '../../src/domain/types.ts';

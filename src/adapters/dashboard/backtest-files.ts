@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BacktestSummary } from './queries.ts';
+import type { BacktestSummary } from '../../ports/dashboard-queries.ts';
 
 export const FILE_ID_PREFIX = 'file.';
 const SAFE_BASE = /^[A-Za-z0-9_.-]{1,100}$/;

@@ -7,8 +7,8 @@ import { EMPTY, type Observable, Subject } from 'rxjs';
 import type { AnyStateMachine } from 'xstate';
 import type { GuardName, GuardState } from '../../domain/guards.ts';
 import type { BotSettings } from '../../domain/settings.ts';
+import type { DashboardQueries } from '../../ports/dashboard-queries.ts';
 import type { Store } from '../../ports/store.ts';
-import { SqlStore } from '../store/sql-store.ts';
 import { type ActorView, statechartOf } from './actors.ts';
 import { isLoopbackHost, requireToken } from './auth.ts';
 import { listBacktestFiles, readBacktestFile, readBacktestHtml } from './backtest-files.ts';
@@ -28,17 +28,16 @@ import {
   tradesQuery,
 } from './params.ts';
 import { type BarsSource, profilePanel } from './profile-panel.ts';
-import { createSqlDashboardQueries, type DashboardQueries } from './queries.ts';
 import { buildDashboard, DASHBOARD_DIST, isBuilt, isStale, notBuiltPage, readStatic } from './static.ts';
 import { serveStream } from './stream.ts';
 
+export type { DashboardQueries } from '../../ports/dashboard-queries.ts';
 export type { ActorView } from './actors.ts';
 export { ActorObserver, statechartOf } from './actors.ts';
 export { isLoopbackHost } from './auth.ts';
 export type { ActorTransition, DashboardEvent, LivePosition, RuntimeLike } from './events.ts';
 export { dashboardEventsFromRuntime, signalEventFromDecision, toLivePosition } from './events.ts';
 export { type BarColumns, type BarsSource, barsFromColumns } from './profile-panel.ts';
-export { createSqlDashboardQueries, type DashboardQueries } from './queries.ts';
 export { buildDashboard, DASHBOARD_DIST, isBuilt, isStale } from './static.ts';
 
 /** What the control buttons do; the bot wires them to the engine and the guards. */
@@ -111,9 +110,10 @@ export interface DashboardHandle {
   publish(event: DashboardEvent): void;
 }
 
-/** Queries for a Store: the SQL adapters (PGlite, PostgreSQL) expose their session. */
+/** The store's dashboard queries (the SQL stores offer them through the port), or why there are none. */
 export function dashboardQueriesFor(store: Store): DashboardQueries {
-  if (store instanceof SqlStore) return createSqlDashboardQueries(store.sql);
+  const queries = store.dashboardQueries?.();
+  if (queries) return queries;
   throw new Error(
     'the dashboard needs SQL access for its list queries, which the supabase-js adapter does not give: ' +
       "set DATABASE_URL to the Supabase project's Postgres connection string (Project Settings → Database)",

@@ -5,47 +5,25 @@
  */
 import { z } from 'zod';
 import { POSITION_STATES } from '../../domain/vocabulary.ts';
+import {
+  ALERT_SORTS,
+  ALERT_STATUSES,
+  POSITION_SORTS,
+  SIGNAL_SORTS,
+  SIGNAL_STATUSES,
+  TRADE_SORTS,
+} from '../../ports/dashboard-queries.ts';
 import { invalidParameter } from './errors.ts';
 
-export { POSITION_STATES };
-export const SIGNAL_STATUSES = ['PENDING', 'FILTERED', 'EXECUTING', 'EXECUTED', 'FAILED', 'IGNORED'] as const;
-export const ALERT_STATUSES = ['received', 'rejected', 'duplicate', 'ignored', 'processed'] as const;
-
-/** API sort name → SQL column, per list. */
-export const POSITION_SORTS = {
-  openedAt: 'opened_at',
-  updatedAt: 'updated_at',
-  symbol: 'symbol',
-  state: 'state',
-  side: 'side',
-  quantity: 'quantity',
-  entryPrice: 'entry_price',
-  unrealizedPnl: 'unrealized_pnl',
-  realizedPnl: 'realized_pnl',
-} as const;
-export const TRADE_SORTS = {
-  exitTime: 'exit_time',
-  entryTime: 'entry_time',
-  symbol: 'symbol',
-  side: 'side',
-  quantity: 'quantity',
-  netPnl: 'net_pnl',
-  grossPnl: 'gross_pnl',
-  exitReason: 'exit_reason',
-  highestTarget: 'highest_target',
-} as const;
-export const SIGNAL_SORTS = {
-  createdAt: 'created_at',
-  updatedAt: 'updated_at',
-  symbol: 'symbol',
-  status: 'execution_status',
-} as const;
-export const ALERT_SORTS = {
-  receivedAt: 'received_at',
-  id: 'id',
-  status: 'status',
-  symbol: 'symbol',
-} as const;
+export {
+  ALERT_SORTS,
+  ALERT_STATUSES,
+  POSITION_SORTS,
+  POSITION_STATES,
+  SIGNAL_SORTS,
+  SIGNAL_STATUSES,
+  TRADE_SORTS,
+};
 
 const MAX_LIMIT = 500;
 

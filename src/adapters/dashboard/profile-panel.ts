@@ -8,7 +8,7 @@ import { getInstrument } from '../../domain/instruments.ts';
 import { computeProfile, type ProfileRow } from '../../domain/profile.ts';
 import type { BotSettings } from '../../domain/settings.ts';
 import type { Bar } from '../../domain/types.ts';
-import type { AlertDetail } from './queries.ts';
+import type { AlertDetail } from '../../ports/dashboard-queries.ts';
 
 export type BarsSource = (symbol: string, from: number, to: number) => Promise<readonly Bar[]>;
 

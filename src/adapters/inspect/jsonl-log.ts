@@ -13,7 +13,7 @@
  */
 import { appendFile, closeSync, openSync } from 'node:fs';
 import type { InspectionEvent } from 'xstate';
-import { type SinkLogger, silentSinkLogger } from '../log/sink-logger.ts';
+import { type SinkLogger, silentSinkLogger } from '../../ports/logger.ts';
 
 export interface JsonlInspectionLogOptions {
   /** Inspection event types to keep; default actor, event and snapshot. */

@@ -5,7 +5,7 @@
  */
 import pino, { type LevelWithSilent, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
-import { defaultSecrets, redactDeep, type SecretRegistry } from './secrets.ts';
+import { defaultSecrets, redactDeep, type SecretRegistry } from '../../domain/secrets.ts';
 
 export type { Logger } from 'pino';
 export type LogLevel = LevelWithSilent;

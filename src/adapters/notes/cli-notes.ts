@@ -6,9 +6,9 @@
  * the whole tree. A timeout, a failure or unreadable output is logged and leaves the note empty.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { isSecretKey } from '../../domain/secrets.ts';
 import type { TradeNotes } from '../../ports/index.ts';
-import { isSecretKey } from '../log/secrets.ts';
-import { type SinkLogger, silentSinkLogger } from '../log/sink-logger.ts';
+import { type SinkLogger, silentSinkLogger } from '../../ports/logger.ts';
 import { parseCliOutput, type TradeNote } from './prompt.ts';
 
 export interface CliTradeNotesOptions {

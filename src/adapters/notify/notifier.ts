@@ -5,8 +5,8 @@
  * Everything is bounded (queue, attempts, waits), nothing is thrown at the caller, and the webhook
  * URL and bot token are registered as secrets and never logged.
  */
-import { defaultSecrets, type SecretRegistry } from '../log/secrets.ts';
-import { type SinkLogger, silentSinkLogger } from '../log/sink-logger.ts';
+import { defaultSecrets, type SecretRegistry } from '../../domain/secrets.ts';
+import { type SinkLogger, silentSinkLogger } from '../../ports/logger.ts';
 import {
   type ChannelRequest,
   checkChannelUrl,

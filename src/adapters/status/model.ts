@@ -9,7 +9,7 @@ import { averageEntry, openQuantity } from '../../domain/pnl.ts';
 import type { OrderSide, Side } from '../../domain/types.ts';
 import type { PositionContext } from '../../ports/engine.ts';
 import type { ExchangeHealth, HealthLevel } from '../../ports/index.ts';
-import type { WriteQueueStatus } from '../store/write-queue.ts';
+import type { WriteQueueStatus } from '../../ports/store.ts';
 
 export interface PositionStatus {
   readonly positionId: string;

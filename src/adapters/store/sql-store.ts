@@ -3,7 +3,9 @@
  * supabase/migrations, so these adapters and the supabase-js one share the same logic. Reads use
  * `to_jsonb(row)` so every adapter maps the same JSON row shape (rows.ts).
  */
+
 import { type BotSettings, DEFAULT_SETTINGS } from '../../domain/settings.ts';
+import type { DashboardQueries } from '../../ports/dashboard-queries.ts';
 import type {
   AlertRecord,
   AlertStatus,
@@ -21,6 +23,7 @@ import type {
   StoredTrade,
   TradeRecord,
 } from '../../ports/store.ts';
+import { createSqlDashboardQueries } from './dashboard-queries.ts';
 import { invalidInput, StoreError, toStoreError } from './errors.ts';
 import { runMigrations, runSeed } from './migrations.ts';
 import {
@@ -82,6 +85,10 @@ export class SqlStore implements Store {
   }
 
   /** The driver, for tests and benchmarks that need raw SQL. */
+  dashboardQueries(): DashboardQueries {
+    return createSqlDashboardQueries(this.sql);
+  }
+
   get sql(): SqlDriver {
     return this.driver;
   }

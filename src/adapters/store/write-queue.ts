@@ -16,7 +16,14 @@
  * - Time comes from the given clock (wall or virtual): flush and retry timers use its setTimeout.
  */
 import { BehaviorSubject, type Observable } from 'rxjs';
-import type { ExecutionEvent, PositionRecord, SignalRecord, Store, TradeRecord } from '../../ports/store.ts';
+import type {
+  ExecutionEvent,
+  PositionRecord,
+  SignalRecord,
+  Store,
+  TradeRecord,
+  WriteQueueStatus,
+} from '../../ports/store.ts';
 import { StoreError, toStoreError } from './errors.ts';
 
 export interface QueueClock {
@@ -37,19 +44,7 @@ export interface WriteQueueOptions {
   readonly retryMaxDelayMs?: number;
 }
 
-export interface WriteQueueStatus {
-  /** Lane writes not yet durable, including a position batch in flight. */
-  readonly pendingWrites: number;
-  /** Positions changed since the last flush. */
-  readonly dirtyPositions: number;
-  /** Consecutive failed attempts of the write at the head of the lane (0 when healthy). */
-  readonly failedAttempts: number;
-  /** Writes the database refused (bad input); their callers got the error. */
-  readonly rejectedWrites: number;
-  readonly lastError: string | null;
-  /** Clock time of the last successful position flush. */
-  readonly lastFlushAt: number | null;
-}
+export type { WriteQueueStatus };
 
 export type WriteTarget = Pick<
   Store,

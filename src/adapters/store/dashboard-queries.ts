@@ -1,18 +1,19 @@
 /**
- * Read queries for the dashboard (filters, whitelisted sorting, pagination) over SQL. The Store
- * port has no list queries; these run on the SQL adapters' session (`SqlStore.sql`) and reuse the
- * store's row mapping, so PGlite and PostgreSQL give identical answers.
+ * The dashboard's read queries (src/ports/dashboard-queries.ts) over SQL: filters, whitelisted
+ * sorting, pagination. They run on the SQL adapters' session and reuse the store's row mapping, so
+ * PGlite and PostgreSQL give identical answers.
  */
-import type {
-  AlertStatus,
-  BacktestRecord,
-  GuardStateRecord,
-  PositionRecord,
-  SignalRecord,
-  StoredAlert,
-  StoredExecutionEvent,
-  StoredTrade,
-} from '../../ports/store.ts';
+import {
+  ALERT_SORTS,
+  type DashboardQueries,
+  type Paged,
+  type PageInfo,
+  POSITION_SORTS,
+  type PositionSummary,
+  SIGNAL_SORTS,
+  TRADE_SORTS,
+} from '../../ports/dashboard-queries.ts';
+import type { AlertStatus, PositionRecord } from '../../ports/store.ts';
 import {
   type Row,
   rowToAlert,
@@ -23,70 +24,8 @@ import {
   rowToPosition,
   rowToSignal,
   rowToTrade,
-} from '../store/rows.ts';
-import type { SqlSession } from '../store/sql-driver.ts';
-import {
-  ALERT_SORTS,
-  type AlertsQuery,
-  POSITION_SORTS,
-  type PositionsQuery,
-  SIGNAL_SORTS,
-  type SignalsQuery,
-  TRADE_SORTS,
-  type TradesQuery,
-} from './params.ts';
-
-export interface PageInfo {
-  readonly page: number;
-  readonly limit: number;
-  readonly total: number;
-  readonly pages: number;
-}
-
-export interface Paged<T> {
-  readonly items: readonly T[];
-  readonly pagination: PageInfo;
-}
-
-/** A position without its XState snapshot (the dashboard never needs it). */
-export type PositionSummary = Omit<PositionRecord, 'snapshot'>;
-
-export interface SignalSummary extends SignalRecord {
-  /** From the alert that made the signal (null for signals without one). */
-  readonly ticker: string | null;
-  readonly alertReceivedAt: number | null;
-}
-
-export type AlertSummary = Omit<StoredAlert, 'rawBody'> & { readonly signalStatus: string | null };
-
-export interface AlertDetail {
-  readonly alert: StoredAlert;
-  readonly signals: readonly SignalRecord[];
-  readonly positions: readonly PositionSummary[];
-  readonly events: readonly StoredExecutionEvent[];
-}
-
-export interface BacktestSummary extends Omit<BacktestRecord, 'report'> {
-  readonly symbol: string | null;
-  readonly trades: number | null;
-  readonly totalNetPnl: number | null;
-  readonly winRate: number | null;
-}
-
-export interface DashboardQueries {
-  positions(query: PositionsQuery): Promise<Paged<PositionSummary>>;
-  trades(query: TradesQuery): Promise<Paged<StoredTrade>>;
-  /** Every trade, oldest exit first (the KPIs run computeMetrics over them). */
-  allTrades(): Promise<readonly StoredTrade[]>;
-  signals(query: SignalsQuery): Promise<Paged<SignalSummary>>;
-  alerts(query: AlertsQuery): Promise<Paged<AlertSummary>>;
-  alert(id: number): Promise<AlertDetail | null>;
-  openPositionCount(): Promise<number>;
-  guardStates(): Promise<readonly GuardStateRecord[]>;
-  /** Newest first, without the report body but with a few headline figures. */
-  backtestSummaries(limit: number): Promise<readonly BacktestSummary[]>;
-  backtest(id: string): Promise<BacktestRecord | null>;
-}
+} from './rows.ts';
+import type { SqlSession } from './sql-driver.ts';
 
 /** Collects `where` conditions with numbered parameters. */
 class Where {
