@@ -101,7 +101,7 @@ function graphOf(sources: Sources): Map<string, Edge[]> {
 }
 
 /** Every cycle of value imports, each as "a → b → a". */
-export function cyclesOf(graph: ReadonlyMap<string, readonly Edge[]>): string[] {
+function cyclesOf(graph: ReadonlyMap<string, readonly Edge[]>): string[] {
   const state = new Map<string, 'open' | 'done'>();
   const cycles: string[] = [];
   const visit = (file: string, stack: string[]): void => {
@@ -126,7 +126,7 @@ const isEntry = (file: string): boolean =>
   /\.(test|bench)\.ts$/.test(file);
 
 /** Files no entry reaches by an import or a named path. */
-export function deadFiles(sources: Sources): string[] {
+function deadFiles(sources: Sources): string[] {
   const graph = graphOf(sources);
   const reached = new Set<string>();
   const todo = [...sources.keys()].filter(isEntry);
@@ -147,7 +147,7 @@ export function deadFiles(sources: Sources): string[] {
 const inside = (path: string, folder: string): boolean => path.startsWith(`${folder}/`);
 
 /** Import-rule breaks for adapters and ports, as "file → target: why". */
-export function layerViolations(graph: ReadonlyMap<string, readonly Edge[]>): string[] {
+function layerViolations(graph: ReadonlyMap<string, readonly Edge[]>): string[] {
   const out: string[] = [];
   for (const [file, edges] of graph) {
     if (inside(file, 'src/adapters')) {
@@ -183,7 +183,7 @@ export function layerViolations(graph: ReadonlyMap<string, readonly Edge[]>): st
 }
 
 /** Functions (declarations and arrow/function expressions) longer than `max` lines, by brace matching. */
-export function longFunctions(source: string, max: number): string[] {
+function longFunctions(source: string, max: number): string[] {
   const code = withoutComments(source);
   const lines = code.split('\n');
   const out: string[] = [];
@@ -209,7 +209,7 @@ export function longFunctions(source: string, max: number): string[] {
   return out;
 }
 
-export function scriptViolations(sources: Sources): string[] {
+function scriptViolations(sources: Sources): string[] {
   const out: string[] = [];
   for (const [file, source] of sources) {
     if (!/^scripts\/[^/]+\.ts$/.test(file)) continue;
@@ -222,7 +222,7 @@ export function scriptViolations(sources: Sources): string[] {
 
 const ABSOLUTE = /(?:^|[\s(`'"])(\/(?:work|home|Users|root|mnt)\/[^\s)`'"]*|[A-Z]:\\Users\\\S*)/;
 
-export function absolutePathsInComments(sources: Sources): string[] {
+function absolutePathsInComments(sources: Sources): string[] {
   const out: string[] = [];
   for (const [file, source] of sources) {
     const hit = ABSOLUTE.exec(commentsOf(source));
