@@ -7,7 +7,7 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Bots started by tests trade at any hour: the flat-by time and trading window are tested with
-    // explicit times (tests/runtime, tests/intake), never by the wall clock of the test run.
+    // explicit times (tests/runtime, tests/domain), never by the wall clock of the test run.
     env: { VALUEAREA_SETTINGS: '{"flatByTime":"","tradingWindowStart":"","tradingWindowEnd":""}' },
     reporters: ['default'],
   },

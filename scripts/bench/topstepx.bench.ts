@@ -17,7 +17,7 @@ import { ProjectXRest } from '../../src/adapters/topstepx/rest.ts';
 import { type BenchFigure, type BenchSuite, measureRate } from './harness.ts';
 
 const fixtures = JSON.parse(
-  readFileSync(new URL('../../tests/topstepx/fixtures/hub-events.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../tests/adapters/topstepx/fixtures/hub-events.json', import.meta.url), 'utf8'),
 ) as {
   frames: string[];
 };

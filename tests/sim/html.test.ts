@@ -7,7 +7,7 @@ import { demoSignals } from '../../sim/alerts.ts';
 import { runBacktest } from '../../sim/backtest.ts';
 import { parseBarsCsv } from '../../sim/csv.ts';
 import { htmlReport } from '../../sim/report/html.ts';
-import { launchChromium, withChromium } from '../dashboard/chromium.ts';
+import { launchChromium, withChromium } from '../adapters/dashboard/chromium.ts';
 
 function report(): string {
   const rows = ['ts_utc,open,high,low,close,volume'];

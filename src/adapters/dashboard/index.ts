@@ -133,11 +133,34 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Da
       'the dashboard is exposed beyond 127.0.0.1 but DASHBOARD_TOKEN is not set: set DASHBOARD_TOKEN to a long random value, or bind to 127.0.0.1',
     );
   }
-  const now = deps.now ?? Date.now;
-  const notices = new Subject<DashboardEvent>();
-  const machines = deps.machines ?? [];
-  const statecharts = machines.map((m) => ({ machine: m.id, root: statechartOf(m) }));
   const distDir = deps.distDir ?? DASHBOARD_DIST;
+  const build = prepareAppBuild(app, deps, distDir);
+  const ctx: RouteContext = {
+    deps,
+    now: deps.now ?? Date.now,
+    notices: new Subject<DashboardEvent>(),
+    statecharts: (deps.machines ?? []).map((m) => ({ machine: m.id, root: statechartOf(m) })),
+    build,
+  };
+  void app.register(async (api) => {
+    registerApiHandlers(api, ctx);
+    registerReadRoutes(api, ctx);
+    registerBacktestRoutes(api, ctx);
+    registerLiveRoutes(api, ctx);
+    registerControlRoutes(api, ctx);
+  });
+  registerAppFiles(app, build, distDir);
+  return { ready: build.ready, publish: (event) => ctx.notices.next(event) };
+}
+
+/** The dashboard app's build: ready, building in the background, or failed (with the reason). */
+interface AppBuild {
+  readonly state: () => 'ready' | 'building' | 'failed';
+  readonly reason: () => string;
+  readonly ready: Promise<void>;
+}
+
+function prepareAppBuild(app: FastifyInstance, deps: DashboardDeps, distDir: string): AppBuild {
   let build: { state: 'ready' | 'building' | 'failed'; reason: string } = { state: 'ready', reason: '' };
   let ready: Promise<void> = Promise.resolve();
   // The default dist is rebuilt when the app's sources are newer (after an update); a given dist is used as is.
@@ -164,243 +187,273 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Da
     );
   }
 
-  void app.register(async (api) => {
-    api.addHook('onRequest', async (req, reply) => {
-      void reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
-      if (deps.exposed) requireToken(req, deps.token, 'the dashboard API');
-    });
-    api.setErrorHandler(async (error: unknown, req, reply) => {
-      if (error instanceof ApiError) return sendApiError(reply, error);
-      const e = error as { statusCode?: number; code?: string; message?: string };
-      if (e.statusCode === 400 || e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-        return sendApiError(
-          reply,
-          new ApiError(
-            400,
-            'invalid_parameter',
-            `body: ${e.message ?? 'could not be read'} — send JSON such as {"confirm":"…"}`,
-            'body',
-          ),
-        );
-      }
-      req.log.error({ err: e.message }, 'dashboard API request failed');
+  return { state: () => build.state, reason: () => build.reason, ready };
+}
+
+/** What the route groups share. */
+interface RouteContext {
+  readonly deps: DashboardDeps;
+  readonly now: () => number;
+  readonly notices: Subject<DashboardEvent>;
+  readonly statecharts: readonly { machine: string; root: unknown }[];
+  readonly build: AppBuild;
+}
+
+/** Headers, the token check, and errors and unknown routes as the API's JSON errors. */
+function registerApiHandlers(api: FastifyInstance, ctx: RouteContext): void {
+  const { deps } = ctx;
+  api.addHook('onRequest', async (req, reply) => {
+    void reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+    if (deps.exposed) requireToken(req, deps.token, 'the dashboard API');
+  });
+  api.setErrorHandler(async (error: unknown, req, reply) => {
+    if (error instanceof ApiError) return sendApiError(reply, error);
+    const e = error as { statusCode?: number; code?: string; message?: string };
+    if (e.statusCode === 400 || e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
       return sendApiError(
         reply,
-        new ApiError(500, 'internal', 'the request failed inside the bot — see the bot log for details'),
-      );
-    });
-    api.setNotFoundHandler(async (req, reply) =>
-      sendApiError(
-        reply,
-        notFound(`no such API route: ${req.method} ${req.url.split('?')[0]} — see docs/dashboard.md`),
-      ),
-    );
-
-    api.get('/api/status', async () => ({
-      exposed: deps.exposed,
-      controlsEnabled: Boolean(deps.token && deps.controls),
-      paused: deps.controls?.paused?.() ?? null,
-      engineAttached: deps.livePositions !== undefined,
-      barsAttached: deps.bars !== undefined,
-      app: build.state,
-    }));
-
-    api.get('/api/positions', async (req) => deps.queries.positions(parseParams(positionsQuery, req.query)));
-    api.get('/api/positions/live', async () => ({
-      items: deps.livePositions?.() ?? [],
-      engineAttached: deps.livePositions !== undefined,
-    }));
-    api.get('/api/trades-log', async (req) => deps.queries.trades(parseParams(tradesQuery, req.query)));
-    api.get('/api/signals', async (req) => deps.queries.signals(parseParams(signalsQuery, req.query)));
-    api.get('/api/alerts', async (req) => deps.queries.alerts(parseParams(alertsQuery, req.query)));
-    api.get('/api/alerts/:id', async (req) => {
-      const id = Number(parseParams(alertId, (req.params as { id: string }).id, 'id'));
-      const detail = await deps.queries.alert(id);
-      if (!detail) throw notFound(`alert ${id} does not exist — pick one from GET /api/alerts`);
-      return { ...detail, profilePanel: await profilePanel(detail, await deps.settings(), deps.bars) };
-    });
-
-    api.get('/api/kpis', async (req) => {
-      parseParams(kpisQuery, req.query);
-      const [trades, settings, guardStates, storedOpen] = await Promise.all([
-        deps.queries.allTrades(),
-        deps.settings(),
-        deps.queries.guardStates(),
-        deps.queries.openPositionCount(),
-      ]);
-      const live = deps.livePositions?.();
-      return computeKpis({
-        trades,
-        settings,
-        guardStates,
-        ...(deps.liveGuards ? { liveGuards: deps.liveGuards() } : {}),
-        openPositions: live
-          ? live.filter((p) => p.state !== 'closed' && p.state !== 'cancelled').length
-          : storedOpen,
-        openPnl: live ? live.reduce((sum, p) => sum + p.unrealizedPnl, 0) : null,
-        now: now(),
-      });
-    });
-
-    api.get('/api/actors', async () => ({
-      statecharts,
-      actors: deps.actors?.actors() ?? [],
-      transitions: deps.actors?.transitions() ?? [],
-      attached: deps.actors !== undefined,
-    }));
-
-    api.get('/api/backtests', async (req) => {
-      const q = parseParams(listQuery, req.query);
-      const files = deps.backtestsDir
-        ? (
-            await listBacktestFiles(deps.backtestsDir, (file, why) =>
-              req.log.warn({ file, why }, 'backtest report skipped'),
-            )
-          ).map((f) => ({
-            ...f,
-            source: 'file' as const,
-            htmlUrl: f.htmlFile ? `/api/backtests/${f.id}/html` : null,
-          }))
-        : [];
-      const stored = (await deps.queries.backtestSummaries(1000)).map((b) => ({
-        ...b,
-        source: 'store' as const,
-        htmlUrl: null,
-      }));
-      const all = [...files, ...stored].sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
-      const start = (q.page - 1) * q.limit;
-      return {
-        items: all.slice(start, start + q.limit),
-        pagination: {
-          page: q.page,
-          limit: q.limit,
-          total: all.length,
-          pages: Math.max(1, Math.ceil(all.length / q.limit)),
-        },
-      };
-    });
-    api.get('/api/backtests/:id', async (req) => {
-      const id = parseParams(backtestId, (req.params as { id: string }).id, 'id');
-      if (deps.backtestsDir) {
-        const file = await readBacktestFile(deps.backtestsDir, id);
-        if (file) {
-          return {
-            ...file.summary,
-            source: 'file',
-            htmlUrl: file.summary.htmlFile ? `/api/backtests/${id}/html` : null,
-            report: file.report,
-          };
-        }
-      }
-      const stored = await deps.queries.backtest(id);
-      if (!stored) throw notFound(`backtest ${id} does not exist — pick one from GET /api/backtests`);
-      return { ...stored, source: 'store', htmlUrl: null };
-    });
-    api.get('/api/backtests/:id/html', async (req, reply) => {
-      const id = parseParams(backtestId, (req.params as { id: string }).id, 'id');
-      const html = deps.backtestsDir ? await readBacktestHtml(deps.backtestsDir, id) : null;
-      if (html === null)
-        throw notFound(
-          `backtest ${id} has no HTML report — write one with npm run backtest -- --html <file>`,
-        );
-      // Its own opaque origin: the report's scripts run but cannot call this API with the token.
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', 'sandbox allow-scripts')
-        .send(html);
-    });
-
-    api.get('/api/stream', (req, reply) => {
-      serveStream(req, reply, {
-        sources: [deps.live$ ?? EMPTY, deps.actors?.events$ ?? EMPTY, notices],
-        hello: () => ({ positions: deps.livePositions?.() ?? [], ts: now() }),
-      });
-    });
-
-    api.get('/api/settings', async () => ({ settings: await deps.settings() }));
-
-    api.patch('/api/settings', async (req: FastifyRequest, reply: FastifyReply) => {
-      requireToken(req, deps.token, 'settings changes');
-      const update = deps.controls?.updateSettings;
-      if (!update)
-        throw new ApiError(
-          503,
-          'unavailable',
-          'settings changes are not wired in this process (no engine attached)',
-        );
-      let settings: unknown;
-      try {
-        settings = await update(req.body ?? {});
-      } catch (error) {
-        const problems = (error as { problems?: unknown }).problems;
-        if (!Array.isArray(problems)) throw error;
-        const first = String(problems[0] ?? '');
-        throw new ApiError(400, 'invalid_parameter', problems.join('; '), first.split(':')[0]);
-      }
-      req.log.warn({ keys: Object.keys((req.body as object | null) ?? {}) }, 'dashboard settings change');
-      notices.next({ type: 'control', action: 'settings', detail: 'settings changed', ts: now() });
-      return reply.code(200).send({ ok: true, settings });
-    });
-
-    api.post('/api/control/:action', async (req: FastifyRequest, reply: FastifyReply) => {
-      const action = (req.params as { action: string }).action;
-      const word = CONFIRM_WORDS[action];
-      if (word === undefined) {
-        throw notFound(`no control action "${action}": use pause, resume, flatten-all or reset-guard`);
-      }
-      requireToken(req, deps.token, 'control actions');
-      const body = parseParams(controlBody, req.body ?? {}, 'body');
-      if (body.confirm !== word) {
-        throw new ApiError(
+        new ApiError(
           400,
-          'confirmation_required',
-          `confirm: send {"confirm":"${word}"} to ${action}`,
-          'confirm',
-        );
-      }
-      const controls = deps.controls;
-      if (!controls)
-        throw new ApiError(
-          503,
-          'unavailable',
-          'control actions are not wired in this process (no engine attached)',
-        );
-      let detail: string;
-      switch (action) {
-        case 'pause':
-          await controls.pause();
-          detail = 'new entries paused';
-          break;
-        case 'resume':
-          await controls.resume();
-          detail = 'new entries resumed';
-          break;
-        case 'flatten-all':
-          await controls.flattenAll();
-          detail = 'flatten requested for every open position';
-          break;
-        default: {
-          if (!body.guard)
-            throw new ApiError(
-              400,
-              'invalid_parameter',
-              'guard: is required (dailyLoss or trailingDrawdown)',
-              'guard',
-            );
-          await controls.resetGuard(body.guard, body.accountId);
-          detail = `${body.guard} guard reset${body.accountId ? ` for ${body.accountId}` : ''}`;
-        }
-      }
-      req.log.warn({ action }, 'dashboard control action');
-      notices.next({ type: 'control', action, detail, ts: now() });
-      return reply.code(200).send({ ok: true, action, detail });
+          'invalid_parameter',
+          `body: ${e.message ?? 'could not be read'} — send JSON such as {"confirm":"…"}`,
+          'body',
+        ),
+      );
+    }
+    req.log.error({ err: e.message }, 'dashboard API request failed');
+    return sendApiError(
+      reply,
+      new ApiError(500, 'internal', 'the request failed inside the bot — see the bot log for details'),
+    );
+  });
+  api.setNotFoundHandler(async (req, reply) =>
+    sendApiError(
+      reply,
+      notFound(`no such API route: ${req.method} ${req.url.split('?')[0]} — see docs/dashboard.md`),
+    ),
+  );
+}
+
+/** Status, lists, alert detail, KPIs and actors: reads only. */
+function registerReadRoutes(api: FastifyInstance, ctx: RouteContext): void {
+  const { deps, now, statecharts, build } = ctx;
+  api.get('/api/status', async () => ({
+    exposed: deps.exposed,
+    controlsEnabled: Boolean(deps.token && deps.controls),
+    paused: deps.controls?.paused?.() ?? null,
+    engineAttached: deps.livePositions !== undefined,
+    barsAttached: deps.bars !== undefined,
+    app: build.state(),
+  }));
+
+  api.get('/api/positions', async (req) => deps.queries.positions(parseParams(positionsQuery, req.query)));
+  api.get('/api/positions/live', async () => ({
+    items: deps.livePositions?.() ?? [],
+    engineAttached: deps.livePositions !== undefined,
+  }));
+  api.get('/api/trades-log', async (req) => deps.queries.trades(parseParams(tradesQuery, req.query)));
+  api.get('/api/signals', async (req) => deps.queries.signals(parseParams(signalsQuery, req.query)));
+  api.get('/api/alerts', async (req) => deps.queries.alerts(parseParams(alertsQuery, req.query)));
+  api.get('/api/alerts/:id', async (req) => {
+    const id = Number(parseParams(alertId, (req.params as { id: string }).id, 'id'));
+    const detail = await deps.queries.alert(id);
+    if (!detail) throw notFound(`alert ${id} does not exist — pick one from GET /api/alerts`);
+    return { ...detail, profilePanel: await profilePanel(detail, await deps.settings(), deps.bars) };
+  });
+
+  api.get('/api/kpis', async (req) => {
+    parseParams(kpisQuery, req.query);
+    const [trades, settings, guardStates, storedOpen] = await Promise.all([
+      deps.queries.allTrades(),
+      deps.settings(),
+      deps.queries.guardStates(),
+      deps.queries.openPositionCount(),
+    ]);
+    const live = deps.livePositions?.();
+    return computeKpis({
+      trades,
+      settings,
+      guardStates,
+      ...(deps.liveGuards ? { liveGuards: deps.liveGuards() } : {}),
+      openPositions: live
+        ? live.filter((p) => p.state !== 'closed' && p.state !== 'cancelled').length
+        : storedOpen,
+      openPnl: live ? live.reduce((sum, p) => sum + p.unrealizedPnl, 0) : null,
+      now: now(),
     });
   });
 
-  // The app itself: public files (the API behind it is what the token protects).
+  api.get('/api/actors', async () => ({
+    statecharts,
+    actors: deps.actors?.actors() ?? [],
+    transitions: deps.actors?.transitions() ?? [],
+    attached: deps.actors !== undefined,
+  }));
+}
+
+/** Backtest reports: files in the backtests folder and the stored ones. */
+function registerBacktestRoutes(api: FastifyInstance, ctx: RouteContext): void {
+  const { deps } = ctx;
+  api.get('/api/backtests', async (req) => {
+    const q = parseParams(listQuery, req.query);
+    const files = deps.backtestsDir
+      ? (
+          await listBacktestFiles(deps.backtestsDir, (file, why) =>
+            req.log.warn({ file, why }, 'backtest report skipped'),
+          )
+        ).map((f) => ({
+          ...f,
+          source: 'file' as const,
+          htmlUrl: f.htmlFile ? `/api/backtests/${f.id}/html` : null,
+        }))
+      : [];
+    const stored = (await deps.queries.backtestSummaries(1000)).map((b) => ({
+      ...b,
+      source: 'store' as const,
+      htmlUrl: null,
+    }));
+    const all = [...files, ...stored].sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+    const start = (q.page - 1) * q.limit;
+    return {
+      items: all.slice(start, start + q.limit),
+      pagination: {
+        page: q.page,
+        limit: q.limit,
+        total: all.length,
+        pages: Math.max(1, Math.ceil(all.length / q.limit)),
+      },
+    };
+  });
+  api.get('/api/backtests/:id', async (req) => {
+    const id = parseParams(backtestId, (req.params as { id: string }).id, 'id');
+    if (deps.backtestsDir) {
+      const file = await readBacktestFile(deps.backtestsDir, id);
+      if (file) {
+        return {
+          ...file.summary,
+          source: 'file',
+          htmlUrl: file.summary.htmlFile ? `/api/backtests/${id}/html` : null,
+          report: file.report,
+        };
+      }
+    }
+    const stored = await deps.queries.backtest(id);
+    if (!stored) throw notFound(`backtest ${id} does not exist — pick one from GET /api/backtests`);
+    return { ...stored, source: 'store', htmlUrl: null };
+  });
+  api.get('/api/backtests/:id/html', async (req, reply) => {
+    const id = parseParams(backtestId, (req.params as { id: string }).id, 'id');
+    const html = deps.backtestsDir ? await readBacktestHtml(deps.backtestsDir, id) : null;
+    if (html === null)
+      throw notFound(`backtest ${id} has no HTML report — write one with npm run backtest -- --html <file>`);
+    // Its own opaque origin: the report's scripts run but cannot call this API with the token.
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', 'sandbox allow-scripts')
+      .send(html);
+  });
+}
+
+/** The live event stream and the settings (read, and changed with the token). */
+function registerLiveRoutes(api: FastifyInstance, ctx: RouteContext): void {
+  const { deps, now, notices } = ctx;
+  api.get('/api/stream', (req, reply) => {
+    serveStream(req, reply, {
+      sources: [deps.live$ ?? EMPTY, deps.actors?.events$ ?? EMPTY, notices],
+      hello: () => ({ positions: deps.livePositions?.() ?? [], ts: now() }),
+    });
+  });
+
+  api.get('/api/settings', async () => ({ settings: await deps.settings() }));
+
+  api.patch('/api/settings', async (req: FastifyRequest, reply: FastifyReply) => {
+    requireToken(req, deps.token, 'settings changes');
+    const update = deps.controls?.updateSettings;
+    if (!update)
+      throw new ApiError(
+        503,
+        'unavailable',
+        'settings changes are not wired in this process (no engine attached)',
+      );
+    let settings: unknown;
+    try {
+      settings = await update(req.body ?? {});
+    } catch (error) {
+      const problems = (error as { problems?: unknown }).problems;
+      if (!Array.isArray(problems)) throw error;
+      const first = String(problems[0] ?? '');
+      throw new ApiError(400, 'invalid_parameter', problems.join('; '), first.split(':')[0]);
+    }
+    req.log.warn({ keys: Object.keys((req.body as object | null) ?? {}) }, 'dashboard settings change');
+    notices.next({ type: 'control', action: 'settings', detail: 'settings changed', ts: now() });
+    return reply.code(200).send({ ok: true, settings });
+  });
+}
+
+/** Pause, resume, flatten-all and reset-guard, each with the token and a confirmation word. */
+function registerControlRoutes(api: FastifyInstance, ctx: RouteContext): void {
+  const { deps, now, notices } = ctx;
+  api.post('/api/control/:action', async (req: FastifyRequest, reply: FastifyReply) => {
+    const action = (req.params as { action: string }).action;
+    const word = CONFIRM_WORDS[action];
+    if (word === undefined) {
+      throw notFound(`no control action "${action}": use pause, resume, flatten-all or reset-guard`);
+    }
+    requireToken(req, deps.token, 'control actions');
+    const body = parseParams(controlBody, req.body ?? {}, 'body');
+    if (body.confirm !== word) {
+      throw new ApiError(
+        400,
+        'confirmation_required',
+        `confirm: send {"confirm":"${word}"} to ${action}`,
+        'confirm',
+      );
+    }
+    const controls = deps.controls;
+    if (!controls)
+      throw new ApiError(
+        503,
+        'unavailable',
+        'control actions are not wired in this process (no engine attached)',
+      );
+    let detail: string;
+    switch (action) {
+      case 'pause':
+        await controls.pause();
+        detail = 'new entries paused';
+        break;
+      case 'resume':
+        await controls.resume();
+        detail = 'new entries resumed';
+        break;
+      case 'flatten-all':
+        await controls.flattenAll();
+        detail = 'flatten requested for every open position';
+        break;
+      default: {
+        if (!body.guard)
+          throw new ApiError(
+            400,
+            'invalid_parameter',
+            'guard: is required (dailyLoss or trailingDrawdown)',
+            'guard',
+          );
+        await controls.resetGuard(body.guard, body.accountId);
+        detail = `${body.guard} guard reset${body.accountId ? ` for ${body.accountId}` : ''}`;
+      }
+    }
+    req.log.warn({ action }, 'dashboard control action');
+    notices.next({ type: 'control', action, detail, ts: now() });
+    return reply.code(200).send({ ok: true, action, detail });
+  });
+}
+
+/** The app itself: public files (the API behind it is what the token protects). */
+function registerAppFiles(app: FastifyInstance, build: AppBuild, distDir: string): void {
   const serveApp = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (build.state !== 'ready') {
-      return reply.code(503).type('text/html; charset=utf-8').send(notBuiltPage(build.state, build.reason));
+    const state = build.state();
+    if (state !== 'ready') {
+      return reply.code(503).type('text/html; charset=utf-8').send(notBuiltPage(state, build.reason()));
     }
     const file = await readStatic(distDir, req.url);
     if (!file) return reply.code(404).type('text/plain').send('not found');
@@ -416,8 +469,6 @@ export function registerDashboard(app: FastifyInstance, deps: DashboardDeps): Da
   app.get('/index.html', serveApp);
   app.get('/assets/*', serveApp);
   app.get('/favicon.svg', serveApp);
-
-  return { ready, publish: (event) => notices.next(event) };
 }
 
 /** True when the dashboard must ask for a token on this bind address. */
