@@ -1,5 +1,6 @@
 /** The trading domain: plain values and pure functions. See README.md in this folder. */
 export * from './alert.ts';
+export * from './calendar.ts';
 export * from './confirmation.ts';
 export * from './events.ts';
 export * from './filters.ts';
