@@ -3,6 +3,7 @@
  * by the replay. `runBacktest` takes loaded data and alerts and returns trades, decisions and metrics;
  * scripts/backtest.ts adds files, options and reports around it.
  */
+import { startingBalanceOf } from '../src/domain/guards.ts';
 import { computeMetrics, type Metrics } from '../src/domain/metrics.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../src/domain/settings.ts';
 import type { ProtectiveStopMode } from '../src/runtime/engine-runtime.ts';
@@ -95,7 +96,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     (a, b) => a.exitTime - b.exitTime || a.positionId.localeCompare(b.positionId),
   );
   const metrics = computeMetrics(trades, {
-    startingBalance: settings.startingBalance,
+    startingBalance: startingBalanceOf(settings),
     from: stats.firstTs,
     to: Math.max(stats.endTs, stats.firstTs + 1),
     cancelledEntries: target.cancelledEntries,

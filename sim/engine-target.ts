@@ -5,7 +5,7 @@
  * collects trades and decisions for the report; no trading logic lives here.
  */
 
-import { initialGuardState } from '../src/domain/guards.ts';
+import { initialGuardState, startingBalanceOf } from '../src/domain/guards.ts';
 import { pointValue } from '../src/domain/instruments.ts';
 import type { BotSettings } from '../src/domain/settings.ts';
 import type { EntryPlan, PriceBand } from '../src/domain/types.ts';
@@ -96,9 +96,8 @@ export class EngineTarget implements ReplayTarget {
       bars: {
         barsBefore: (_symbol, ts, minutes) => historyBefore(bars, ts, barMs, minutes * 60_000).toBars(),
       },
-      guardState: initialGuardState(settings, options.startTs),
+      guardState: initialGuardState({ startingBalance: startingBalanceOf(settings) }, options.startTs),
       protectiveStops: options.protectiveStops ?? 'broker',
-      resetDailyLossNextDay: true,
       ...(journal ? { onRuntime: (runtime: EngineRuntime) => journalInputs(runtime, journal) } : {}),
       observers: [
         {

@@ -20,12 +20,12 @@
  */
 import { Subject } from 'rxjs';
 import type { BrokerEvent, EngineCommand } from '../src/domain/events.ts';
+import { feePerSide } from '../src/domain/fees.ts';
 import { getInstrument } from '../src/domain/instruments.ts';
 import { isOnTickGrid } from '../src/domain/ticks.ts';
 import type { OrderSide } from '../src/domain/types.ts';
 import type { Broker } from '../src/ports/index.ts';
 import type { VirtualClock } from './clock.ts';
-import { feePerSide } from './fees.ts';
 import type { Exposure } from './path.ts';
 
 export interface InstrumentSpec {

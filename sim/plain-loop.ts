@@ -4,13 +4,14 @@
  * object and no actors. It shows what the actor machinery costs; it is not a second implementation
  * of the product (no latency, no partial fills, one position at a time, entry legs[0] only).
  */
+
+import { feePerSide } from '../src/domain/fees.ts';
 import { getInstrument } from '../src/domain/instruments.ts';
 import { buildEntryPlan } from '../src/domain/plan.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../src/domain/settings.ts';
 import type { EntryPlan } from '../src/domain/types.ts';
 import type { BacktestAlert } from './alerts.ts';
 import type { BarSeries, TickSeries } from './csv.ts';
-import { feePerSide } from './fees.ts';
 import { barPath, PathBuffer } from './path.ts';
 import { historyBefore } from './replay.ts';
 

@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { VirtualClock } from '../../sim/clock.ts';
 import { SimulatedExchange } from '../../sim/exchange.ts';
-import { initialGuardState } from '../../src/domain/guards.ts';
+import { initialGuardState, startingBalanceOf } from '../../src/domain/guards.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
 import type { AlertAction } from '../../src/domain/types.ts';
 import { BarBook } from '../../src/runtime/bar-book.ts';
@@ -86,7 +86,7 @@ export async function runSoak(options: CampaignOptions): Promise<CampaignResult>
     settings: () => settings,
     bars: (symbol, ts, minutes) => bars.barsBefore(symbol, ts, minutes),
     contractId: (symbol) => `SIM.${symbol}`,
-    guardState: initialGuardState(settings, t0),
+    guardState: initialGuardState({ startingBalance: startingBalanceOf(settings) }, t0),
     onDecision: (d) => {
       decisions++;
       const n = Number(d.alertKey.slice(5));

@@ -16,6 +16,7 @@ import { createStore } from '../adapters/store/factory.ts';
 import { WriteQueue } from '../adapters/store/write-queue.ts';
 import { createHttpServer, listenHttpServer, registerWebhookRoutes } from '../adapters/webhook/server.ts';
 import type { EngineCommand } from '../domain/events.ts';
+import { startingBalanceOf } from '../domain/guards.ts';
 import { getInstrument } from '../domain/instruments.ts';
 import { registerSecret, registerSecretsFromEnv } from '../domain/secrets.ts';
 import type { BotSettings } from '../domain/settings.ts';
@@ -176,7 +177,7 @@ async function openLiveParts(config: BotConfig, stdout: NodeJS.WriteStream): Pro
   const restored = await restoreAccount(store, allStored, accountId, {
     now: clock.now(),
     logger,
-    startingBalance: settings().startingBalance,
+    startingBalance: startingBalanceOf(settings()),
   });
   broker.health$?.subscribe((h) => {
     status.health = h;

@@ -1,8 +1,10 @@
 /** The trading domain: plain values and pure functions. See README.md in this folder. */
+export * from './account-rules.ts';
 export * from './alert.ts';
 export * from './calendar.ts';
 export * from './confirmation.ts';
 export * from './events.ts';
+export * from './fees.ts';
 export * from './filters.ts';
 export * from './guards.ts';
 export * from './instruments.ts';
@@ -11,6 +13,7 @@ export * from './metrics.ts';
 export * from './plan.ts';
 export * from './pnl.ts';
 export * from './profile.ts';
+export * from './risk.ts';
 export * from './secrets.ts';
 export * from './session-time.ts';
 export * from './settings.ts';

@@ -370,9 +370,9 @@ function mean(values: readonly number[]): number {
 }
 
 function checkOptions(options: MetricsOptions): void {
-  if (!(options.startingBalance > 0) || !Number.isFinite(options.startingBalance)) {
+  if (!(options.startingBalance >= 0) || !Number.isFinite(options.startingBalance)) {
     throw new MetricsInputError(
-      `startingBalance ${options.startingBalance} must be a positive dollar amount`,
+      `startingBalance ${options.startingBalance} must be a dollar amount of at least 0 (an Express Funded Account starts at 0)`,
     );
   }
   if (!Number.isFinite(options.from) || !Number.isFinite(options.to) || options.to < options.from) {

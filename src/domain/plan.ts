@@ -3,6 +3,7 @@
  * Pure; every refusal comes back as a reason a trader can read.
  */
 import { type Confirmation, confirmationScore } from './confirmation.ts';
+import { feePerSide } from './fees.ts';
 import { entryLevels } from './levels.ts';
 import { computeProfile, type VolumeProfile } from './profile.ts';
 import type { BotSettings } from './settings.ts';
@@ -83,6 +84,8 @@ export function buildEntryPlan(request: EntryPlanRequest): EntryPlanResult {
     riskDollars: settings.riskPerTrade,
     maxContracts: settings.maxContracts,
     dcaLevels: settings.dcaLevels,
+    roundTurnFee: roundTurnFee(instrument.symbol),
+    slippageTicks: settings.stopSlippageTicks,
   });
   if (!sizing.ok) return { ok: false, reason: `${instrument.symbol}: ${sizing.reason}`, profile };
 
@@ -104,6 +107,51 @@ export function buildEntryPlan(request: EntryPlanRequest): EntryPlanResult {
     confirmationScore: confirmation?.score ?? null,
   };
   return confirmation ? { ok: true, plan, profile, confirmation } : { ok: true, plan, profile };
+}
+
+/** Commission and fees per contract for a round turn (entry and exit), dollars. */
+export function roundTurnFee(symbol: string): number {
+  return Math.round(feePerSide(symbol) * 200) / 100;
+}
+
+export interface PlanLimits {
+  /** Dollars the trade may risk, costs included. */
+  readonly riskDollars: number;
+  readonly maxContracts: number;
+  /** A new entry price (a crossed entry re-planned at the last price); the stop and targets stay. */
+  readonly entryPrice?: number;
+}
+
+/** The same plan sized again under tighter limits (the account-wide risk check) or a new entry price. */
+export function resizePlan(
+  plan: EntryPlan,
+  instrument: Instrument,
+  settings: Pick<BotSettings, 'dcaLevels' | 'stopSlippageTicks'>,
+  limits: PlanLimits,
+): { readonly ok: true; readonly plan: EntryPlan } | { readonly ok: false; readonly reason: string } {
+  const entryPrice = limits.entryPrice ?? plan.entryPrice;
+  const sizing = sizePosition({
+    side: plan.side,
+    entryPrice,
+    stopPrice: plan.stopPrice,
+    instrument,
+    riskDollars: limits.riskDollars,
+    maxContracts: limits.maxContracts,
+    dcaLevels: settings.dcaLevels,
+    roundTurnFee: roundTurnFee(instrument.symbol),
+    slippageTicks: settings.stopSlippageTicks,
+  });
+  if (!sizing.ok) return { ok: false, reason: sizing.reason };
+  return {
+    ok: true,
+    plan: {
+      ...plan,
+      entryPrice,
+      legs: sizing.size.legs,
+      quantity: sizing.size.quantity,
+      riskDollars: sizing.size.riskDollars,
+    },
+  };
 }
 
 /** The profile settings, checked here so the reason names the settings field rather than an option. */

@@ -27,18 +27,49 @@ export interface BotSettings {
   readonly closeAtTp3: boolean;
   /** Ignore alerts whose fire time is older than this, ms. */
   readonly maxAlertLagMs: number;
-  /** Daily loss limit in dollars (positive number); 0 disables. */
+  /** Account rules profile (src/domain/data/account-rules.json); 'custom' takes the figures below. */
+  readonly accountRules: AccountRulesName;
+  /** Personal daily loss limit in dollars (positive number), reset at 17:00 CT; 0 disables. */
   readonly dailyLossLimit: number;
-  /** Trailing drawdown in dollars from the equity high-water mark; 0 disables. */
+  /** What reaching the personal daily loss limit does. */
+  readonly dailyLossAction: DailyLossAction;
+  /** 'custom' rules: Maximum Loss Limit in dollars below the end-of-day balance high; 0 disables. */
   readonly trailingDrawdown: number;
+  /** 'custom' rules: account-wide position cap in minis (micros count 10 to a mini). */
+  readonly maxPosition: number;
+  /** Dollars kept between the worst case (every stop hit) and the loss limit. */
+  readonly riskBuffer: number;
+  /** Ticks of slippage assumed on every stop exit, in sizing and the risk check. */
+  readonly stopSlippageTicks: number;
+  /** What to do when the last price is already through the planned entry or stop. */
+  readonly crossedEntry: CrossedEntryPolicy;
+  /** Difference between the broker's balance and the bot's own that is logged and shown, dollars. */
+  readonly balanceTolerance: number;
   /** Trading window, local "HH:MM" in timeZone; empty strings disable. */
   readonly tradingWindowStart: string;
   readonly tradingWindowEnd: string;
-  /** Flat-by time, local "HH:MM" (Topstep: 15:10 America/Chicago); empty disables. */
+  /** No new entries from this local time "HH:MM" until the session reopens; empty disables. */
+  readonly noNewEntriesAfter: string;
+  /** Flatten-at time, local "HH:MM" (before Topstep's 15:10 America/Chicago deadline); empty disables. */
   readonly flatByTime: string;
   readonly timeZone: string;
   readonly startingBalance: number;
 }
+
+export const ACCOUNT_RULES_NAMES = [
+  'combine-50k',
+  'combine-100k',
+  'combine-150k',
+  'xfa-50k',
+  'xfa-100k',
+  'xfa-150k',
+  'custom',
+] as const;
+export type AccountRulesName = (typeof ACCOUNT_RULES_NAMES)[number];
+export const DAILY_LOSS_ACTIONS = ['liquidate', 'liquidate_and_block'] as const;
+export type DailyLossAction = (typeof DAILY_LOSS_ACTIONS)[number];
+export const CROSSED_ENTRY_POLICIES = ['refuse', 'replan'] as const;
+export type CrossedEntryPolicy = (typeof CROSSED_ENTRY_POLICIES)[number];
 
 /**
  * How a setting is checked and shown. Plain data: the schema (src/settings/schema.ts), the flags,
@@ -55,6 +86,8 @@ export type SettingKind =
   /** A list of root symbols, e.g. ["ES","NQ"]. */
   | { readonly type: 'symbols' }
   | { readonly type: 'choices'; readonly values: readonly string[] }
+  /** One of a fixed set of names. */
+  | { readonly type: 'choice'; readonly values: readonly string[] }
   /** DCA legs: [{ "fraction": 0–1 (of the way from entry to stop), "sizeShare": > 0 }]. */
   | { readonly type: 'dcaLevels' };
 
@@ -190,19 +223,68 @@ export const SETTING_DECLARATIONS: SettingDeclarations = {
     kind: { type: 'integer', min: 0 },
     example: '60000',
   },
+  accountRules: {
+    default: 'combine-50k',
+    unit: '',
+    help: 'Account rules profile: loss limit, position cap, target (docs/risk.md); custom takes startingBalance, trailingDrawdown and maxPosition.',
+    kind: { type: 'choice', values: ACCOUNT_RULES_NAMES },
+    example: '"combine-50k"',
+  },
   dailyLossLimit: {
     default: 1000,
     unit: 'USD',
-    help: 'Daily loss limit; reaching it flattens and refuses entries until a reset. 0 turns it off.',
+    help: 'Personal daily loss limit (day P&L, open included), reset at 17:00 CT; 0 turns it off.',
     kind: { type: 'number', min: 0 },
     example: '1000',
+  },
+  dailyLossAction: {
+    default: 'liquidate_and_block',
+    unit: '',
+    help: 'At the daily loss limit: liquidate (flatten; entries need room above the day limit) or liquidate_and_block (no entries until 17:00 CT).',
+    kind: { type: 'choice', values: DAILY_LOSS_ACTIONS },
+    example: '"liquidate_and_block"',
   },
   trailingDrawdown: {
     default: 2000,
     unit: 'USD',
-    help: 'Trailing drawdown from the equity high-water mark; 0 turns it off.',
+    help: 'custom rules only: Maximum Loss Limit below the end-of-day balance high (locks at startingBalance); 0 turns it off.',
     kind: { type: 'number', min: 0 },
     example: '2000',
+  },
+  maxPosition: {
+    default: 5,
+    unit: 'minis',
+    help: 'custom rules only: contracts open at most, all symbols together (10 micros count as 1).',
+    kind: { type: 'integer', min: 1 },
+    example: '5',
+  },
+  riskBuffer: {
+    default: 200,
+    unit: 'USD',
+    help: 'Kept between the worst case (every stop hit, fees and slippage) and the loss limit; the bot flattens at the limit plus this.',
+    kind: { type: 'number', min: 0 },
+    example: '200',
+  },
+  stopSlippageTicks: {
+    default: 1,
+    unit: 'ticks',
+    help: 'Slippage assumed on a stop exit, in sizing and the risk check.',
+    kind: { type: 'integer', min: 0 },
+    example: '1',
+  },
+  crossedEntry: {
+    default: 'refuse',
+    unit: '',
+    help: 'When the price is already through the entry: refuse the alert, or replan it at the price (through the stop is always refused).',
+    kind: { type: 'choice', values: CROSSED_ENTRY_POLICIES },
+    example: '"refuse"',
+  },
+  balanceTolerance: {
+    default: 5,
+    unit: 'USD',
+    help: "A difference between the broker's balance and the bot's own beyond this is logged and shown (the broker's figure wins).",
+    kind: { type: 'number', min: 0 },
+    example: '5',
   },
   tradingWindowStart: {
     default: '',
@@ -218,24 +300,31 @@ export const SETTING_DECLARATIONS: SettingDeclarations = {
     kind: { type: 'time' },
     example: '"14:30"',
   },
-  flatByTime: {
-    default: '15:10',
+  noNewEntriesAfter: {
+    default: '15:00',
     unit: 'HH:MM',
-    help: 'Everything is flattened at this local time (Topstep: 15:10 America/Chicago); empty turns it off.',
+    help: 'No new entries from this local time until the session reopens at 17:00 CT (early closes move it earlier); empty turns it off.',
     kind: { type: 'time' },
-    example: '"15:10"',
+    example: '"15:00"',
+  },
+  flatByTime: {
+    default: '15:05',
+    unit: 'HH:MM',
+    help: "Flatten at this local time, before Topstep's 15:10 CT deadline (early closes move it earlier); empty turns it off.",
+    kind: { type: 'time' },
+    example: '"15:05"',
   },
   timeZone: {
     default: 'America/Chicago',
     unit: 'IANA zone',
-    help: 'Time zone of the trading window and the flat-by time.',
+    help: 'Time zone of the trading window, the no-new-entries and the flatten-at times.',
     kind: { type: 'timeZone' },
     example: '"America/Chicago"',
   },
   startingBalance: {
     default: 50_000,
     unit: 'USD',
-    help: 'Account balance the guards start from.',
+    help: 'custom rules only: the starting balance (the loss limit locks here); live, the broker balance replaces the running balance.',
     kind: { type: 'number', min: 0, minExclusive: true },
     example: '50000',
   },

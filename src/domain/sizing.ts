@@ -1,6 +1,8 @@
 /**
  * Position sizing: as many contracts as the dollar risk allows with every leg filled and the initial
- * stop hit, capped by maxContracts. Money is counted in whole cents so floors never wobble.
+ * stop hit, capped by maxContracts. The risk of a contract is its distance to the stop plus the stop
+ * slippage assumed, in ticks, plus its round-turn fees. Money is counted in whole cents so floors
+ * never wobble.
  */
 import { fromTicks, type TickGrid } from './ticks.ts';
 import type { EntryLeg, Instrument, Side } from './types.ts';
@@ -17,9 +19,13 @@ export interface SizingInput {
   readonly entryPrice: number;
   readonly stopPrice: number;
   readonly instrument: TickGrid & Pick<Instrument, 'tickValue'>;
-  /** Dollars lost if every leg fills and the stop is hit (before costs). */
+  /** Dollars lost at most if every leg fills and the stop is hit, costs included. */
   readonly riskDollars: number;
   readonly maxContracts: number;
+  /** Commission and fees per contract for the round turn, dollars (default 0). */
+  readonly roundTurnFee?: number;
+  /** Ticks of slippage assumed on the stop exit (default 0). */
+  readonly slippageTicks?: number;
   readonly dcaLevels?: readonly DcaLevel[];
 }
 
@@ -56,14 +62,16 @@ export function sizePosition(input: SizingInput): SizingResult {
   }
   const tickCents = Math.round(instrument.tickValue * 100);
   const budgetCents = Math.round(input.riskDollars * 100);
+  const slip = input.slippageTicks ?? 0;
+  const feeCents = Math.round((input.roundTurnFee ?? 0) * 100);
   const rungsResult = dcaRungs(input.dcaLevels ?? [], stopDistance);
   if (typeof rungsResult === 'string') return { ok: false, reason: rungsResult };
   const rungs = rungsResult;
 
-  const oneContractCents = stopDistance * tickCents;
+  const oneContractCents = (stopDistance + slip) * tickCents + feeCents;
   const quantities = new Array<number>(rungs.length + 1).fill(0);
   for (let total = input.maxContracts; total >= 1; total--) {
-    const cents = allocate(total, rungs, stopDistance, tickCents, quantities);
+    const cents = allocate(total, rungs, stopDistance + slip, tickCents, quantities) + total * feeCents;
     if (cents > budgetCents) continue;
     const legs: EntryLeg[] = [{ price: input.entryPrice, quantity: quantities[0]! }];
     for (let i = 0; i < rungs.length; i++) {
@@ -78,7 +86,8 @@ export function sizePosition(input: SizingInput): SizingResult {
     ok: false,
     reason:
       `risk $${dollars(budgetCents)} is less than one contract's risk $${dollars(oneContractCents)} ` +
-      `(${stopDistance} ticks × $${dollars(tickCents)} from entry ${input.entryPrice} to stop ${input.stopPrice}); ` +
+      `(${stopDistance} ticks${slip > 0 ? ` + ${slip} tick${slip === 1 ? '' : 's'} of stop slippage` : ''} × $${dollars(tickCents)} from entry ${input.entryPrice} to stop ${input.stopPrice}` +
+      `${feeCents > 0 ? ` + $${dollars(feeCents)} fees` : ''}); ` +
       'raise riskPerTrade or use a tighter stop or a micro contract',
   };
 }
@@ -126,6 +135,19 @@ function dcaRungs(levels: readonly DcaLevel[], stopDistance: number): readonly R
 function inputProblem(input: SizingInput): string | undefined {
   if (!(input.riskDollars > 0) || !Number.isFinite(input.riskDollars)) {
     return `riskPerTrade ${input.riskDollars} must be a positive dollar amount`;
+  }
+  if (
+    !(input.roundTurnFee === undefined || (input.roundTurnFee >= 0 && Number.isFinite(input.roundTurnFee)))
+  ) {
+    return `roundTurnFee ${input.roundTurnFee} must be a dollar amount of at least 0`;
+  }
+  if (
+    !(
+      input.slippageTicks === undefined ||
+      (Number.isInteger(input.slippageTicks) && input.slippageTicks >= 0)
+    )
+  ) {
+    return `stopSlippageTicks ${input.slippageTicks} must be a whole number of ticks, at least 0`;
   }
   if (!Number.isInteger(input.maxContracts) || input.maxContracts < 1) {
     return `maxContracts ${input.maxContracts} must be a whole number of at least 1`;

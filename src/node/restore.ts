@@ -65,7 +65,7 @@ export function guardFromRecord(
     tradingDay: record.tradingDay,
     realizedPnlToday: record.dailyRealizedPnl,
     equity,
-    highWaterMark: Math.max(record.highWaterMark, equity),
+    highWaterMark: record.highWaterMark,
     dailyLoss: latch(record.dailyLossLatched),
     trailingDrawdown: latch(record.drawdownLatched),
   };

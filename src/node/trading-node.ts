@@ -22,6 +22,7 @@ import {
   type RuntimeOutput,
 } from '../runtime/engine-runtime.ts';
 import {
+  type GuardEvent,
   type IncomingAlert,
   type SignalDecision,
   SignalProcessor,
@@ -51,6 +52,8 @@ export interface NodeObserver {
   onDecision?(decision: SignalDecision): void;
   /** `previous` is the state before the change (a newly latched guard is `next` latched, `previous` not). */
   onGuardState?(next: GuardState, previous: GuardState): void;
+  /** Trading stopped or resumed by a guard, or a guard flattened (the backtest report lists them). */
+  onGuardEvent?(event: GuardEvent): void;
 }
 
 export interface TradingNodeParts {
@@ -67,8 +70,6 @@ export interface TradingNodeParts {
   readonly inspect?: (event: InspectionEvent) => void;
   /** Write-ahead hold of commands (live: an entry waits until its position is stored). */
   readonly holdCommand?: (command: EngineCommand) => Promise<unknown> | undefined;
-  /** Backtests: the daily-loss latch resets at the next trading day, as a trader resets it. */
-  readonly resetDailyLossNextDay?: boolean;
   /**
    * Called with the runtime before any observer subscribes (the backtest journals the runtime's
    * inputs here, so the journal sees them in the order the runtime does).
@@ -116,7 +117,6 @@ export function createTradingNode(parts: TradingNodeParts): TradingNode {
     contractId: venue.contractId,
     ...(venue.health ? { health: venue.health } : {}),
     guardState: guards,
-    ...(parts.resetDailyLossNextDay ? { resetDailyLossNextDay: true } : {}),
     onGuardState: (state) => {
       const previous = guards;
       guards = state;
@@ -127,6 +127,9 @@ export function createTradingNode(parts: TradingNodeParts): TradingNode {
     },
     onDecision: (decision) => {
       for (const o of observers) o.onDecision?.(decision);
+    },
+    onGuardEvent: (event) => {
+      for (const o of observers) o.onGuardEvent?.(event);
     },
   });
   const onTick = parts.bars.onTick?.bind(parts.bars);

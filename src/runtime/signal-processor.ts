@@ -18,13 +18,23 @@ import {
   type SignalStatusName,
   signalMachine,
 } from '../../machines/signal/machine.ts';
+import { resolveAccountRules } from '../domain/account-rules.ts';
 import { evaluateFilters } from '../domain/filters.ts';
-import { applyTrade, checkGuards, type GuardState, markToMarket, resetGuard } from '../domain/guards.ts';
+import {
+  applyTrade,
+  checkGuards,
+  type GuardCode,
+  type GuardState,
+  markToMarket,
+  seedBalance,
+  syncBalance,
+} from '../domain/guards.ts';
 import { getInstrument } from '../domain/instruments.ts';
-import { buildEntryPlan } from '../domain/plan.ts';
-import { tradingDayId } from '../domain/session-time.ts';
+import { buildEntryPlan, resizePlan } from '../domain/plan.ts';
+import { checkAccountRisk, type Exposure } from '../domain/risk.ts';
 import type { BotSettings } from '../domain/settings.ts';
-import type { AlertAction, Bar, EntryPlan } from '../domain/types.ts';
+import { fromTicks, toTicks } from '../domain/ticks.ts';
+import type { AlertAction, Bar, EntryPlan, Instrument } from '../domain/types.ts';
 import type { ExchangeHealth } from '../ports/index.ts';
 import type { SignalRecord } from '../ports/store.ts';
 import type { EngineRuntime, RuntimeOutput } from './engine-runtime.ts';
@@ -71,11 +81,25 @@ export interface SignalProcessorDeps {
   /** Every signal change, for the store (signals + execution_events) and the observers. */
   readonly onSignal?: (record: SignalRecord, transition: SignalEmitted | null) => void;
   readonly onDecision?: (decision: SignalDecision) => void;
-  /**
-   * Backtests: a latched daily-loss guard resets at the next CME trading day, as a trader resets it
-   * each morning (live, it waits for the manual reset). The trailing drawdown never auto-resets.
-   */
-  readonly resetDailyLossNextDay?: boolean;
+  /** When trading stopped or resumed and why, and every guard flatten (the backtest report lists them). */
+  readonly onGuardEvent?: (event: GuardEvent) => void;
+}
+
+export interface GuardEvent {
+  readonly ts: number;
+  readonly kind: 'stopped' | 'resumed' | 'flattened';
+  readonly guard: GuardCode | 'balance';
+  readonly reason: string;
+}
+
+/** The broker's balance against the bot's own, from the last `syncBalance`. */
+export interface BalanceCheck {
+  readonly ts: number;
+  readonly broker: number;
+  readonly bot: number;
+  readonly difference: number;
+  /** Beyond settings.balanceTolerance: logged and shown. */
+  readonly mismatch: boolean;
 }
 
 const DEFAULT_GUARD_CHECK_MS = 1_000;
@@ -93,6 +117,8 @@ interface SignalEntry {
   positionId: string | null;
   /** What the engine did with it, for the decision's reason. */
   outcome: string | null;
+  /** What the risk check changed (resized, re-planned), added to the decision's reason. */
+  note: string | null;
 }
 
 export class SignalProcessor {
@@ -101,6 +127,8 @@ export class SignalProcessor {
   /** Entry tag → signal id, for the broker's answer to a placeEntry. */
   private readonly entryTags = new Map<string, string>();
   private lastGuardCheck = Number.NEGATIVE_INFINITY;
+  private lastFlatten: GuardCode | null = null;
+  private balance: BalanceCheck | null = null;
 
   constructor(private readonly deps: SignalProcessorDeps) {
     this.guards = deps.guardState;
@@ -111,19 +139,104 @@ export class SignalProcessor {
     return this.guards;
   }
 
-  setGuardState(state: GuardState): void {
+  /** Set the guard state (a restore, a manual reset, a booked trade); latch changes become guard events. */
+  setGuardState(state: GuardState, ts?: number): void {
+    const previous = this.guards;
     this.guards = state;
+    if (state === previous) return;
+    const at = ts ?? state.dailyLoss?.at ?? state.trailingDrawdown?.at ?? 0;
+    const onEvent = this.deps.onGuardEvent;
+    if (onEvent) {
+      if (state.dailyLoss && !previous.dailyLoss)
+        onEvent({
+          ts: state.dailyLoss.at,
+          kind: 'stopped',
+          guard: 'daily_loss',
+          reason: state.dailyLoss.reason,
+        });
+      if (state.trailingDrawdown && !previous.trailingDrawdown)
+        onEvent({
+          ts: state.trailingDrawdown.at,
+          kind: 'stopped',
+          guard: 'trailing_drawdown',
+          reason: state.trailingDrawdown.reason,
+        });
+      if (previous.dailyLoss && !state.dailyLoss)
+        onEvent({
+          ts: at,
+          kind: 'resumed',
+          guard: 'daily_loss',
+          reason:
+            state.tradingDay !== previous.tradingDay
+              ? `daily loss limit reset with the trading day ${state.tradingDay} (17:00 CT)`
+              : 'daily loss limit reset by hand',
+        });
+      if (previous.trailingDrawdown && !state.trailingDrawdown)
+        onEvent({
+          ts: at,
+          kind: 'resumed',
+          guard: 'trailing_drawdown',
+          reason: 'loss-limit guard reset by hand',
+        });
+    }
     this.deps.onGuardState?.(state);
+  }
+
+  /** The last comparison of the broker's balance with the bot's own (null: never, or a paper account). */
+  balanceCheck(): BalanceCheck | null {
+    return this.balance;
+  }
+
+  /** Start from the broker's balance (the bot's start): the difference is history, not today's P&L. */
+  seedBalance(broker: number, ts: number): BalanceCheck {
+    const check = this.compareBalance(broker, ts);
+    const next = seedBalance(this.guards, broker, ts, this.deps.settings());
+    if (next !== this.guards) this.setGuardState(next, ts);
+    return check;
+  }
+
+  /**
+   * The broker's balance (live: after every fill, on reconnect): the broker's figure wins; a
+   * difference beyond settings.balanceTolerance is returned as a mismatch for the log and the screens.
+   */
+  syncBalance(broker: number, ts: number): BalanceCheck {
+    const check = this.compareBalance(broker, ts);
+    const next = syncBalance(this.guards, broker, ts, this.deps.settings());
+    if (next !== this.guards) this.setGuardState(next, ts);
+    return check;
+  }
+
+  private compareBalance(broker: number, ts: number): BalanceCheck {
+    const settings = this.deps.settings();
+    const bot = this.guards.equity;
+    const difference = Math.round((broker - bot) * 100) / 100;
+    const check: BalanceCheck = {
+      ts,
+      broker,
+      bot,
+      difference,
+      mismatch: Math.abs(difference) > settings.balanceTolerance,
+    };
+    this.balance = check;
+    return check;
   }
 
   /** Decide one alert at event time `ts`. Synchronous: the decision (or EXECUTING) is known on return. */
   process(alert: IncomingAlert, ts: number): SignalDecision {
-    this.autoReset(ts);
+    this.roll(ts);
     const signalId = idFromKey('s', alert.key);
     const existing = this.signals.get(signalId);
     if (existing) return this.decisionOf(signalId, existing, ts);
     const actor = createActor(signalMachine, { input: { signalId, ts } });
-    const entry: SignalEntry = { actor, alert, createdAt: ts, plan: null, positionId: null, outcome: null };
+    const entry: SignalEntry = {
+      actor,
+      alert,
+      createdAt: ts,
+      plan: null,
+      positionId: null,
+      outcome: null,
+      note: null,
+    };
     this.signals.set(signalId, entry);
     actor.on('*', (emitted) => this.record(signalId, entry, emitted as SignalEmitted));
     actor.start();
@@ -147,21 +260,31 @@ export class SignalProcessor {
     const marked = markToMarket(this.guards, settings, ts, unrealized);
     if (
       marked !== this.guards &&
-      (marked.dailyLoss !== this.guards.dailyLoss || marked.trailingDrawdown !== this.guards.trailingDrawdown)
+      (marked.dailyLoss !== this.guards.dailyLoss ||
+        marked.trailingDrawdown !== this.guards.trailingDrawdown ||
+        marked.tradingDay !== this.guards.tradingDay)
     ) {
-      this.setGuardState(marked);
+      this.setGuardState(marked, ts);
     }
-    if (slots.length === 0) return;
-    const check = checkGuards(this.guards, settings, ts, unrealized);
+    if (slots.length === 0) {
+      this.lastFlatten = null;
+      return;
+    }
+    const symbols = [...new Set(slots.map((s) => s.symbol))];
+    const check = checkGuards(this.guards, settings, ts, unrealized, symbols);
     if (!check.allowed && check.flattenNow) {
+      if (this.lastFlatten !== check.code)
+        this.deps.onGuardEvent?.({ ts, kind: 'flattened', guard: check.code, reason: check.reason });
+      this.lastFlatten = check.code;
       this.deps.runtime.flatten(check.code === 'flat_by' ? 'session_flatten' : 'guard_flatten', ts);
     }
   }
 
-  private autoReset(ts: number): void {
-    const latch = this.guards.dailyLoss;
-    if (!this.deps.resetDailyLossNextDay || !latch || tradingDayId(ts) === tradingDayId(latch.at)) return;
-    this.setGuardState({ ...resetGuard(this.guards, 'dailyLoss'), tradingDay: tradingDayId(ts) });
+  /** A new trading day resets the day's figures (and the daily latch) before anything is decided. */
+  private roll(ts: number): void {
+    const settings = this.deps.settings();
+    const rolled = markToMarket(this.guards, settings, ts, 0);
+    if (rolled.tradingDay !== this.guards.tradingDay) this.setGuardState(rolled, ts);
   }
 
   /** Signals still waiting for the broker (EXECUTING), e.g. for the sweep and the status screen. */
@@ -211,7 +334,7 @@ export class SignalProcessor {
       });
       return;
     }
-    const guard = checkGuards(this.guards, settings, ts);
+    const guard = checkGuards(this.guards, settings, ts, 0, [alert.symbol]);
     if (!guard.allowed) {
       actor.send({ type: 'filter.rejected', ts, reason: guard.reason });
       return;
@@ -260,7 +383,54 @@ export class SignalProcessor {
       actor.send({ type: 'filter.rejected', ts, reason: `FILTERED: profile — ${planned.reason}` });
       return;
     }
-    entry.plan = planned.plan;
+    let plan = planned.plan;
+    // Only an entry that opens or replaces a pending one needs room; the engine leaves the rest.
+    const replacing =
+      sameSymbol && sameSymbol.side === side ? this.pendingEntryOf(sameSymbol.positionId) : null;
+    if (sameSymbol && !replacing) {
+      entry.plan = plan;
+      this.open(signalId, alert, plan, instrument, settings, ts);
+      return;
+    }
+    const crossed = this.crossedEntry(plan, instrument, settings, alert.symbol);
+    if (typeof crossed === 'string') {
+      actor.send({ type: 'filter.rejected', ts, reason: crossed });
+      return;
+    }
+    const notes: string[] = [];
+    if (crossed) {
+      plan = crossed.plan;
+      notes.push(crossed.note);
+    }
+    const risk = checkAccountRisk({
+      plan,
+      instrument,
+      state: this.guards,
+      exposures: this.exposures(replacing),
+      settings,
+      rules: resolveAccountRules(settings),
+    });
+    if (!risk.ok) {
+      entry.plan = plan;
+      actor.send({ type: 'filter.rejected', ts, reason: risk.reason });
+      return;
+    }
+    plan = risk.plan;
+    if (risk.resized) notes.push(risk.resized);
+    entry.plan = plan;
+    entry.note = notes.length > 0 ? notes.join('; ') : null;
+    this.open(signalId, alert, plan, instrument, settings, ts);
+  }
+
+  private open(
+    signalId: string,
+    alert: IncomingAlert,
+    plan: EntryPlan,
+    instrument: Instrument,
+    settings: BotSettings,
+    ts: number,
+  ): void {
+    const { runtime, accountId } = this.deps;
     runtime.open(
       {
         positionId: idFromKey('p', alert.key),
@@ -273,12 +443,81 @@ export class SignalProcessor {
           tickValue: instrument.tickValue,
           decimals: instrument.decimals,
         },
-        plan: planned.plan,
+        plan,
         expiresAt: ts + settings.entryTimeoutMs,
         closeAtTp3: settings.closeAtTp3,
       },
       ts,
     );
+  }
+
+  /** The position id when it is a pending entry (the engine replaces it with the new plan). */
+  private pendingEntryOf(positionId: string): string | null {
+    const view = this.deps.runtime.positions().find((p) => p.positionId === positionId);
+    return view?.state === 'pending_entry' ? positionId : null;
+  }
+
+  /** What every position can still lose (a pending entry about to be replaced left out). */
+  private exposures(except: string | null): Exposure[] {
+    const out: Exposure[] = [];
+    for (const view of this.deps.runtime.positions()) {
+      if (view.positionId === except) continue;
+      const ctx = view.context;
+      const openQty = ctx.filledQty - ctx.exitedQty;
+      const pending: { price: number; quantity: number }[] = [];
+      for (const leg of ctx.legs) {
+        const left = leg.quantity - leg.filled;
+        if (left > 0 && (leg.status === 'sent' || leg.status === 'working' || leg.status === 'cancelling'))
+          pending.push({ price: leg.price, quantity: left });
+      }
+      if (openQty <= 0 && pending.length === 0) continue;
+      out.push({
+        symbol: ctx.symbol,
+        side: ctx.side,
+        stop: ctx.stop,
+        openQty: Math.max(0, openQty),
+        avgEntry: ctx.filledQty > 0 ? (ctx.entryTicksSum / ctx.filledQty) * ctx.grid.tickSize : 0,
+        pending,
+        tickSize: ctx.grid.tickSize,
+        tickValue: ctx.grid.tickValue,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The last price already through the plan: through the stop is always refused; through the entry
+   * (a limit that would fill at once) is refused or re-planned at the last price by settings.crossedEntry.
+   */
+  private crossedEntry(
+    plan: EntryPlan,
+    instrument: Instrument,
+    settings: BotSettings,
+    symbol: string,
+  ): string | { plan: EntryPlan; note: string } | null {
+    const last = this.deps.runtime.lastPrice(symbol);
+    if (last === undefined) return null;
+    const direction = plan.side === 'long' ? 1 : -1;
+    const word = plan.side === 'long' ? 'below' : 'above';
+    const lastTicks = toTicks(last, instrument);
+    if ((lastTicks - toTicks(plan.stopPrice, instrument)) * direction <= 0) {
+      return `FILTERED: crossed — last price ${last} is already at or ${word} the stop ${plan.stopPrice} of the ${plan.side} plan (entry ${plan.entryPrice}): it would fill and stop out at once; refused`;
+    }
+    if ((lastTicks - toTicks(plan.entryPrice, instrument)) * direction >= 0) return null;
+    if (settings.crossedEntry === 'refuse') {
+      return `FILTERED: crossed — last price ${last} is already ${word} the ${plan.side} entry ${plan.entryPrice} (the limit would fill at once); crossedEntry is refuse`;
+    }
+    const entryPrice = fromTicks(lastTicks, instrument);
+    const replanned = resizePlan(plan, instrument, settings, {
+      riskDollars: settings.riskPerTrade,
+      maxContracts: settings.maxContracts,
+      entryPrice,
+    });
+    if (!replanned.ok) return `FILTERED: crossed — re-planned at the last price ${last}: ${replanned.reason}`;
+    return {
+      plan: replanned.plan,
+      note: `re-planned: last price ${last} was already ${word} the entry ${plan.entryPrice}, entry moved to ${entryPrice} (crossedEntry is replan)`,
+    };
   }
 
   private onOutput(output: RuntimeOutput): void {
@@ -287,7 +526,7 @@ export class SignalProcessor {
         const entry = this.signals.get(output.signalId);
         if (!entry) return;
         entry.positionId = output.positionId;
-        entry.outcome = output.reason;
+        entry.outcome = entry.note ? `${output.reason} (${entry.note})` : output.reason;
         const { actor } = entry;
         if (output.outcome === 'opened' || output.outcome === 'replaced') {
           actor.send({ type: 'execute', ts: output.ts, positionId: output.positionId });
@@ -350,7 +589,7 @@ export class SignalProcessor {
           { netPnl: trade.netPnl, exitTime: trade.exitTime },
           this.deps.settings(),
         );
-        this.setGuardState(after);
+        this.setGuardState(after, trade.exitTime);
         const breached =
           (!before.dailyLoss && after.dailyLoss) || (!before.trailingDrawdown && after.trailingDrawdown);
         if (breached && this.deps.runtime.slots().length > 0)

@@ -53,6 +53,8 @@ function schemaOf(kind: SettingKind): z.ZodType {
       return z.array(z.string().refine((s) => getInstrument(s) !== undefined));
     case 'choices':
       return z.array(z.enum(kind.values as [string, ...string[]]));
+    case 'choice':
+      return z.enum(kind.values as [string, ...string[]]);
     case 'dcaLevels':
       return z.array(z.object({ fraction: z.number().gt(0).lt(1), sizeShare: z.number().gt(0) }).strict());
     default:
@@ -85,6 +87,8 @@ export function expected(declaration: SettingDeclaration): string {
       return `a list of root symbols from ${SUPPORTED_SYMBOLS.join(', ')}`;
     case 'choices':
       return `a list of ${kind.values.join(', ')}`;
+    case 'choice':
+      return `one of ${kind.values.join(', ')}`;
     case 'dcaLevels':
       return 'a list of {"fraction": between 0 and 1, "sizeShare": above 0}';
     default:

@@ -313,7 +313,7 @@ describe('null and edge rules', () => {
     expect(() =>
       computeMetrics([{ ...t1, exitTime: t1.entryTime - 1 }], { startingBalance: 1, from, to }),
     ).toThrow(/exitTime/);
-    expect(() => computeMetrics([], { startingBalance: 0, from, to })).toThrow(/startingBalance/);
+    expect(() => computeMetrics([], { startingBalance: -1, from, to })).toThrow(/startingBalance/);
     expect(() => computeMetrics([], { startingBalance: 1, from: to, to: from })).toThrow(/tested span/);
   });
 });

@@ -42,7 +42,8 @@ describe('buildEntryPlan', () => {
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     // VA: target 1120; from row 4 (390): up (5, 6) = 780 vs down (2, 3) = 200 → up → 1170. Rows 4–6.
-    // Stop 4 ticks × $12.50 = $50 per contract: $500 buys 10, capped at 5 → $250 at risk.
+    // Stop 4 ticks + 1 tick of stop slippage × $12.50 + $2.80 round-turn fees = $65.30 per contract:
+    // $500 buys 7, capped at 5 → $326.50 at risk (the example: not $250).
     expect(result.plan).toEqual({
       side: 'long',
       entryPrice: 4004,
@@ -52,7 +53,7 @@ describe('buildEntryPlan', () => {
       tp3: 4010,
       legs: [{ price: 4004, quantity: 5 }],
       quantity: 5,
-      riskDollars: 250,
+      riskDollars: 326.5,
       poc: 4004.5,
       vah: 4007,
       val: 4004,
@@ -106,7 +107,9 @@ describe('buildEntryPlan', () => {
       instrument: es,
       settings: { ...settings, riskPerTrade: 20 },
     });
-    expect(poor.ok === false && poor.reason).toContain("risk $20 is less than one contract's risk $50");
+    expect(poor.ok === false && poor.reason).toContain(
+      "risk $20 is less than one contract's risk $65.30 (4 ticks + 1 tick of stop slippage",
+    );
     const rows = buildEntryPlan({
       bars,
       side: 'long',

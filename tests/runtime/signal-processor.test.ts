@@ -134,13 +134,15 @@ describe('signal processor: one decision per alert', () => {
     expect(s.runtime.slots()).toHaveLength(0);
     expect(s.exchange.fills.at(-1)).toBeDefined();
     const late = s.processor.process({ key: 'k9', alertId: 9, symbol: 'ES', action: 'buy' }, flatBy + 60_000);
-    expect(late.reason).toMatch(/^GUARD: flat-by time/);
+    expect(late.reason).toMatch(/^GUARD: flatten-at time — it is 15:11 CT, flat from 15:10 CT/);
   });
 
   it('latches the daily loss limit after a losing trade, flattens, and filters new entries', () => {
-    const s = setup({ dailyLossLimit: 100, riskPerTrade: 500 });
+    const s = setup({ dailyLossLimit: 150, riskBuffer: 0, riskPerTrade: 500 });
     const d = s.processor.process({ key: 'k1', alertId: 1, symbol: 'ES', action: 'buy' }, T0);
     const plan = d.plan!;
+    // The room above the day's floor ($150, no buffer) sizes it down: 2 × (4 + 1 ticks × $12.50 + $2.80).
+    expect([plan.quantity, plan.riskDollars]).toEqual([2, 130.6]);
     s.price(plan.entryPrice - 0.25, T0 + 1_000);
     s.price(plan.stopPrice - 0.5, T0 + 2_000);
     s.price(plan.stopPrice - 0.5, T0 + 3_000);

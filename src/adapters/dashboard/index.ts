@@ -58,6 +58,8 @@ export interface DashboardControls {
 export type DashboardSettings = Pick<
   BotSettings,
   | 'startingBalance'
+  | 'accountRules'
+  | 'maxPosition'
   | 'dailyLossLimit'
   | 'trailingDrawdown'
   | 'profileLookbackMinutes'

@@ -2,7 +2,7 @@
  * KPI cards: every figure comes from computeMetrics (src/domain/metrics.ts) over the trades log, so
  * the dashboard and the backtest reports always agree; guard headroom from the stored guard state.
  */
-import type { GuardState } from '../../domain/guards.ts';
+import { type GuardState, startingBalanceOf } from '../../domain/guards.ts';
 import { getInstrument, pointValue } from '../../domain/instruments.ts';
 import { computeMetrics, dayLabel, globexDayNumber, type TradeLike } from '../../domain/metrics.ts';
 import { roundCents } from '../../domain/pnl.ts';
@@ -116,7 +116,10 @@ export function guardHeadroomFromState(
 
 export function computeKpis(input: {
   readonly trades: readonly StoredTrade[];
-  readonly settings: Pick<BotSettings, 'startingBalance' | 'dailyLossLimit' | 'trailingDrawdown'>;
+  readonly settings: Pick<
+    BotSettings,
+    'startingBalance' | 'dailyLossLimit' | 'trailingDrawdown' | 'accountRules' | 'maxPosition'
+  >;
   readonly guardStates: readonly GuardStateRecord[];
   /** Live guard states; they replace stored rows of the same account. */
   readonly liveGuards?: readonly { readonly accountId: string; readonly state: GuardState }[];
@@ -128,7 +131,7 @@ export function computeKpis(input: {
   const first = trades.reduce((min, t) => Math.min(min, t.entryTime), input.now);
   const to = Math.max(input.now, ...trades.map((t) => t.exitTime)) + 1;
   const metrics = computeMetrics(trades, {
-    startingBalance: input.settings.startingBalance,
+    startingBalance: startingBalanceOf(input.settings),
     from: first,
     to,
   });
