@@ -406,7 +406,8 @@ export class SignalProcessor {
       plan,
       instrument,
       state: this.guards,
-      exposures: this.exposures(replacing),
+      // A pending entry being replaced still counts until its cancel is confirmed: both could fill.
+      exposures: this.exposures(),
       settings,
       rules: resolveAccountRules(settings),
     });
@@ -457,11 +458,10 @@ export class SignalProcessor {
     return view?.state === 'pending_entry' ? positionId : null;
   }
 
-  /** What every position can still lose (a pending entry about to be replaced left out). */
-  private exposures(except: string | null): Exposure[] {
+  /** What every position can still lose: its open contracts and its working entry orders. */
+  private exposures(): Exposure[] {
     const out: Exposure[] = [];
     for (const view of this.deps.runtime.positions()) {
-      if (view.positionId === except) continue;
       const ctx = view.context;
       const openQty = ctx.filledQty - ctx.exitedQty;
       const pending: { price: number; quantity: number }[] = [];
