@@ -15,6 +15,7 @@ interface RootSpec {
   feePerSide: number;
   referencePrice: number;
   cycle: 'quarterly' | 'monthly' | 'gold';
+  micro?: true;
 }
 
 const ROOTS: readonly RootSpec[] = [
@@ -30,6 +31,7 @@ const ROOTS: readonly RootSpec[] = [
   },
   {
     ticker: 'MES',
+    micro: true,
     root: 'MES',
     description: 'Micro E-mini S&P 500',
     tickSize: 0.25,
@@ -50,6 +52,7 @@ const ROOTS: readonly RootSpec[] = [
   },
   {
     ticker: 'MNQ',
+    micro: true,
     root: 'MNQ',
     description: 'Micro E-mini Nasdaq-100',
     tickSize: 0.25,
@@ -70,6 +73,7 @@ const ROOTS: readonly RootSpec[] = [
   },
   {
     ticker: 'M2K',
+    micro: true,
     root: 'M2K',
     description: 'Micro E-mini Russell 2000',
     tickSize: 0.1,
@@ -100,6 +104,7 @@ const ROOTS: readonly RootSpec[] = [
   },
   {
     ticker: 'MGC',
+    micro: true,
     root: 'MGC',
     description: 'Micro Gold',
     tickSize: 0.1,
@@ -145,6 +150,7 @@ function contractFor(spec: RootSpec, month: number, year: number, active: boolea
     symbolId: `F.US.${spec.root}`,
     feePerSide: spec.feePerSide,
     referencePrice: spec.referencePrice,
+    ...(spec.micro ? { micro: true } : {}),
   };
 }
 

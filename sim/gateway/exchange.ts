@@ -78,6 +78,13 @@ export interface ExchangeRules extends PlacementRules {
 
 const PLACEABLE_TYPES = new Set([1, 2, 4, 5, 6, 7]);
 
+/** Called before a placement is booked (the risk engine): an outcome refuses it, null lets it through. */
+export type PlaceGuard = (
+  account: GatewayAccountSetup,
+  contract: GatewayContractSetup,
+  request: PlaceRequest,
+) => PlaceOutcome | null;
+
 export class Exchange {
   private readonly accounts = new Map<number, GatewayAccountSetup>();
   private readonly contracts = new Map<string, GatewayContractSetup>();
@@ -89,6 +96,7 @@ export class Exchange {
   private nextOrderId = 1;
   private readonly listeners = new Set<(event: ExchangeEvent) => void>();
   private readonly ledger = new Ledger((event) => this.emit(event));
+  private placeGuard: PlaceGuard | null = null;
 
   constructor(
     accounts: readonly GatewayAccountSetup[],
@@ -103,6 +111,11 @@ export class Exchange {
   onEvent(listener: (event: ExchangeEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Install (or remove) the check every Order/place passes before it is booked. */
+  setPlaceGuard(guard: PlaceGuard | null): void {
+    this.placeGuard = guard;
   }
 
   private emit(event: ExchangeEvent): void {
@@ -157,6 +170,8 @@ export class Exchange {
     if (!contract.activeContract) {
       return { errorCode: 9, errorMessage: `Contract ${contract.id} is not active`, orderId: null };
     }
+    const refused = this.placeGuard?.(account, contract, request) ?? null;
+    if (refused !== null) return refused;
     if (!account.canTrade) return { errorCode: 10, errorMessage: 'Account cannot trade', orderId: null };
     const tag = request.customTag ?? null;
     const tags = this.tagsByAccount.get(account.id) ?? new Set<string>();
@@ -372,6 +387,87 @@ export class Exchange {
       reduceOnly: true,
     });
     return { errorCode: outcome.errorCode === 0 ? 0 : 7, errorMessage: outcome.errorMessage };
+  }
+
+  // ---------------------------------------------------------------- risk
+
+  /** Signed contracts the account holds in a contract: > 0 long, < 0 short. */
+  netSize(accountId: number, contractId: string): number {
+    return this.ledger.netSize(accountId, contractId);
+  }
+
+  /** Open P&L of the account's positions marked at each contract's last print, dollars. */
+  openPnl(accountId: number): number {
+    let total = 0;
+    for (const position of this.ledger.openPositions(accountId)) {
+      const last = this.lastTicks.get(position.contract.id);
+      if (last === undefined) continue;
+      total += (last - position.averageTicks) * position.netSize * position.contract.tickValue;
+    }
+    return cents(total);
+  }
+
+  /** Working orders of an account (brackets' suspended children included). */
+  workingOrders(accountId: number): OrderRecord[] {
+    return this.orderList(accountId).filter((o) => WORKING_STATUSES.has(o.status));
+  }
+
+  /** Set canTrade and announce it (GatewayUserAccount) when it changes. */
+  setCanTrade(accountId: number, canTrade: boolean): void {
+    const account = this.accounts.get(accountId);
+    if (!account || account.canTrade === canTrade) return;
+    account.canTrade = canTrade;
+    this.emit({ kind: 'account', account });
+  }
+
+  /** Set the balance (a risk engine's starting balance) without an event. */
+  setBalance(accountId: number, balance: number): void {
+    const account = this.accounts.get(accountId);
+    if (account) account.balance = cents(balance);
+  }
+
+  /**
+   * Liquidation: cancel every working order of the account, then close every position at once at its
+   * contract's last print (a market order filled there), with the usual order/position/trade/account
+   * events. Returns how many orders were cancelled and positions closed.
+   */
+  flattenAccount(accountId: number): { cancelled: number; closed: number } {
+    const working = this.workingOrders(accountId);
+    for (const order of working) this.finish(order, 3);
+    let closed = 0;
+    for (const position of this.ledger.openPositions(accountId)) {
+      const last = this.lastTicks.get(position.contract.id);
+      if (last === undefined) continue;
+      const now = this.now();
+      const order: OrderRecord = {
+        id: this.nextOrderId++,
+        accountId,
+        contract: position.contract,
+        createdAt: now,
+        updatedAt: now,
+        status: 1,
+        type: 2,
+        side: (position.netSize > 0 ? 1 : 0) as OrderSideCode,
+        size: Math.abs(position.netSize),
+        limitTicks: null,
+        stopTicks: null,
+        fillVolume: 0,
+        filledTicks: null,
+        customTag: null,
+        trailTicks: null,
+        parentOrderId: null,
+        linkedOrderId: null,
+        stopLossBracket: null,
+        takeProfitBracket: null,
+        bracketRole: null,
+        reduceOnly: true,
+      };
+      this.orderBook.set(order.id, order);
+      this.emit({ kind: 'order', order });
+      this.fill(order, last, now);
+      closed += 1;
+    }
+    return { cancelled: working.length, closed };
   }
 
   // ---------------------------------------------------------------- market

@@ -14,6 +14,7 @@ import { Hubs } from './hubs.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitSettings } from './rate-limit.ts';
 import { renderOrder, renderPosition, renderTrade } from './records.ts';
 import { RestApi, type RestCall } from './rest.ts';
+import { RiskEngine, type RiskState, riskSettings } from './risk-engine.ts';
 import { bearerToken, Sessions } from './sessions.ts';
 import type {
   GatewayAccountSetup,
@@ -24,11 +25,13 @@ import type {
   GatewayTrade,
   HoldPlaceMode,
   HubName,
+  RiskEngineOptions,
 } from './types.ts';
 import type { TimestampStyle } from './wire-format.ts';
 
 export type { AmbiguousMode, MutationEndpoint } from './ambiguous-outcomes.ts';
 export type { RestCall } from './rest.ts';
+export type { RiskEvent, RiskEventKind, RiskState } from './risk-engine.ts';
 export * from './types.ts';
 
 export interface LocalGatewayOptions {
@@ -58,6 +61,11 @@ export interface LocalGatewayOptions {
   rules?: Partial<Pick<ExchangeRules, 'minimumBracketTicks' | 'requireStopTypeForStopLoss'>>;
   /** 'mixed' (default): orders/positions/trades `+00:00` with six fraction digits, bars and market data `Z`. */
   timestampStyle?: 'mixed' | TimestampStyle;
+  /**
+   * Topstep risk-engine mode for every account (an account's own `riskEngine` overrides it): trailing
+   * Maximum Loss Limit, position cap, 15:10 CT auto-liquidation, daily loss limit. Off by default.
+   */
+  riskEngine?: RiskEngineOptions;
 }
 
 export interface LocalGatewayFaults {
@@ -110,6 +118,10 @@ export interface LocalGateway {
   activeContractId(ticker: string): string;
   lastPrice(contractId: string): number | undefined;
   hubConnections(hub: HubName): number;
+  /** Risk-engine mode: run every rule at the current clock (pushPrice does this after its fills). */
+  checkRisk(): void;
+  /** Risk-engine mode: an account's balance, MLL floor, end-of-day high, trading state and rule events. */
+  riskState(accountId: number): RiskState;
   close(): Promise<void>;
 }
 
@@ -148,6 +160,8 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     requireStopTypeForStopLoss: options.rules?.requireStopTypeForStopLoss ?? true,
     closeLeavesWorkingOrders: quirks.closeLeavesWorkingOrders,
   });
+  const riskAccounts = riskSettings(options.riskEngine, exchange.accountList());
+  const risk = riskAccounts.size > 0 ? new RiskEngine(exchange, now, riskAccounts) : null;
   const sessions = new Sessions(now, options.tokenLifetimeMs ?? 24 * 60 * 60 * 1000);
   const rateSettings: RateLimitSettings =
     options.rateLimits === false
@@ -276,6 +290,7 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     port,
     pushPrice(contractId, price, opts = {}) {
       exchange.pushPrice(contractId, price, opts.size ?? 1, opts.ts ?? now());
+      risk?.check();
     },
     faults: {
       dropConnections: (hub) => hubs.drop(hub),
@@ -307,6 +322,15 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       return ticks === undefined || !contract ? undefined : Number((ticks * contract.tickSize).toFixed(9));
     },
     hubConnections: (hub) => hubs.connectionCount(hub),
+    checkRisk: () => risk?.check(),
+    riskState: (accountId) => {
+      if (!risk?.covers(accountId)) {
+        throw new Error(
+          `riskState: account ${accountId} has no risk engine (start the gateway with riskEngine)`,
+        );
+      }
+      return risk.state(accountId);
+    },
     close: async () => {
       hubs.closeAll();
       wss.close();

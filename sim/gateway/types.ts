@@ -78,6 +78,8 @@ export interface GatewayAccountSetup extends GatewayAccount {
   bracketMode?: 'auto-oco' | 'position-brackets';
   /** Follower (copy-trading) accounts cannot cancel orders (§7.1). */
   follower?: boolean;
+  /** This account's Topstep risk rules, overriding the gateway's `riskEngine` option; false: none. */
+  riskEngine?: RiskEngineOptions | false;
 }
 
 /** Contract (§5) plus the fake's per-side fee. */
@@ -96,6 +98,8 @@ export interface GatewayContractSetup extends GatewayContract {
   feePerSide?: number;
   /** Starting price for synthetic bars and the demo random walk. */
   referencePrice?: number;
+  /** A micro contract (MES, MNQ, M2K, MGC): counts 1/10 of a mini against a position cap. */
+  micro?: boolean;
 }
 
 /** Order (§5). Prices are tick-aligned numbers; timestamps are ISO strings. */
@@ -183,6 +187,22 @@ export interface GatewayQuirks {
   singleLogin: boolean;
   /** Rejected orders do not appear in Order/search or v2/query (unconfirmed either way, §8.3). */
   rejectedOrdersHiddenFromSearch: boolean;
+}
+
+/** Topstep risk-engine mode (sim/gateway/risk-engine.ts, README "Topstep risk-engine mode"). */
+export interface RiskEngineOptions {
+  /** Balance the account starts from (default: the account's own balance); the MLL never trails above it. */
+  startingBalance?: number;
+  /** Maximum Loss Limit, dollars (e.g. 2,000 on a 50K account). Omit to turn the MLL off. */
+  maxLossLimit?: number;
+  /** Position cap in minis across all contracts; a micro counts 1/10 (e.g. 5). Omit for no cap. */
+  maxPositionMinis?: number;
+  /** Chicago time "HH:MM" of the daily auto-liquidation (default '15:10'); null turns it off. */
+  flattenAtCt?: string | null;
+  /** Daily loss limit, dollars (realised + open P&L of the trading day). */
+  dailyLossLimit?: number;
+  /** What hitting the daily loss limit does (default 'liquidate_and_block'). */
+  dailyLossAction?: 'liquidate' | 'liquidate_and_block';
 }
 
 export type HubName = 'user' | 'market';

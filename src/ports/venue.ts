@@ -55,6 +55,14 @@ export interface RestoredEngine {
   rearm(view: PositionView, freshVenue: boolean): readonly EngineCommand[];
 }
 
+/** The trading account as the venue reports it (balance in dollars, ts from the venue's clock). */
+export interface AccountState {
+  readonly balance: number;
+  /** False once the broker stops the account (a failed Maximum Loss Limit, a daily loss block). */
+  readonly canTrade: boolean;
+  readonly ts: number;
+}
+
 export interface Venue {
   readonly kind: string;
   readonly accountId: string;
@@ -73,6 +81,12 @@ export interface Venue {
   demoCenter(symbol: string): number;
   /** History: 1m bars before `now` for the first profiles. */
   history(symbol: string, now: number): Promise<Bar[]>;
+  /**
+   * The account, live: the broker's pushes (balance after each fill, canTrade changes) and a fresh
+   * read after every reconnect. Replays the latest state to a new subscriber. Absent when the venue
+   * has no real account.
+   */
+  readonly account$?: Observable<AccountState>;
   /** The account's balance as the venue reports it, dollars; null when it has no real account. */
   accountBalance(): Promise<number | null>;
   /** Reconcile and resync after the engine restored its actors (re-arm a fresh venue's book). */

@@ -3,12 +3,14 @@
  * account balance and the restart resync, on the Venue port. `connectProjectXVenue` also serves
  * the local gateway (sim/gateway/venue.ts), which speaks the same wire protocol.
  */
+import { filter, from, ReplaySubject, switchMap } from 'rxjs';
 import { getInstrument } from '../../domain/instruments.ts';
 import { stopTag } from '../../domain/tags.ts';
 import type { Bar, Instrument } from '../../domain/types.ts';
-import type { Venue, VenueContext } from '../../ports/venue.ts';
+import type { AccountState, Venue, VenueContext } from '../../ports/venue.ts';
 import { fetchBars } from './bars.ts';
 import { loadProjectXConfig, type ProjectXConfig } from './config.ts';
+import type { Account } from './models.ts';
 import { startTopstepxSession, type TopstepxSession } from './session.ts';
 
 /** What a gateway in this process adds (the local gateway): prices pushed in, its last price. */
@@ -48,10 +50,46 @@ export async function connectProjectXVenue(
   const lastPrices = new Map<string, number>();
   const tickSubscription = session.marketData.ticks$.subscribe((t) => lastPrices.set(t.symbol, t.price));
   const { pushPrice, lastPrice } = hooks;
+  const ownId = session.account.id;
+  /** Account search for our account: the active ones first, then all (a stopped account is not active). */
+  const readAccount = async (): Promise<Account | undefined> => {
+    const active = await session.rest.searchAccounts(true);
+    return (
+      active.find((a) => a.id === ownId) ??
+      (await session.rest.searchAccounts(false)).find((a) => a.id === ownId)
+    );
+  };
+  const account$ = new ReplaySubject<AccountState>(1);
+  const toState = (a: Account): AccountState => ({
+    balance: a.balance,
+    canTrade: a.canTrade,
+    ts: context.clock.now(),
+  });
+  account$.next(toState(session.account));
+  const accountPushes = session.hubs.accounts$
+    .pipe(filter((a) => a.id === ownId))
+    .subscribe((a) => account$.next(toState(a)));
+  // After a user-hub reconnect the pushes sent meanwhile are lost: read the account once.
+  const accountReads = session.hubs.reconnected$
+    .pipe(
+      filter((r) => r.hub === 'user'),
+      switchMap(() =>
+        from(
+          readAccount().catch((error: unknown) => {
+            logger.warn({ error: String(error) }, 'could not read the account after a user hub reconnect');
+            return undefined;
+          }),
+        ),
+      ),
+    )
+    .subscribe((a) => {
+      if (a) account$.next(toState(a));
+    });
   return {
     kind: hooks.kind,
     accountId,
     broker: session.broker,
+    account$: account$.asObservable(),
     ticks$: session.marketData.ticks$,
     ...(session.marketData.health$ ? { health$: session.marketData.health$ } : {}),
     ...(pushPrice
@@ -110,8 +148,7 @@ export async function connectProjectXVenue(
       return bars;
     },
     async accountBalance() {
-      const accounts = await session.rest.searchAccounts(true);
-      return accounts.find((a) => a.id === session.account.id)?.balance ?? null;
+      return (await readAccount())?.balance ?? null;
     },
     async afterRestore(engine) {
       await session.reconciler.whenReady();
@@ -147,6 +184,9 @@ export async function connectProjectXVenue(
     },
     async stop() {
       tickSubscription.unsubscribe();
+      accountPushes.unsubscribe();
+      accountReads.unsubscribe();
+      account$.complete();
       await session.stop();
       await hooks.close?.();
     },
