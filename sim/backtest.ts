@@ -3,10 +3,14 @@
  * by the replay. `runBacktest` takes loaded data and alerts and returns trades, decisions and metrics;
  * scripts/backtest.ts adds files, options and reports around it.
  */
+import { type AccountRules, resolveAccountRules } from '../src/domain/account-rules.ts';
+import { CalendarCoverageError, cmeSessionDay, productGroup } from '../src/domain/calendar.ts';
 import { startingBalanceOf } from '../src/domain/guards.ts';
 import { computeMetrics, type Metrics } from '../src/domain/metrics.ts';
+import { tradingDayId } from '../src/domain/session-time.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../src/domain/settings.ts';
 import type { ProtectiveStopMode } from '../src/runtime/engine-runtime.ts';
+import type { GuardEvent } from '../src/runtime/signal-processor.ts';
 import type { BacktestAlert } from './alerts.ts';
 import { VirtualClock } from './clock.ts';
 import type { BarSeries, TickSeries } from './csv.ts';
@@ -57,11 +61,50 @@ export interface BacktestResult {
    */
   readonly strayPosition: number;
   readonly strayOrders: readonly string[];
+  /** The account rules and risk settings the run traded under, and every guard event. */
+  readonly risk: BacktestRisk;
+}
+
+export interface BacktestRisk {
+  readonly rules: AccountRules;
+  readonly settings: Pick<
+    BotSettings,
+    | 'riskPerTrade'
+    | 'maxContracts'
+    | 'riskBuffer'
+    | 'stopSlippageTicks'
+    | 'dailyLossLimit'
+    | 'dailyLossAction'
+    | 'noNewEntriesAfter'
+    | 'flatByTime'
+    | 'timeZone'
+    | 'crossedEntry'
+  >;
+  readonly guardEvents: readonly GuardEvent[];
+  /** The best trading day's share of the total net profit (Topstep's consistency target); null without a profit. */
+  readonly bestDayShare: number | null;
+}
+
+/** The CME calendar must cover every trading day the alerts fall on, or the run stops here with why. */
+export function checkCalendarCoverage(symbol: string, alerts: readonly { readonly ts: number }[]): void {
+  const group = productGroup(symbol);
+  if (!group) return;
+  const days = new Set(alerts.map((a) => tradingDayId(a.ts)));
+  for (const day of days) {
+    try {
+      cmeSessionDay(day, group);
+    } catch (error) {
+      if (error instanceof CalendarCoverageError)
+        throw new CalendarCoverageError(`backtest of ${symbol}: ${error.message}`);
+      throw error;
+    }
+  }
 }
 
 export function runBacktest(config: BacktestConfig): BacktestResult {
   const settings: BotSettings = { ...DEFAULT_SETTINGS, ...config.settings };
   const policy = config.policy ?? 'conservative';
+  checkCalendarCoverage(config.symbol, config.alerts);
   const firstTs = config.startTs ?? (config.bars.length > 0 ? config.bars.ts[0]! : 0);
   const clock = new VirtualClock(firstTs);
   const exchange = new SimulatedExchange(clock, config.exchange);
@@ -114,5 +157,38 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     metrics,
     strayPosition: exchange.position(config.symbol),
     strayOrders: exchange.openOrders().map((o) => o.tag),
+    risk: {
+      rules: resolveAccountRules(settings),
+      settings: {
+        riskPerTrade: settings.riskPerTrade,
+        maxContracts: settings.maxContracts,
+        riskBuffer: settings.riskBuffer,
+        stopSlippageTicks: settings.stopSlippageTicks,
+        dailyLossLimit: settings.dailyLossLimit,
+        dailyLossAction: settings.dailyLossAction,
+        noNewEntriesAfter: settings.noNewEntriesAfter,
+        flatByTime: settings.flatByTime,
+        timeZone: settings.timeZone,
+        crossedEntry: settings.crossedEntry,
+      },
+      guardEvents: target.guardEvents,
+      bestDayShare: bestDayShare(trades),
+    },
   };
+}
+
+/** The best trading day's net P&L as a share of the total net profit, null when there is no profit. */
+function bestDayShare(
+  trades: readonly { readonly exitTime: number; readonly netPnl: number }[],
+): number | null {
+  const byDay = new Map<string, number>();
+  let total = 0;
+  for (const t of trades) {
+    const day = tradingDayId(t.exitTime);
+    byDay.set(day, (byDay.get(day) ?? 0) + t.netPnl);
+    total += t.netPnl;
+  }
+  if (!(total > 0)) return null;
+  const best = Math.max(...byDay.values());
+  return Math.round((best / total) * 10_000) / 10_000;
 }

@@ -12,7 +12,12 @@ import type { EntryPlan, PriceBand } from '../src/domain/types.ts';
 import { createTradingNode, type TradingNode } from '../src/node/trading-node.ts';
 import type { TradeRecord } from '../src/ports/store.ts';
 import type { EngineRuntime, ProtectiveStopMode, RuntimeOutput } from '../src/runtime/engine-runtime.ts';
-import { idFromKey, type SignalDecision, type SignalProcessor } from '../src/runtime/signal-processor.ts';
+import {
+  type GuardEvent,
+  idFromKey,
+  type SignalDecision,
+  type SignalProcessor,
+} from '../src/runtime/signal-processor.ts';
 import { tradeFromPosition } from '../src/runtime/trades.ts';
 import type { BacktestAlert } from './alerts.ts';
 import type { VirtualClock } from './clock.ts';
@@ -73,6 +78,8 @@ export class EngineTarget implements ReplayTarget {
   readonly trades: BacktestTrade[] = [];
   readonly decisions: AlertDecision[] = [];
   readonly levels: PlannedLevels[] = [];
+  /** When a guard stopped or resumed trading, or flattened, and why. */
+  readonly guardEvents: GuardEvent[] = [];
   cancelledEntries = 0;
   private readonly accountId: string;
   private readonly alertsById = new Map<string, BacktestAlert>();
@@ -109,6 +116,7 @@ export class EngineTarget implements ReplayTarget {
             this.collect(output);
           },
           onDecision: (decision) => this.onDecision(decision),
+          onGuardEvent: (event) => this.guardEvents.push(event),
         },
       ],
     });

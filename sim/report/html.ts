@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { formatProfitFactor } from '../../src/domain/metrics.ts';
 import type { BacktestResult } from '../backtest.ts';
 import type { BarSeries } from '../csv.ts';
+import { riskLines } from './terminal.ts';
 
 const MAX_CANDLES = 20_000;
 
@@ -162,12 +163,15 @@ table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 td, th { padding: 3px 10px; border-bottom: 1px solid #e0e3eb; text-align: right; }
 .win { color: #089981; } .loss { color: #f23645; }
 .note { color: #787b86; font-size: 12px; }
+.risk { font-size: 12px; white-space: pre-wrap; }
 </style>
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
 <p class="note">${escapeHtml(new Date(m.from).toISOString())} → ${escapeHtml(new Date(m.to).toISOString())} · ${result.stats.bars} bars · path policy ${escapeHtml(result.policy)}</p>
 <div class="summary">${summary.map(([k, v]) => `<div><span>${escapeHtml(k)}</span>${escapeHtml(v)}</div>`).join('')}</div>
+<h2>Account rules and guard events</h2>
+<pre class="risk">${escapeHtml(riskLines(result).join('\n'))}</pre>
 <h2>Price, trades and profile levels (POC / VAH / VAL at each entry)</h2>
 <div id="price" class="chart"></div>
 <h2>Equity</h2>

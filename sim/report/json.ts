@@ -43,6 +43,7 @@ export function reportObject(result: BacktestResult, inputs: ReportInputs): Reco
       exitTimeIso: new Date(t.exitTime).toISOString(),
     })),
     decisions: result.decisions,
+    risk: result.risk,
     exchangeAtEnd: { position: result.strayPosition, workingOrders: result.strayOrders },
   };
 }

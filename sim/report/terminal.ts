@@ -81,6 +81,8 @@ export function terminalReport(result: BacktestResult, options: TerminalOptions)
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`);
   lines.push('');
+  lines.push(...riskLines(result, bold));
+  lines.push('');
   lines.push(bold('Exits by reason'));
   for (const reason of EXIT_REASONS) {
     const e = m.exitsByReason[reason];
@@ -169,4 +171,32 @@ function duration(ms: number | null): string {
   if (ms === null) return 'n/a';
   const minutes = Math.round(ms / 60_000);
   return minutes < 120 ? `${minutes} min` : `${(minutes / 60).toFixed(1)} h`;
+}
+
+/** The account rules, the risk settings and every guard event: when trading stopped, why, when it resumed. */
+export function riskLines(result: BacktestResult, bold: (text: string) => string = (t) => t): string[] {
+  const { rules, settings, guardEvents, bestDayShare } = result.risk;
+  const cap = rules.scaling
+    .map((t) => (t.fromProfit === null ? `${t.maxMinis}` : `${t.maxMinis} above ${dollars(t.fromProfit)}`))
+    .join(', ');
+  const lines = [bold(`Account rules: ${rules.label} (${rules.name})`)];
+  lines.push(
+    `  Maximum Loss Limit ${dollars(rules.maxLossLimit)} below the end-of-day high, locked at ${dollars(rules.startingBalance)}; position cap ${cap} minis (${rules.microsPerMini} micros = 1)`,
+  );
+  if (rules.profitTarget !== null || rules.consistencyPercent !== null) {
+    const share = bestDayShare === null ? 'n/a' : `${(bestDayShare * 100).toFixed(1)}%`;
+    lines.push(
+      `  Profit target ${rules.profitTarget === null ? 'none' : dollars(rules.profitTarget)}; best day ${share} of the profit (consistency target ${rules.consistencyPercent === null ? 'none' : `under ${rules.consistencyPercent}%`})`,
+    );
+  }
+  lines.push(
+    `  Risk: ${dollars(settings.riskPerTrade)} a trade, at most ${settings.maxContracts} contracts, buffer ${dollars(settings.riskBuffer)}, stop slippage ${settings.stopSlippageTicks} tick(s), crossed entries: ${settings.crossedEntry}`,
+  );
+  lines.push(
+    `  Daily loss limit ${settings.dailyLossLimit > 0 ? `${dollars(settings.dailyLossLimit)} (${settings.dailyLossAction.replaceAll('_', ' ')})` : 'off'}; no new entries after ${settings.noNewEntriesAfter || 'off'}, flatten at ${settings.flatByTime || 'off'} (${settings.timeZone})`,
+  );
+  lines.push(bold('Guard events'));
+  if (guardEvents.length === 0) lines.push('  (none: no guard stopped trading)');
+  for (const e of guardEvents) lines.push(`  ${iso(e.ts)}  ${e.kind.padEnd(9)} ${e.reason}`);
+  return lines;
 }

@@ -24,7 +24,7 @@ if (!haveData)
 /** A synthetic ES file: a range-bound mix of sine waves from a fixed formula, so trades happen. */
 function syntheticCsv(bars: number): string {
   const rows = ['ts_utc,open,high,low,close,volume'];
-  const t0 = Date.UTC(2021, 2, 1, 14, 30);
+  const t0 = Date.UTC(2025, 2, 3, 14, 30); // a Monday inside the CME calendar's years
   let price = 4000;
   for (let i = 0; i < bars; i++) {
     const open = price;
@@ -236,7 +236,7 @@ describe('backtest CLI', () => {
     writeFileSync(tv, `time,open,high,low,close,Volume,Plot\n${lines.join('\n')}\n`);
     const r = cli(['--data', tv, '--no-color']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^Backtest ES {2}2021-03-01 14:30/);
+    expect(r.stdout).toMatch(/^Backtest ES {2}2025-03-03 14:30/);
   });
 
   it('honours NO_COLOR', () => {

@@ -16,7 +16,7 @@ function report(): string {
     const close =
       Math.round((4000 + 8 * Math.sin(i / 30) + 3 * Math.sin(i / 5.3) + 2 * Math.sin(i * 1.7)) * 4) / 4;
     rows.push(
-      `${new Date(Date.UTC(2021, 2, 1, 14) + i * 60_000).toISOString()},${previous},${Math.max(previous, close) + 0.5},${Math.min(previous, close) - 0.5},${close},${100 + i}`,
+      `${new Date(Date.UTC(2025, 2, 3, 14) + i * 60_000).toISOString()},${previous},${Math.max(previous, close) + 0.5},${Math.min(previous, close) - 0.5},${close},${100 + i}`,
     );
     previous = close;
   }
