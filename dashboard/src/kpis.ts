@@ -39,12 +39,20 @@ function guardCard(guards: readonly GuardHeadroom[]): HTMLElement {
   shares.sort((a, b) => a.daily - b.daily);
   const { g, daily } = shares[0]!;
   const latched = g.dailyLossLatched || g.drawdownLatched;
-  const value = latched
-    ? h('span', { class: 'down' }, 'LATCHED')
-    : h('span', {}, g.dailyLossHeadroom === null ? 'off' : usd(g.dailyLossHeadroom, false));
-  const sub = latched
-    ? (g.latchedReason ?? 'a guard latched: reset it from Controls when you accept it')
-    : `daily loss left · drawdown ${g.drawdownHeadroom === null ? 'off' : usd(g.drawdownHeadroom, false)} left${guards.length > 1 ? ` · ${g.accountId}` : ''}`;
+  const value = g.brokerBlocked
+    ? h('span', { class: 'down' }, 'BROKER BLOCKED')
+    : latched
+      ? h('span', { class: 'down' }, 'LATCHED')
+      : h('span', {}, g.dailyLossHeadroom === null ? 'off' : usd(g.dailyLossHeadroom, false));
+  const balance =
+    g.broker?.mismatch === true
+      ? ` · broker balance ${usd(g.broker.balance, false)} differs by ${usd(g.broker.difference, true)} (the broker's figure wins)`
+      : '';
+  const sub = g.brokerBlocked
+    ? g.brokerBlocked
+    : latched
+      ? (g.latchedReason ?? 'a guard latched: reset it from Controls when you accept it')
+      : `daily loss left · ${g.rules}: ${g.drawdownHeadroom === null ? 'no loss limit' : `${usd(g.drawdownHeadroom, false)} above the loss limit ${usd(g.drawdownFloor ?? 0, false)}`}${balance}${guards.length > 1 ? ` · ${g.accountId}` : ''}`;
   return card('Guard headroom', value, sub, meter(latched ? 0 : daily), 'kpi-guard');
 }
 

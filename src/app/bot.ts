@@ -37,6 +37,7 @@ import { PersistenceSink } from '../runtime/persistence.ts';
 import { rearmCommands } from '../runtime/recovery.ts';
 import type { SignalProcessor } from '../runtime/signal-processor.ts';
 import { createSettingsSource, type SettingsSource } from '../settings/source.ts';
+import { watchAccount } from './account-balance.ts';
 import type { BotStatus } from './bot-status.ts';
 import type { BotConfig } from './config.ts';
 import { engineLog } from './engine-log.ts';
@@ -82,6 +83,15 @@ export async function startBot(
       rearmCommands(view, { freshVenue, protectiveStops: config.protectiveStops, ts: clock.now() }),
   });
   for (const symbol of config.symbols) bars.seed(symbol, await broker.history(symbol, clock.now()));
+  const account = await watchAccount({
+    venue: broker,
+    processor,
+    runtime,
+    clock,
+    logger,
+    status: parts.status,
+    restoredFromStore: parts.restored.fromStore,
+  });
 
   // Market data: every price goes to the paper exchange (if any), the bar book and the engine.
   const subscriptions: Subscription[] = [];
@@ -121,6 +131,7 @@ export async function startBot(
     stopping ??= (async () => {
       logger.info({ reason }, 'stopping: no new webhooks, cancelling pending entries');
       statusTimer.stop();
+      account.stop();
       for (const t of timers) clearInterval(t);
       await app.close().catch(() => {});
       for (const s of subscriptions) s.unsubscribe();

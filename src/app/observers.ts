@@ -30,6 +30,7 @@ import {
   statusChangeKey,
 } from '../adapters/status/index.ts';
 import type { WriteQueue } from '../adapters/store/write-queue.ts';
+import { lossLimitFloor, resolveAccountRules } from '../domain/account-rules.ts';
 import type { GuardState } from '../domain/guards.ts';
 import { resetGuard } from '../domain/guards.ts';
 import type { BotSettings } from '../domain/settings.ts';
@@ -135,7 +136,14 @@ export async function attachObservers(
         token: config.dashboardToken,
         exposed: dashboardExposed(config.host),
         backtestsDir: 'reports',
-        liveGuards: () => [{ accountId: inputs.accountId, state: processor.guardState() }],
+        liveGuards: () => [
+          {
+            accountId: inputs.accountId,
+            state: processor.guardState(),
+            balance: processor.balanceCheck(),
+            brokerBlocked: processor.brokerBlocked(),
+          },
+        ],
         bars: async (symbol, from, to) => inputs.bars.barsBefore(symbol, to, Math.ceil((to - from) / 60_000)),
       });
       publish = (event) => handle.publish(event);
@@ -157,8 +165,11 @@ export async function attachObservers(
           guards: {
             state: i.guardState,
             dailyLossLimit: i.settings.dailyLossLimit,
-            trailingDrawdown: i.settings.trailingDrawdown,
+            lossLimitFloor: lossLimitFloor(resolveAccountRules(i.settings), i.guardState.highWaterMark),
+            riskBuffer: i.settings.riskBuffer,
             unrealizedPnl: positions.reduce((sum, p) => sum + p.unrealizedPnl, 0),
+            brokerBlocked: i.processor.brokerBlocked(),
+            balance: i.processor.balanceCheck(),
           },
           writeQueue: i.writeQueue.status,
         });

@@ -14,6 +14,8 @@ export interface Restored {
   readonly snapshot: unknown | undefined;
   /** The guards as they were stored (or fresh from the starting balance). */
   readonly guardState: GuardState;
+  /** The guard state came from a stored record. */
+  readonly fromStore: boolean;
 }
 
 /**
@@ -47,8 +49,14 @@ export async function restoreAccount(
       logger.warn({ signalId: signal.id, error: String(error) }, 'could not record the restored signal');
     }
   }
-  const guardState = guardFromRecord(await store.getGuardState(accountId), deps.startingBalance, deps.now);
-  return { positions: stored, snapshot: engineSnapshotFromPositions(stored), guardState };
+  const record = await store.getGuardState(accountId);
+  const guardState = guardFromRecord(record, deps.startingBalance, deps.now);
+  return {
+    positions: stored,
+    snapshot: engineSnapshotFromPositions(stored),
+    guardState,
+    fromStore: record !== null,
+  };
 }
 
 /** The guard state a stored record describes (or a fresh one from the starting balance). */

@@ -88,7 +88,7 @@ export interface SignalProcessorDeps {
 export interface GuardEvent {
   readonly ts: number;
   readonly kind: 'stopped' | 'resumed' | 'flattened';
-  readonly guard: GuardCode | 'balance';
+  readonly guard: GuardCode | 'broker';
   readonly reason: string;
 }
 
@@ -129,6 +129,8 @@ export class SignalProcessor {
   private lastGuardCheck = Number.NEGATIVE_INFINITY;
   private lastFlatten: GuardCode | null = null;
   private balance: BalanceCheck | null = null;
+  /** Why the broker refuses new orders on this account (canTrade false), or null. */
+  private brokerBlock: string | null = null;
 
   constructor(private readonly deps: SignalProcessorDeps) {
     this.guards = deps.guardState;
@@ -180,6 +182,31 @@ export class SignalProcessor {
         });
     }
     this.deps.onGuardState?.(state);
+  }
+
+  /** The broker says the account can or cannot trade (TopstepX canTrade): entries are refused while it cannot. */
+  setBrokerTradable(canTrade: boolean, ts: number): void {
+    const reason = canTrade
+      ? null
+      : 'GUARD: broker — the account cannot trade right now (canTrade false: the broker liquidated or blocked it); entries refused until it can';
+    if (reason === this.brokerBlock) return;
+    const previous = this.brokerBlock;
+    this.brokerBlock = reason;
+    this.deps.onGuardEvent?.(
+      reason
+        ? { ts, kind: 'stopped', guard: 'broker', reason }
+        : {
+            ts,
+            kind: 'resumed',
+            guard: 'broker',
+            reason: `the broker reports the account can trade again (was: ${previous})`,
+          },
+    );
+  }
+
+  /** Why the broker refuses orders now, or null. */
+  brokerBlocked(): string | null {
+    return this.brokerBlock;
   }
 
   /** The last comparison of the broker's balance with the bot's own (null: never, or a paper account). */
@@ -323,6 +350,10 @@ export class SignalProcessor {
         ts,
         reason: 'FILTERED: scale-in — "add" alerts are not enabled; use the DCA ladder in the settings',
       });
+      return;
+    }
+    if (this.brokerBlock) {
+      actor.send({ type: 'filter.rejected', ts, reason: this.brokerBlock });
       return;
     }
     const instrument = getInstrument(alert.symbol);

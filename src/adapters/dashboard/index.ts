@@ -14,7 +14,7 @@ import { isLoopbackHost, requireToken } from './auth.ts';
 import { listBacktestFiles, readBacktestFile, readBacktestHtml } from './backtest-files.ts';
 import { ApiError, notFound, sendApiError } from './errors.ts';
 import type { ActorTransition, DashboardEvent, LivePosition } from './events.ts';
-import { computeKpis } from './kpis.ts';
+import { computeKpis, type LiveAccount } from './kpis.ts';
 import {
   alertId,
   alertsQuery,
@@ -85,7 +85,7 @@ export interface DashboardDeps {
     | undefined;
   /** The processor's live guard state per account (fresher than the stored guard_state rows). */
   readonly liveGuards?:
-    | (() => readonly { readonly accountId: string; readonly state: GuardState }[])
+    | (() => readonly ({ readonly accountId: string; readonly state: GuardState } & LiveAccount)[])
     | undefined;
   /** Machines the Actors view draws (the bot passes engine, position and signal); none by default. */
   readonly machines?: readonly AnyStateMachine[] | undefined;

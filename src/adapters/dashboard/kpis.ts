@@ -2,6 +2,7 @@
  * KPI cards: every figure comes from computeMetrics (src/domain/metrics.ts) over the trades log, so
  * the dashboard and the backtest reports always agree; guard headroom from the stored guard state.
  */
+import { lossLimitFloor, resolveAccountRules } from '../../domain/account-rules.ts';
 import { type GuardState, startingBalanceOf } from '../../domain/guards.ts';
 import { getInstrument, pointValue } from '../../domain/instruments.ts';
 import { computeMetrics, dayLabel, globexDayNumber, type TradeLike } from '../../domain/metrics.ts';
@@ -23,6 +24,27 @@ export interface GuardHeadroom {
   readonly dailyLossLatched: boolean;
   readonly drawdownLatched: boolean;
   readonly latchedReason: string | null;
+  /** The account rules profile (src/domain/data/account-rules.json). */
+  readonly rules: string;
+  /** The broker's balance against the bot's (live accounts); null on paper or before the first read. */
+  readonly broker: {
+    readonly balance: number;
+    readonly difference: number;
+    readonly mismatch: boolean;
+  } | null;
+  /** Why the broker refuses orders (canTrade false), or null. */
+  readonly brokerBlocked: string | null;
+}
+
+type HeadroomSettings = Pick<
+  BotSettings,
+  'startingBalance' | 'dailyLossLimit' | 'trailingDrawdown' | 'accountRules' | 'maxPosition'
+>;
+
+/** The loss-limit floor as the guards have it: trailing the end-of-day high, locked at the starting balance. */
+function floorOf(highWaterMark: number, settings: HeadroomSettings): number | null {
+  const floor = lossLimitFloor(resolveAccountRules(settings), highWaterMark);
+  return floor === null ? null : roundCents(floor);
 }
 
 export interface Kpis {
@@ -63,13 +85,9 @@ export function tradeLike(trade: StoredTrade): TradeLike {
   };
 }
 
-export function guardHeadroom(
-  state: GuardStateRecord,
-  settings: Pick<BotSettings, 'dailyLossLimit' | 'trailingDrawdown'>,
-): GuardHeadroom {
+export function guardHeadroom(state: GuardStateRecord, settings: HeadroomSettings): GuardHeadroom {
   const equity = roundCents(state.dayStartBalance + state.dailyRealizedPnl);
-  const floor =
-    settings.trailingDrawdown > 0 ? roundCents(state.highWaterMark - settings.trailingDrawdown) : null;
+  const floor = floorOf(state.highWaterMark, settings);
   return {
     accountId: state.accountId,
     tradingDay: state.tradingDay,
@@ -85,6 +103,9 @@ export function guardHeadroom(
     dailyLossLatched: state.dailyLossLatched,
     drawdownLatched: state.drawdownLatched,
     latchedReason: state.latchedReason,
+    rules: resolveAccountRules(settings).label,
+    broker: null,
+    brokerBlocked: null,
   };
 }
 
@@ -92,10 +113,10 @@ export function guardHeadroom(
 export function guardHeadroomFromState(
   accountId: string,
   state: GuardState,
-  settings: Pick<BotSettings, 'dailyLossLimit' | 'trailingDrawdown'>,
+  settings: HeadroomSettings,
+  live: LiveAccount = {},
 ): GuardHeadroom {
-  const floor =
-    settings.trailingDrawdown > 0 ? roundCents(state.highWaterMark - settings.trailingDrawdown) : null;
+  const floor = floorOf(state.highWaterMark, settings);
   return {
     accountId,
     tradingDay: state.tradingDay,
@@ -111,18 +132,30 @@ export function guardHeadroomFromState(
     dailyLossLatched: state.dailyLoss !== null,
     drawdownLatched: state.trailingDrawdown !== null,
     latchedReason: state.dailyLoss?.reason ?? state.trailingDrawdown?.reason ?? null,
+    rules: resolveAccountRules(settings).label,
+    broker: live.balance
+      ? { balance: live.balance.broker, difference: live.balance.difference, mismatch: live.balance.mismatch }
+      : null,
+    brokerBlocked: live.brokerBlocked ?? null,
   };
+}
+
+/** What the live bot knows of the broker's account beyond the guard state. */
+export interface LiveAccount {
+  readonly balance?: {
+    readonly broker: number;
+    readonly difference: number;
+    readonly mismatch: boolean;
+  } | null;
+  readonly brokerBlocked?: string | null;
 }
 
 export function computeKpis(input: {
   readonly trades: readonly StoredTrade[];
-  readonly settings: Pick<
-    BotSettings,
-    'startingBalance' | 'dailyLossLimit' | 'trailingDrawdown' | 'accountRules' | 'maxPosition'
-  >;
+  readonly settings: HeadroomSettings;
   readonly guardStates: readonly GuardStateRecord[];
   /** Live guard states; they replace stored rows of the same account. */
-  readonly liveGuards?: readonly { readonly accountId: string; readonly state: GuardState }[];
+  readonly liveGuards?: readonly ({ readonly accountId: string; readonly state: GuardState } & LiveAccount)[];
   readonly openPositions: number;
   readonly openPnl: number | null;
   readonly now: number;
@@ -149,7 +182,7 @@ export function computeKpis(input: {
     profitFactor: metrics.profitFactor,
     maxDrawdown: metrics.maxDrawdown,
     guards: [
-      ...(input.liveGuards ?? []).map((g) => guardHeadroomFromState(g.accountId, g.state, input.settings)),
+      ...(input.liveGuards ?? []).map((g) => guardHeadroomFromState(g.accountId, g.state, input.settings, g)),
       ...input.guardStates
         .filter((g) => !input.liveGuards?.some((l) => l.accountId === g.accountId))
         .map((g) => guardHeadroom(g, input.settings)),

@@ -65,9 +65,20 @@ export interface GuardStatus {
   readonly state: GuardState;
   /** Dollars; 0 disables the guard. */
   readonly dailyLossLimit: number;
-  readonly trailingDrawdown: number;
+  /** The Maximum Loss Limit floor (end-of-day trailing, locked); null without one. */
+  readonly lossLimitFloor: number | null;
+  /** The bot stops this far above the floor. */
+  readonly riskBuffer: number;
   /** Open P&L of every position now (counts against both guards). */
   readonly unrealizedPnl: number;
+  /** Why the broker refuses orders (canTrade false), or null. */
+  readonly brokerBlocked?: string | null;
+  /** The broker's balance against the bot's (live accounts). */
+  readonly balance?: {
+    readonly broker: number;
+    readonly difference: number;
+    readonly mismatch: boolean;
+  } | null;
 }
 
 export interface StatusModel {

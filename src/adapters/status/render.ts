@@ -104,9 +104,10 @@ function todayLine(guards: GuardStatus, paint: Paint): string {
 
 /** Headroom before each guard trips, counting open P&L the way the guards do. */
 function guardLine(guards: GuardStatus, paint: Paint): string {
-  const { state, dailyLossLimit, trailingDrawdown, unrealizedPnl } = guards;
+  const { state, dailyLossLimit, lossLimitFloor, riskBuffer, unrealizedPnl } = guards;
   const dayPnl = state.realizedPnlToday + unrealizedPnl;
   const parts: string[] = [];
+  if (guards.brokerBlocked) parts.push(paint('red', guards.brokerBlocked));
   if (state.dailyLoss) parts.push(paint('red', `DAILY LOSS LIMIT HIT: ${state.dailyLoss.reason}`));
   else if (dailyLossLimit > 0) {
     const left = dailyLossLimit + dayPnl;
@@ -114,14 +115,21 @@ function guardLine(guards: GuardStatus, paint: Paint): string {
       `daily loss limit ${amount(dailyLossLimit)} (${toned(paint, left < dailyLossLimit * 0.25 ? 'red' : null, amount(left))} to go)`,
     );
   }
-  if (state.trailingDrawdown)
-    parts.push(paint('red', `TRAILING DRAWDOWN HIT: ${state.trailingDrawdown.reason}`));
-  else if (trailingDrawdown > 0) {
-    const headroom = state.equity + unrealizedPnl - (state.highWaterMark - trailingDrawdown);
+  if (state.trailingDrawdown) parts.push(paint('red', `LOSS LIMIT HIT: ${state.trailingDrawdown.reason}`));
+  else if (lossLimitFloor !== null) {
+    const headroom = state.equity + unrealizedPnl - lossLimitFloor;
     parts.push(
-      `trailing drawdown ${amount(trailingDrawdown)} (${toned(paint, headroom < trailingDrawdown * 0.25 ? 'red' : null, amount(headroom))} to go)`,
+      `loss limit ${amount(lossLimitFloor)} (${toned(paint, headroom < riskBuffer * 2 ? 'red' : null, amount(headroom))} to go, the bot stops ${amount(riskBuffer)} above it)`,
     );
   }
+  const balance = guards.balance;
+  if (balance?.mismatch)
+    parts.push(
+      paint(
+        'red',
+        `broker balance ${amount(balance.broker)} differs by ${amount(balance.difference)} (broker wins)`,
+      ),
+    );
   return parts.length > 0 ? parts.join(' · ') : 'none configured';
 }
 
@@ -191,7 +199,8 @@ function compact(model: StatusModel, withPrices: boolean): string {
     const g = model.guards;
     parts.push(`realised today ${money(g.state.realizedPnlToday)}`);
     if (g.state.dailyLoss) parts.push('DAILY LOSS LIMIT HIT');
-    if (g.state.trailingDrawdown) parts.push('TRAILING DRAWDOWN HIT');
+    if (g.state.trailingDrawdown) parts.push('LOSS LIMIT HIT');
+    if (g.brokerBlocked) parts.push('BROKER BLOCKED');
   }
   if (model.connections.length > 0)
     parts.push(model.connections.map((c) => `${c.name} ${c.level}`).join(' '));

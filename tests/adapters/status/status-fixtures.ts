@@ -83,7 +83,13 @@ export function model(overrides: Partial<StatusModel> = {}): StatusModel {
       { name: 'market data', level: 'green' },
       { name: 'user hub', level: 'amber', detail: 'reconnecting' },
     ],
-    guards: { state: guardState, dailyLossLimit: 1000, trailingDrawdown: 2000, unrealizedPnl: 475 },
+    guards: {
+      state: guardState,
+      dailyLossLimit: 1000,
+      lossLimitFloor: 48_500,
+      riskBuffer: 200,
+      unrealizedPnl: 475,
+    },
     writeQueue: {
       pendingWrites: 0,
       dirtyPositions: 1,

@@ -18,7 +18,7 @@ describe('renderStatus', () => {
       'valuearea · paper · account PRAC-1 · 14:32:05 UTC',
       'Connections  market data ● green  user hub ● amber (reconnecting)',
       'Today        P&L +175.00 (realised -300.00, open +475.00)',
-      'Guards       daily loss limit 1,000.00 (1,175.00 to go) · trailing drawdown 2,000.00 (1,675.00 to go)',
+      'Guards       daily loss limit 1,000.00 (1,175.00 to go) · loss limit 48,500.00 (1,675.00 to go, the bot stops 200.00 above it)',
       'Write queue  0 pending · 1 dirty · last flush 14:32:01',
       'Last alert   14:31:50 NQ sell → opened: short entry at VAH 18120.50',
       '',
@@ -75,7 +75,8 @@ describe('renderStatus', () => {
         guards: {
           state: { ...guardState, dailyLoss: { at: 1, reason: 'day P&L -1,000.00 reached the limit' } },
           dailyLossLimit: 1000,
-          trailingDrawdown: 2000,
+          lossLimitFloor: 48_500,
+          riskBuffer: 200,
           unrealizedPnl: 0,
         },
         writeQueue: {
@@ -90,7 +91,7 @@ describe('renderStatus', () => {
       { width: 200, color: false },
     );
     expect(text).toContain(
-      'Guards       DAILY LOSS LIMIT HIT: day P&L -1,000.00 reached the limit · trailing drawdown',
+      'Guards       DAILY LOSS LIMIT HIT: day P&L -1,000.00 reached the limit · loss limit 48,500.00',
     );
     expect(text).toContain(
       'Write queue  3 pending · 2 dirty · retrying (2 failed): connection refused · 1 refused',
