@@ -18,7 +18,8 @@ import { type CampaignOptions, type CampaignResult, passed } from './reliability
 import { runWebhookAbuse } from './reliability/webhook-abuse.ts';
 
 // The campaigns' bots trade at any hour (the flat-by time would otherwise refuse entries after 15:10 Chicago).
-process.env.VALUEAREA_SETTINGS ??= '{"flatByTime":"","tradingWindowStart":"","tradingWindowEnd":""}';
+process.env.VALUEAREA_SETTINGS ??=
+  '{"flatByTime":"","noNewEntriesAfter":"","tradingWindowStart":"","tradingWindowEnd":"","cmeCalendar":false,"accountRules":"custom","trailingDrawdown":0,"maxPosition":100}';
 
 const CAMPAIGNS: Record<string, (o: CampaignOptions & { logDir: string }) => Promise<CampaignResult>> = {
   // First: it measures this process's heap, before the others have used it.

@@ -68,9 +68,14 @@ export async function createBotDatabase(
 export const ALWAYS_TRADING: Partial<BotSettings> = {
   cooldownMs: 0,
   flatByTime: '',
+  noNewEntriesAfter: '',
+  cmeCalendar: false,
   tradingWindowStart: '',
   tradingWindowEnd: '',
   dailyLossLimit: 0,
+  // Custom rules without a loss limit and a cap the campaign never reaches: it tests the pipe, not the rules.
+  accountRules: 'custom',
   trailingDrawdown: 0,
+  maxPosition: 100,
   maxConcurrentTrades: 3,
 };

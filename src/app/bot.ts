@@ -406,6 +406,8 @@ async function liveSettings(config: BotConfig, store: Store, logger: Logger): Pr
             ...s,
             cooldownMs: Math.min(s.cooldownMs, 10_000),
             flatByTime: '',
+            noNewEntriesAfter: '',
+            cmeCalendar: false,
             tradingWindowStart: '',
             tradingWindowEnd: '',
           }),

@@ -61,6 +61,7 @@ export type GuardSettings = Pick<
   | 'tradingWindowEnd'
   | 'noNewEntriesAfter'
   | 'flatByTime'
+  | 'cmeCalendar'
   | 'timeZone'
   | 'startingBalance'
 >;
@@ -232,7 +233,7 @@ export function checkGuards(
 
   const local = localTime(ts, settings.timeZone);
   const chicago = localTime(ts, CME_ZONE);
-  const calendar = calendarFor(symbols, tradingDayId(ts));
+  const calendar = settings.cmeCalendar ? calendarFor(symbols, tradingDayId(ts)) : NORMAL_DAY;
   if (typeof calendar === 'string') return blocked('calendar', calendar, false);
   if (calendar.closed) {
     return blocked(

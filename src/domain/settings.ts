@@ -52,6 +52,8 @@ export interface BotSettings {
   readonly noNewEntriesAfter: string;
   /** Flatten-at time, local "HH:MM" (before Topstep's 15:10 America/Chicago deadline); empty disables. */
   readonly flatByTime: string;
+  /** Apply the CME holiday and early-close calendar (src/domain/data/cme-calendar.json). */
+  readonly cmeCalendar: boolean;
   readonly timeZone: string;
   readonly startingBalance: number;
 }
@@ -313,6 +315,13 @@ export const SETTING_DECLARATIONS: SettingDeclarations = {
     help: "Flatten at this local time, before Topstep's 15:10 CT deadline (early closes move it earlier); empty turns it off.",
     kind: { type: 'time' },
     example: '"15:05"',
+  },
+  cmeCalendar: {
+    default: true,
+    unit: '',
+    help: 'Refuse entries on CME holidays and move both cut-off times before early closes; past the years it covers, entries are refused with the fix. Off only at your own risk.',
+    kind: { type: 'boolean' },
+    example: 'true',
   },
   timeZone: {
     default: 'America/Chicago',

@@ -7,7 +7,8 @@ alter table bot_settings
   add column if not exists stop_slippage_ticks integer not null default 1,
   add column if not exists crossed_entry text not null default 'refuse',
   add column if not exists balance_tolerance numeric(14, 2) not null default 5,
-  add column if not exists no_new_entries_after text not null default '15:00';
+  add column if not exists no_new_entries_after text not null default '15:00',
+  add column if not exists cme_calendar boolean not null default true;
 
 alter table bot_settings
   add constraint bot_settings_account_rules_known check (

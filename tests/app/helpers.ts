@@ -24,10 +24,23 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/**
+ * These tests run on the wall clock: without this, a run between 15:00 and 17:00 CT, on a CME
+ * holiday or past the calendar's years would refuse every entry (as it should for a trader).
+ */
+export const ALWAYS_OPEN_SETTINGS =
+  '{"flatByTime":"","noNewEntriesAfter":"","tradingWindowStart":"","tradingWindowEnd":"","cmeCalendar":false}';
+
 export function startBotProcess(args: readonly string[], env: Record<string, string> = {}): BotProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/bot.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', LOG_LEVEL: 'info', ...env },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      LOG_LEVEL: 'info',
+      VALUEAREA_SETTINGS: ALWAYS_OPEN_SETTINGS,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: LogLine[] = [];

@@ -51,7 +51,8 @@ beforeAll(async () => {
   const { config } = parseCommandLine(['--no-demo', '--port', '0', '--status', 'off', '--cooldown-ms', '0'], {
     PGLITE_DIR: join(dir, 'pglite'),
     DASHBOARD_TOKEN: TOKEN,
-    VALUEAREA_SETTINGS: '{"flatByTime":"","tradingWindowStart":"","tradingWindowEnd":""}',
+    VALUEAREA_SETTINGS:
+      '{"flatByTime":"","noNewEntriesAfter":"","tradingWindowStart":"","tradingWindowEnd":"","cmeCalendar":false}',
     LOG_LEVEL: 'silent',
   });
   bot = await startBot(config);

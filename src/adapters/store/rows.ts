@@ -393,6 +393,7 @@ export function settingsToRow(s: BotSettings): Row {
     crossed_entry: s.crossedEntry,
     balance_tolerance: finite(op, 'balanceTolerance', s.balanceTolerance),
     no_new_entries_after: s.noNewEntriesAfter,
+    cme_calendar: s.cmeCalendar,
     trading_window_start: s.tradingWindowStart,
     trading_window_end: s.tradingWindowEnd,
     flat_by_time: s.flatByTime,
@@ -430,6 +431,8 @@ export function rowToSettings(row: Row): BotSettings {
     crossedEntry: str(row.crossed_entry) as BotSettings['crossedEntry'],
     balanceTolerance: num(row.balance_tolerance),
     noNewEntriesAfter: str(row.no_new_entries_after ?? ''),
+    cmeCalendar:
+      row.cme_calendar === undefined || row.cme_calendar === null ? true : Boolean(row.cme_calendar),
     tradingWindowStart: str(row.trading_window_start ?? ''),
     tradingWindowEnd: str(row.trading_window_end ?? ''),
     flatByTime: str(row.flat_by_time ?? ''),
