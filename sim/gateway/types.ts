@@ -96,6 +96,11 @@ export interface GatewayContractSetup extends GatewayContract {
   feePerSide?: number;
   /** Starting price for synthetic bars and the demo random walk. */
   referencePrice?: number;
+  /**
+   * Accepts orders (default: `activeContract`). A month that rolled is no longer the active contract
+   * but trades until it expires: `rollContract` leaves it tradable, `expireContract` ends that.
+   */
+  tradable?: boolean;
 }
 
 /** Order (§5). Prices are tick-aligned numbers; timestamps are ISO strings. */
