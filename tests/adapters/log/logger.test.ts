@@ -1,7 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createLogger, parseLogLevel } from '../../../src/adapters/log/logger.ts';
-import { isSecretKey, REDACTED, registerSecretsFromEnv, SecretRegistry } from '../../../src/domain/secrets.ts';
+import {
+  isSecretKey,
+  REDACTED,
+  registerSecretsFromEnv,
+  SecretRegistry,
+} from '../../../src/domain/secrets.ts';
 
 const API_KEY = 'pX-9f8e7d6c5b4a-SECRET';
 const SERVICE_KEY = 'eyJhbGciOiJIUzI1NiJ9.service-role.sig';

@@ -1,5 +1,9 @@
 /** Shared setup: a local gateway on a random port and a client with short, test-sized timeouts. */
-import { type LocalGateway, type LocalGatewayOptions, startLocalGateway } from '../../../sim/gateway/index.ts';
+import {
+  type LocalGateway,
+  type LocalGatewayOptions,
+  startLocalGateway,
+} from '../../../sim/gateway/index.ts';
 import { ProjectXHttp, type ProjectXHttpOptions } from '../../../src/adapters/topstepx/http.ts';
 import { ProjectXHubs, type ProjectXHubsOptions } from '../../../src/adapters/topstepx/hubs.ts';
 import { ProjectXRest } from '../../../src/adapters/topstepx/rest.ts';

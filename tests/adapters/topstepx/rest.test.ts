@@ -1,7 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalGateway } from '../../../sim/gateway/index.ts';
 import { resolveContract } from '../../../src/adapters/topstepx/contracts.ts';
-import { ProjectXAuthError, ProjectXError, ProjectXHttpError } from '../../../src/adapters/topstepx/errors.ts';
+import {
+  ProjectXAuthError,
+  ProjectXError,
+  ProjectXHttpError,
+} from '../../../src/adapters/topstepx/errors.ts';
 import type { ProjectXRest } from '../../../src/adapters/topstepx/rest.ts';
 import { ACCOUNT, client, gateway } from './helpers.ts';
 

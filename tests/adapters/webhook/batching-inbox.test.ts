@@ -73,7 +73,9 @@ describe('batching inbox', () => {
 
 describe('receiver with a store that offers insertAlerts', () => {
   it('group-commits concurrent deliveries through it', async () => {
-    const { createHttpServer, registerWebhookRoutes } = await import('../../../src/adapters/webhook/server.ts');
+    const { createHttpServer, registerWebhookRoutes } = await import(
+      '../../../src/adapters/webhook/server.ts'
+    );
     const { batches, insertMany, fake } = recordingStore();
     const app = createHttpServer({ logger: false });
     registerWebhookRoutes(app, {

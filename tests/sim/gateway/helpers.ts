@@ -1,6 +1,10 @@
 /** Shared helpers for the local gateway protocol tests: REST calls and real SignalR connections. */
 import { HttpTransportType, type HubConnection, HubConnectionBuilder, LogLevel } from '@microsoft/signalr';
-import { type LocalGateway, type LocalGatewayOptions, startLocalGateway } from '../../../sim/gateway/index.ts';
+import {
+  type LocalGateway,
+  type LocalGatewayOptions,
+  startLocalGateway,
+} from '../../../sim/gateway/index.ts';
 
 export interface Envelope {
   success: boolean;
