@@ -58,7 +58,14 @@ export interface EngineContext {
 }
 
 export type EngineEvent =
-  | { readonly type: 'tick'; readonly ts: number; readonly symbol: string; readonly price: number }
+  | {
+      readonly type: 'tick';
+      readonly ts: number;
+      readonly symbol: string;
+      readonly price: number;
+      /** The contract printed (after a roll a symbol has two): only positions holding it hear it. */
+      readonly contractId?: string;
+    }
   | { readonly type: 'clock'; readonly ts: number }
   | { readonly type: 'open'; readonly ts: number; readonly request: OpenPositionRequest }
   | {
@@ -140,13 +147,13 @@ export function leavesBand(band: StoredBand, price: number, ts: number): boolean
 /** State and band of a position actor, read from its own snapshot. */
 function positionView(
   child: AnyActorRef | undefined,
-): { state: PositionMachineState; band: PriceBand } | undefined {
+): { state: PositionMachineState; band: PriceBand; contractId: string } | undefined {
   const snapshot = child?.getSnapshot() as
     | { value: unknown; context: PositionContext; status: string }
     | undefined;
   if (snapshot?.status !== 'active') return undefined;
   const state = topStateOf(snapshot.value);
-  return { state, band: bandOf(state, snapshot.context) };
+  return { state, band: bandOf(state, snapshot.context), contractId: snapshot.context.contractId };
 }
 
 function sideWord(side: Side): string {
@@ -175,6 +182,7 @@ export const engineMachine = setup({
               const child = system.get(actorId) as AnyActorRef | undefined;
               const view = positionView(child);
               if (!child || !view) continue;
+              if (event.contractId !== undefined && event.contractId !== view.contractId) continue;
               const { band } = view;
               if (event.price <= band.low || event.price >= band.high || event.ts >= band.until) {
                 enqueue.sendTo(child, { type: 'tick', ts: event.ts, price: event.price });

@@ -172,6 +172,23 @@ function monthName(month: number): string {
 }
 
 /**
+ * The month listed after `current` in its root's cycle (CON.F.US.EP.Z26 → CON.F.US.EP.H27), active,
+ * with the same tick size, fees and reference price. Throws for an id of an unknown root.
+ */
+export function nextContract(current: Pick<GatewayContractSetup, 'id'>): GatewayContractSetup {
+  const match = /^CON\.F\.US\.([A-Z0-9]+)\.([FGHJKMNQUVXZ])(\d{2})$/.exec(current.id);
+  const spec = match ? ROOTS.find((r) => r.root === match[1]) : undefined;
+  if (!match || !spec) throw new Error(`nextContract: '${current.id}' is not a contract of a known root`);
+  const month = MONTH_CODES.indexOf(match[2]!);
+  const year = 2000 + Number(match[3]);
+  const eligible = (m: number): boolean =>
+    spec.cycle === 'quarterly' ? m % 3 === 2 : spec.cycle === 'gold' ? m % 2 === 1 : true;
+  for (let m = month + 1; ; m += 1) {
+    if (eligible(m % 12)) return contractFor(spec, m % 12, year + Math.floor(m / 12), true);
+  }
+}
+
+/**
  * Active front-month contracts for every known root, plus the expired previous quarter of ES so
  * that ContractNotActive can be exercised.
  */

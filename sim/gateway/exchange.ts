@@ -138,6 +138,13 @@ export class Exchange {
     return [...this.contracts.values()];
   }
 
+  /** List a contract (a new month) or change one (a roll, an expiry). */
+  setContract(contract: GatewayContractSetup): void {
+    const known = this.contracts.get(contract.id);
+    if (known) Object.assign(known, contract);
+    else this.contracts.set(contract.id, { ...contract });
+  }
+
   lastPriceTicks(contractId: string): number | undefined {
     return this.lastTicks.get(contractId);
   }
@@ -167,7 +174,7 @@ export class Exchange {
       return { errorCode: 1, errorMessage: `Account ${request.accountId} not found`, orderId: null };
     const contract = this.contracts.get(request.contractId);
     if (!contract) return { errorCode: 8, errorMessage: 'Invalid symbol', orderId: null };
-    if (!contract.activeContract) {
+    if (!(contract.tradable ?? contract.activeContract)) {
       return { errorCode: 9, errorMessage: `Contract ${contract.id} is not active`, orderId: null };
     }
     const refused = this.placeGuard?.(account, contract, request) ?? null;

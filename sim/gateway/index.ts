@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import type { AmbiguousMode, MutationEndpoint } from './ambiguous-outcomes.ts';
 import { BarHistory } from './bars.ts';
-import { defaultContracts } from './contracts.ts';
+import { defaultContracts, nextContract } from './contracts.ts';
 import { Exchange, type ExchangeRules } from './exchange.ts';
 import { Hubs } from './hubs.ts';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type RateLimitSettings } from './rate-limit.ts';
@@ -116,6 +116,13 @@ export interface LocalGateway {
   contracts(): GatewayContractSetup[];
   /** The active contract whose exchange ticker is `ticker` (ES, NQ, MES, CL, GC…), e.g. 'CON.F.US.EP.Z26'. */
   activeContractId(ticker: string): string;
+  /**
+   * A roll: the ticker's active contract stops being the active one (it still trades until
+   * `expireContract`) and `next` (default: the following month of its cycle) becomes it.
+   */
+  rollContract(ticker: string, next?: GatewayContractSetup): { from: string; to: string };
+  /** The contract no longer accepts orders (it expired). */
+  expireContract(contractId: string): void;
   lastPrice(contractId: string): number | undefined;
   hubConnections(hub: HubName): number;
   /** Risk-engine mode: run every rule at the current clock (pushPrice does this after its fills). */
@@ -316,6 +323,19 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
     accounts: () => exchange.accountList().map((a) => ({ ...a })),
     contracts: () => exchange.contractList().map((c) => ({ ...c })),
     activeContractId,
+    rollContract(ticker, next) {
+      const from = activeContractId(ticker);
+      const current = exchange.contract(from)!;
+      const to = next ?? nextContract(current);
+      exchange.setContract({ ...current, activeContract: false, tradable: true });
+      exchange.setContract({ ...to, activeContract: true });
+      return { from, to: to.id };
+    },
+    expireContract(contractId) {
+      const contract = exchange.contract(contractId);
+      if (!contract) throw new Error(`expireContract: unknown contractId '${contractId}'`);
+      exchange.setContract({ ...contract, activeContract: false, tradable: false });
+    },
     lastPrice: (contractId) => {
       const ticks = exchange.lastPriceTicks(contractId);
       const contract = exchange.contract(contractId);

@@ -100,6 +100,11 @@ export interface GatewayContractSetup extends GatewayContract {
   referencePrice?: number;
   /** A micro contract (MES, MNQ, M2K, MGC): counts 1/10 of a mini against a position cap. */
   micro?: boolean;
+  /**
+   * Accepts orders (default: `activeContract`). A month that rolled is no longer the active contract
+   * but trades until it expires: `rollContract` leaves it tradable, `expireContract` ends that.
+   */
+  tradable?: boolean;
 }
 
 /** Order (§5). Prices are tick-aligned numbers; timestamps are ISO strings. */

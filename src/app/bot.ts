@@ -40,6 +40,7 @@ import { createSettingsSource, type SettingsSource } from '../settings/source.ts
 import { watchAccount } from './account-balance.ts';
 import type { BotStatus } from './bot-status.ts';
 import type { BotConfig } from './config.ts';
+import { startContractRoll } from './contract-roll.ts';
 import { engineLog } from './engine-log.ts';
 import { attachObservers, type Observers } from './observers.ts';
 import { attachPeripherals, type Peripherals } from './peripherals.ts';
@@ -93,14 +94,29 @@ export async function startBot(
     restoredFromStore: parts.restored.fromStore,
   });
 
-  // Market data: every price goes to the paper exchange (if any), the bar book and the engine.
+  // Rollover: at each trading-day start (17:00 Chicago) the venue resolves the contracts again.
+  const roll = startContractRoll({ venue: broker, logger });
+  roll.observe(clock.now());
+  // Market data: every price goes to the paper exchange (if any), the bar book and the engine (by
+  // contract: after a roll the old month's prints reach only the positions still holding it).
   const subscriptions: Subscription[] = [];
   if (broker.ticks$)
-    subscriptions.push(broker.ticks$.subscribe((t) => node.price(t.symbol, t.price, t.ts, t.size ?? 1)));
+    subscriptions.push(
+      broker.ticks$.subscribe((t) => {
+        roll.observe(t.ts);
+        node.price(t.symbol, t.price, t.ts, t.size ?? 1, t.contractId);
+      }),
+    );
   const timers: ReturnType<typeof setInterval>[] = [];
   const demo = config.demo ? startDemoMarket(config, { node, broker, bars, clock, timers }) : null;
-  // Time: deadlines and guards (flat-by time, breaches on open P&L), once a second.
-  timers.push(setInterval(() => node.clockTick(clock.now()), 1_000));
+  // Time: deadlines and guards (flat-by time, breaches on open P&L), the trading-day start, once a second.
+  timers.push(
+    setInterval(() => {
+      const now = clock.now();
+      roll.observe(now);
+      node.clockTick(now);
+    }, 1_000),
+  );
 
   const { app, url } = await serveHttp(config, parts, node, inbox);
   // Stored alerts: notifications and the catch-up sweep (also picks up alerts that came in while stopped).

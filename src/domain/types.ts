@@ -42,6 +42,11 @@ export interface PriceTick {
   readonly symbol: string;
   readonly price: number;
   readonly size?: number;
+  /**
+   * The venue's contract the print is of (CON.F.US.EP.H27), where the venue names one. Around a
+   * roll a root symbol has two: positions hear only their own contract's prints (docs/rollover.md).
+   */
+  readonly contractId?: string;
 }
 
 /** Why a position ended. Mirrors the metrics reference's "exits by reason". */

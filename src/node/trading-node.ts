@@ -83,8 +83,13 @@ export interface TradingNode {
   readonly accountId: string;
   readonly runtime: EngineRuntime;
   readonly processor: SignalProcessor;
-  /** A traded price: the bars (live) and the position actors see it. */
-  price(symbol: string, price: number, ts: number, size?: number): void;
+  /**
+   * A traded price: the bars (live) and the position actors see it. With `contractId` (a venue that
+   * names contracts) only positions holding that contract hear it, and only the symbol's current
+   * contract (`venue.contractId`) builds the bars: after a roll the old month's prints reach the
+   * positions still on it and nothing else (docs/rollover.md).
+   */
+  price(symbol: string, price: number, ts: number, size?: number, contractId?: string): void;
   /** Decide one alert at event time `ts`. */
   alert(alert: IncomingAlert, ts: number): SignalDecision;
   /** Time passes: deadlines, flat-by time, guard marks. */
@@ -137,9 +142,10 @@ export function createTradingNode(parts: TradingNodeParts): TradingNode {
     accountId: venue.accountId,
     runtime,
     processor,
-    price(symbol, price, ts, size = 1) {
-      onTick?.(symbol, price, ts, size);
-      runtime.tick(symbol, price, ts);
+    price(symbol, price, ts, size = 1, contractId) {
+      const front = contractId === undefined || contractId === venue.contractId(symbol);
+      if (front) onTick?.(symbol, price, ts, size);
+      runtime.tick(symbol, price, ts, contractId, front);
     },
     alert: (alert, ts) => processor.process(alert, ts),
     clockTick: (ts) => processor.onClock(ts),

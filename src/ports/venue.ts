@@ -48,6 +48,13 @@ export interface VenueContext {
   readonly knownPositions: () => readonly KnownOpenPosition[];
 }
 
+/** A root symbol's active contract changed (a quarterly roll): new entries go to `to`. */
+export interface ContractChange {
+  readonly symbol: string;
+  readonly from: string;
+  readonly to: string;
+}
+
 /** The engine after its actors were restored, as a venue re-arms or resyncs them. */
 export interface RestoredEngine {
   positions(): readonly PositionView[];
@@ -75,8 +82,15 @@ export interface Venue {
   onPrice?(symbol: string, price: number, ts: number, size: number): void;
   /** Local gateway in-process: demo prices go to the gateway and come back through the market hub. */
   pushDemoPrice?(symbol: string, price: number, ts: number): void;
-  /** Contracts: the contract traded for a root symbol. */
+  /** Contracts: the contract traded for a root symbol (new entries; open positions keep their own). */
   contractId(symbol: string): string;
+  /**
+   * Resolve each root symbol's active contract again (at each trading-day start, src/app/contract-roll.ts):
+   * the changes, after which `contractId` returns the new month and its prints arrive on `ticks$`
+   * (the old month's prints too, while a position holds it). Venues whose contracts never change
+   * (paper) leave it out. See docs/rollover.md.
+   */
+  refreshContracts?(now: number): Promise<ContractChange[]>;
   /** Where the demo market centres its value area. */
   demoCenter(symbol: string): number;
   /** History: 1m bars before `now` for the first profiles. */

@@ -110,14 +110,22 @@ export class EngineRuntime {
     for (const symbol of symbols) this.recomputeBand(symbol, false);
   }
 
-  /** Deliver a price. Inside the symbol's combined band it costs a map lookup and two comparisons. */
-  tick(symbol: string, price: number, ts: number): void {
+  /**
+   * Deliver a price. Inside the symbol's combined band it costs a map lookup and two comparisons.
+   * With `contractId` only the positions holding that contract hear it (a roll: docs/rollover.md);
+   * `front: false` marks a rolled month's print, which is not the symbol's last price.
+   */
+  tick(symbol: string, price: number, ts: number, contractId?: string, front = true): void {
     this.ticksSeen++;
-    this.lastPrices.set(symbol, price);
+    if (front) this.lastPrices.set(symbol, price);
     const band = this.bands.get(symbol);
     if (band === undefined || (price > band.low && price < band.high && ts < band.until)) return;
     this.ticksRouted++;
-    this.engine.send({ type: 'tick', ts, symbol, price });
+    this.engine.send(
+      contractId === undefined
+        ? { type: 'tick', ts, symbol, price }
+        : { type: 'tick', ts, symbol, price, contractId },
+    );
   }
 
   /** Let deadlines (entry expiry) fire when no tick arrives. Cheap when nothing is due. */

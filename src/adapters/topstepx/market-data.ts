@@ -1,6 +1,8 @@
 /**
  * The `MarketData` port on the market hub: every trade print of a subscribed contract becomes a
- * PriceTick under our root symbol (ES, NQ…); health comes from the hub watchdogs.
+ * PriceTick under our root symbol (ES, NQ…), naming its contract; health comes from the hub watchdogs.
+ * `symbolOf` may know several contracts of one root at once (the front month and, after a roll, the
+ * month open positions still hold: docs/rollover.md).
  */
 import { filter, map, type Observable } from 'rxjs';
 import type { PriceTick } from '../../domain/types.ts';
@@ -15,7 +17,9 @@ export function marketDataFromHubs(
     ticks$: hubs.trades$.pipe(
       map((trade): PriceTick | null => {
         const symbol = symbolOf(trade.contractId);
-        return symbol ? { ts: trade.ts, symbol, price: trade.price, size: trade.size } : null;
+        return symbol
+          ? { ts: trade.ts, symbol, price: trade.price, size: trade.size, contractId: trade.contractId }
+          : null;
       }),
       filter((tick): tick is PriceTick => tick !== null),
     ),

@@ -2,9 +2,11 @@
  * One TopstepX session for the bot: log in once, pick the account, resolve the traded symbols to
  * active contracts, connect both hubs, and reconcile before anything trades. The runtime gets the
  * ports (`broker`, `marketData`) and the gate (`reconciler.ready$`); nothing here decides trades.
+ * `refreshContracts` resolves the symbols again while running (a quarterly roll: docs/rollover.md).
  */
 import { resolveTicker } from '../../domain/instruments.ts';
 import type { MarketData } from '../../ports/index.ts';
+import type { ContractChange } from '../../ports/venue.ts';
 import { TopstepxBroker } from './broker.ts';
 import type { ProjectXConfig } from './config.ts';
 import { resolveContract } from './contracts.ts';
@@ -40,8 +42,14 @@ export interface TopstepxSession {
   readonly marketData: MarketData;
   readonly reconciler: Reconciler;
   readonly account: Account;
-  /** Root symbol → active contract. */
+  /** Root symbol → active contract (changes when `refreshContracts` finds a new one). */
   readonly contracts: ReadonlyMap<string, Contract>;
+  /**
+   * Search the contracts again as at start; a symbol whose active contract changed gets the new one
+   * (subscribed, routed, the broker's default), while the old month's prints keep arriving as long
+   * as a known position holds it. A ticker naming a month (ESZ6) never changes.
+   */
+  refreshContracts(): Promise<ContractChange[]>;
   stop(): Promise<void>;
 }
 
@@ -51,12 +59,20 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
   const rest = new ProjectXRest({ baseUrl: config.apiUrl, credentials: config, logger: log });
   const account = pickAccount(await rest.searchAccounts(true), config.accountId);
   const contracts = new Map<string, Contract>();
+  /** Root symbol → the ticker as configured (ES, NQ1!, ESZ6). */
+  const tickers = new Map<string, string>();
   for (const ticker of options.symbols) {
     const resolved = resolveTicker(ticker);
     if (!resolved.ok) throw new Error(resolved.error);
     contracts.set(resolved.symbol, await resolveContract(rest, ticker));
+    tickers.set(resolved.symbol, ticker);
   }
+  // contractId → root symbol: the front months, and after a roll the months positions still hold.
   const symbolByContract = new Map([...contracts].map(([symbol, c]) => [c.id, symbol]));
+  // The broker's default contract per symbol (for a command without one); updated on a roll.
+  const contractIds: Record<string, string> = Object.fromEntries(
+    [...contracts].map(([symbol, c]) => [symbol, c.id]),
+  );
   const hubs = new ProjectXHubs({
     ...options.hubs,
     http: rest.http,
@@ -74,7 +90,7 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
     accountId: account.id,
     dryRun: options.dryRun ?? false,
     bracketStops: options.bracketStops ?? false,
-    contractIds: Object.fromEntries([...contracts].map(([symbol, c]) => [symbol, c.id])),
+    contractIds,
     logger: log,
   });
   const reconciler = new Reconciler({
@@ -117,6 +133,51 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
     reconciler,
     account,
     contracts,
+    async refreshContracts() {
+      const changes: ContractChange[] = [];
+      for (const [symbol, ticker] of tickers) {
+        const resolved = resolveTicker(ticker);
+        if (resolved.ok && resolved.contractMonth) continue; // a month named in the ticker stays
+        let next: Contract;
+        try {
+          next = await resolveContract(rest, ticker);
+        } catch (error) {
+          log.warn(
+            { symbol, error: String(error) },
+            'topstepx: contracts not refreshed; keeping the current one',
+          );
+          continue;
+        }
+        const current = contracts.get(symbol);
+        if (current?.id === next.id) continue;
+        // Route and subscribe the new month before entries can go to it.
+        symbolByContract.set(next.id, symbol);
+        await hubs
+          .subscribeContract(next.id)
+          .catch((error: unknown) =>
+            log.warn(
+              { contractId: next.id, error: String(error) },
+              'topstepx: subscribe failed; the reconnect retries it',
+            ),
+          );
+        contracts.set(symbol, next);
+        contractIds[symbol] = next.id;
+        if (current) changes.push({ symbol, from: current.id, to: next.id });
+      }
+      // A retired month no known position holds any more: its prints are not needed.
+      const held = new Set((options.knownPositions?.() ?? []).map((p) => p.contractId));
+      const front = new Set([...contracts.values()].map((c) => c.id));
+      for (const id of [...symbolByContract.keys()]) {
+        if (front.has(id) || held.has(id)) continue;
+        symbolByContract.delete(id);
+        await hubs
+          .unsubscribeContract(id)
+          .catch((error: unknown) =>
+            log.warn({ contractId: id, error: String(error) }, 'topstepx: unsubscribe failed'),
+          );
+      }
+      return changes;
+    },
     async stop() {
       clearInterval(tokenTimer);
       reconciler.stop();

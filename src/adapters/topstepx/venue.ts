@@ -48,7 +48,11 @@ export async function connectProjectXVenue(
   });
   const accountId = String(session.account.id);
   const lastPrices = new Map<string, number>();
-  const tickSubscription = session.marketData.ticks$.subscribe((t) => lastPrices.set(t.symbol, t.price));
+  // The front month's prints (a rolled month a position still holds trades at another price).
+  const tickSubscription = session.marketData.ticks$.subscribe((t) => {
+    if (t.contractId === undefined || t.contractId === session.contracts.get(t.symbol)?.id)
+      lastPrices.set(t.symbol, t.price);
+  });
   const { pushPrice, lastPrice } = hooks;
   const ownId = session.account.id;
   /** Account search for our account: the active ones first, then all (a stopped account is not active). */
@@ -101,6 +105,7 @@ export async function connectProjectXVenue(
         }
       : {}),
     contractId: (symbol) => session.contracts.get(symbol)?.id ?? symbol,
+    refreshContracts: () => session.refreshContracts(),
     demoCenter: (symbol) => {
       const contract = session.contracts.get(symbol);
       const last = contract && lastPrice ? lastPrice(contract.id) : undefined;

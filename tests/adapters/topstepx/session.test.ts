@@ -104,4 +104,41 @@ describe('TopstepX session against the local gateway', () => {
       }),
     ).rejects.toThrow(/PROJECTX_ACCOUNT_ID 3 is not among/);
   });
+
+  it('refreshContracts: a rolled symbol gets the new month, the held old month keeps routing until released', async () => {
+    gw = await gateway({ now: () => Date.UTC(2026, 11, 8, 14, 30) });
+    let held: { positionId: string; contractId: string; side: 'long'; quantity: number }[] = [];
+    session = await startTopstepxSession({
+      config: loadProjectXConfig(env(gw)),
+      symbols: ['ES', 'NQ'],
+      userHubPollMs: 0,
+      knownPositions: () => held,
+    });
+    const s = session;
+    expect(s.contracts.get('ES')!.id).toBe('CON.F.US.EP.Z26');
+    expect(await s.refreshContracts()).toEqual([]);
+    held = [{ positionId: 'p1', contractId: 'CON.F.US.EP.Z26', side: 'long', quantity: 1 }];
+    gw.rollContract('ES');
+    expect(await s.refreshContracts()).toEqual([
+      { symbol: 'ES', from: 'CON.F.US.EP.Z26', to: 'CON.F.US.EP.H27' },
+    ]);
+    expect(s.contracts.get('ES')!.id).toBe('CON.F.US.EP.H27');
+    expect(s.contracts.get('NQ')!.id).toBe('CON.F.US.ENQ.Z26');
+    const ticks: { symbol: string; contractId?: string; price: number }[] = [];
+    s.marketData.ticks$.subscribe((t) => ticks.push(t));
+    gw.pushPrice('CON.F.US.EP.Z26', 5000);
+    gw.pushPrice('CON.F.US.EP.H27', 5050);
+    await until(() => ticks.length >= 2, 'prints of both months');
+    expect(ticks).toEqual([
+      expect.objectContaining({ symbol: 'ES', contractId: 'CON.F.US.EP.Z26', price: 5000 }),
+      expect.objectContaining({ symbol: 'ES', contractId: 'CON.F.US.EP.H27', price: 5050 }),
+    ]);
+    // Released: the next refresh drops the old month; its prints no longer reach the bot.
+    held = [];
+    expect(await s.refreshContracts()).toEqual([]);
+    gw.pushPrice('CON.F.US.EP.Z26', 5001);
+    gw.pushPrice('CON.F.US.EP.H27', 5051);
+    await until(() => ticks.some((t) => t.price === 5051), 'the H27 print');
+    expect(ticks.map((t) => t.price)).toEqual([5000, 5050, 5051]);
+  });
 });

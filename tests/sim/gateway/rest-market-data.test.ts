@@ -72,6 +72,39 @@ describe('accounts and contracts', () => {
       expect(missing.json).toMatchObject({ success: false, errorCode: 1, contract: null });
     });
   });
+
+  it('rolls a ticker to its next month: the old one leaves Contract/available but trades until it expires', async () => {
+    await withGateway({ now: () => Date.UTC(2026, 11, 8, 14, 30) }, async (gateway, token) => {
+      expect(gateway.rollContract('ES')).toEqual({ from: 'CON.F.US.EP.Z26', to: 'CON.F.US.EP.H27' });
+      expect(gateway.activeContractId('ES')).toBe('CON.F.US.EP.H27');
+      const available = await post(gateway, '/api/Contract/available', { live: false }, token);
+      const es = (available.json!['contracts'] as GatewayContractSetup[]).filter(
+        (c) => c.symbolId === 'F.US.EP',
+      );
+      expect(es).toEqual([
+        {
+          id: 'CON.F.US.EP.H27',
+          name: 'ESH7',
+          description: 'E-Mini S&P 500: March 27',
+          tickSize: 0.25,
+          tickValue: 12.5,
+          activeContract: true,
+          symbolId: 'F.US.EP',
+        },
+      ]);
+      const place = (contractId: string, customTag: string) =>
+        post(
+          gateway,
+          '/api/Order/place',
+          { accountId: 1001, contractId, type: 1, side: 0, size: 1, limitPrice: 5000, customTag },
+          token,
+        );
+      expect((await place('CON.F.US.EP.Z26', 'z1')).json).toMatchObject({ success: true });
+      expect((await place('CON.F.US.EP.H27', 'h1')).json).toMatchObject({ success: true });
+      gateway.expireContract('CON.F.US.EP.Z26');
+      expect((await place('CON.F.US.EP.Z26', 'z2')).json).toMatchObject({ success: false, errorCode: 9 });
+    });
+  });
 });
 
 describe('History/retrieveBars', () => {
