@@ -27,6 +27,11 @@ export interface TopstepxSessionOptions {
   readonly unknownExposure?: UnknownExposurePolicy;
   /** What the engine believes after restoring its snapshot (default: nothing open). */
   readonly knownPositions?: () => readonly KnownPosition[];
+  /**
+   * Contracts the engine's positions hold, working entries included: a rolled month stays routed
+   * while one does (default: the contracts of `knownPositions`).
+   */
+  readonly contractsInUse?: () => readonly string[];
   /** Poll REST for events the user hub missed while orders work (ms; 0 disables; default 15 s). */
   readonly userHubPollMs?: number;
   /** How often to check the token's age so it is refreshed even without REST traffic (default 10 min). */
@@ -165,7 +170,9 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
         if (current) changes.push({ symbol, from: current.id, to: next.id });
       }
       // A retired month no known position holds any more: its prints are not needed.
-      const held = new Set((options.knownPositions?.() ?? []).map((p) => p.contractId));
+      const held = new Set(
+        options.contractsInUse?.() ?? (options.knownPositions?.() ?? []).map((p) => p.contractId),
+      );
       const front = new Set([...contracts.values()].map((c) => c.id));
       for (const id of [...symbolByContract.keys()]) {
         if (front.has(id) || held.has(id)) continue;

@@ -44,6 +44,7 @@ export async function connectProjectXVenue(
     dryRun: options.dryRun,
     bracketStops: options.protectiveStops === 'bracket',
     knownPositions: () => context.knownPositions().filter((p) => p.quantity > 0),
+    contractsInUse: () => context.knownPositions().map((p) => p.contractId),
     logger,
   });
   const accountId = String(session.account.id);
