@@ -151,15 +151,7 @@ export function syncBalance(
   ts: number,
   settings: GuardSettings,
 ): GuardState {
-  const rolled = rollDay(state, ts);
-  const diff = balance - rolled.equity;
-  if (diff === 0) return rolled;
-  return latchBreaches(
-    { ...rolled, equity: balance, realizedPnlToday: rolled.realizedPnlToday + diff },
-    settings,
-    ts,
-    0,
-  );
+  return withBalance(state, balance, ts, settings, 'today');
 }
 
 /**
@@ -173,13 +165,24 @@ export function seedBalance(
   ts: number,
   settings: GuardSettings,
 ): GuardState {
+  return withBalance(state, balance, ts, settings, 'history');
+}
+
+/** The balance set to the broker's, the difference counted as today's P&L or as history. */
+function withBalance(
+  state: GuardState,
+  balance: number,
+  ts: number,
+  settings: GuardSettings,
+  difference: 'today' | 'history',
+): GuardState {
   const rolled = rollDay(state, ts);
-  return latchBreaches(
-    { ...rolled, equity: balance, highWaterMark: Math.max(rolled.highWaterMark, balance) },
-    settings,
-    ts,
-    0,
-  );
+  if (difference === 'today' && balance === rolled.equity) return rolled;
+  const next: GuardState =
+    difference === 'today'
+      ? { ...rolled, equity: balance, realizedPnlToday: rolled.realizedPnlToday + balance - rolled.equity }
+      : { ...rolled, equity: balance, highWaterMark: Math.max(rolled.highWaterMark, balance) };
+  return latchBreaches(next, settings, ts, 0);
 }
 
 /** Latch breaches that open P&L causes right now (call on marks while positions are open). */

@@ -13,9 +13,10 @@ import { initialGuardState } from '../../src/domain/guards.ts';
 import { openQuantity } from '../../src/domain/pnl.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
 import { parseTag } from '../../src/domain/tags.ts';
-import type { Bar, PriceTick } from '../../src/domain/types.ts';
+import type { PriceTick } from '../../src/domain/types.ts';
 import { createTradingNode, type TradingNode } from '../../src/node/trading-node.ts';
 import type { ContractChange, Venue } from '../../src/ports/venue.ts';
+import { valueAreaBars } from '../fixtures/value-area-bars.ts';
 import { until } from '../sim/gateway/helpers.ts';
 
 const MIN = 60_000;
@@ -26,23 +27,7 @@ const T1 = Date.UTC(2026, 11, 8, 23, 5);
 const Z26 = 'CON.F.US.EP.Z26';
 const H27 = 'CON.F.US.EP.H27';
 
-/** A value area around 5005 (VAL a little below, VAH a little above) for the entry plan. */
-function history(until: number, minutes: number): Bar[] {
-  const bars: Bar[] = [];
-  for (let i = minutes; i >= 1; i--) {
-    const phase = i % 8;
-    const mid = 5005 + (phase < 4 ? phase : 8 - phase) - 2;
-    bars.push({
-      ts: until - i * MIN,
-      open: mid,
-      high: mid + 1,
-      low: mid - 1,
-      close: mid + 0.25,
-      volume: 100,
-    });
-  }
-  return bars;
-}
+const history = (until: number, minutes: number) => valueAreaBars(until, minutes);
 
 const settings: BotSettings = {
   ...DEFAULT_SETTINGS,

@@ -3,32 +3,17 @@ import { VirtualClock } from '../../sim/clock.ts';
 import { SimulatedExchange } from '../../sim/exchange.ts';
 import { initialGuardState } from '../../src/domain/guards.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
-import type { Bar } from '../../src/domain/types.ts';
 import { AlertInbox } from '../../src/node/alert-inbox.ts';
 import { createTradingNode, type NodeObserver } from '../../src/node/trading-node.ts';
 import type { StoredAlert } from '../../src/ports/store.ts';
 import type { SignalDecision } from '../../src/runtime/signal-processor.ts';
+import { valueAreaBars } from '../fixtures/value-area-bars.ts';
 
 // 2024-03-05 14:30 UTC = 08:30 Chicago: inside the session, before any flat-by time.
 const T0 = Date.UTC(2024, 2, 5, 14, 30);
 const MIN = 60_000;
 
-function history(until: number, minutes = 240): Bar[] {
-  const bars: Bar[] = [];
-  for (let i = minutes; i >= 1; i--) {
-    const phase = i % 8;
-    const mid = 5005 + (phase < 4 ? phase : 8 - phase) - 2;
-    bars.push({
-      ts: until - i * MIN,
-      open: mid,
-      high: mid + 1,
-      low: mid - 1,
-      close: mid + 0.25,
-      volume: 100,
-    });
-  }
-  return bars;
-}
+const history = (until: number, minutes = 240) => valueAreaBars(until, minutes);
 
 function node(settings: () => BotSettings, observers: NodeObserver[] = []) {
   const clock = new VirtualClock(T0 - MIN);

@@ -7,31 +7,15 @@ import { VirtualClock } from '../../sim/clock.ts';
 import { SimulatedExchange } from '../../sim/exchange.ts';
 import { initialGuardState, startingBalanceOf } from '../../src/domain/guards.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
-import type { Bar } from '../../src/domain/types.ts';
 import { createEngineRuntime } from '../../src/runtime/engine-runtime.ts';
 import { type GuardEvent, type SignalDecision, SignalProcessor } from '../../src/runtime/signal-processor.ts';
+import { valueAreaBars } from '../fixtures/value-area-bars.ts';
 
 // Tuesday 2026-03-10 08:30 CDT.
 const T0 = Date.parse('2026-03-10T13:30:00Z');
 const MIN = 60_000;
 
-/** Bars that oscillate between 5000 and 5010: VAL 5004, stop 5003 (4 ticks) for a long. */
-function history(until: number, minutes = 240): Bar[] {
-  const bars: Bar[] = [];
-  for (let i = minutes; i >= 1; i--) {
-    const phase = i % 8;
-    const mid = 5005 + (phase < 4 ? phase : 8 - phase) - 2;
-    bars.push({
-      ts: until - i * MIN,
-      open: mid,
-      high: mid + 1,
-      low: mid - 1,
-      close: mid + 0.25,
-      volume: 100 + (phase === 2 ? 400 : 0),
-    });
-  }
-  return bars;
-}
+const history = (until: number, minutes = 240) => valueAreaBars(until, minutes, { spike: true });
 
 function setup(overrides: Partial<BotSettings> = {}, start = T0) {
   // Three symbols may be open at once and each may plan 5 contracts: the defaults the issue tried.

@@ -3,33 +3,16 @@ import { VirtualClock } from '../../sim/clock.ts';
 import { SimulatedExchange } from '../../sim/exchange.ts';
 import { initialGuardState } from '../../src/domain/guards.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
-import type { Bar } from '../../src/domain/types.ts';
 import type { SignalRecord } from '../../src/ports/store.ts';
 import { createEngineRuntime } from '../../src/runtime/engine-runtime.ts';
 import { type SignalDecision, SignalProcessor } from '../../src/runtime/signal-processor.ts';
+import { valueAreaBars } from '../fixtures/value-area-bars.ts';
 
 // 2024-03-05 14:30 UTC = 08:30 Chicago: inside the session, well before the 15:10 flat-by time.
 const T0 = Date.UTC(2024, 2, 5, 14, 30);
 const MIN = 60_000;
 
-/** Bars that oscillate between 5000 and 5010 with most volume around 5004–5006. */
-function history(until: number, minutes = 240): Bar[] {
-  const bars: Bar[] = [];
-  for (let i = minutes; i >= 1; i--) {
-    const ts = until - i * MIN;
-    const phase = i % 8;
-    const mid = 5005 + (phase < 4 ? phase : 8 - phase) - 2;
-    bars.push({
-      ts,
-      open: mid,
-      high: mid + 1,
-      low: mid - 1,
-      close: mid + 0.25,
-      volume: 100 + (phase === 2 ? 400 : 0),
-    });
-  }
-  return bars;
-}
+const history = (until: number, minutes = 240) => valueAreaBars(until, minutes, { spike: true });
 
 function setup(overrides: Partial<BotSettings> = {}) {
   const settings: BotSettings = { ...DEFAULT_SETTINGS, flatByTime: '15:10', ...overrides };

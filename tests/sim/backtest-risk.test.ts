@@ -6,27 +6,10 @@ import { parseBarsCsv } from '../../sim/csv.ts';
 import { jsonReport } from '../../sim/report/json.ts';
 import { terminalReport } from '../../sim/report/terminal.ts';
 import { CalendarCoverageError } from '../../src/domain/calendar.ts';
-
-/** A range-bound ES market from `t0` (the mix of sine waves tests/sim/backtest.test.ts uses). */
-function syntheticCsv(t0: number, bars: number): string {
-  const rows = ['ts_utc,open,high,low,close,volume'];
-  let price = 4000;
-  for (let i = 0; i < bars; i++) {
-    const open = price;
-    const close =
-      Math.round((4000 + 8 * Math.sin(i / 30) + 3 * Math.sin(i / 5.3) + 2 * Math.sin(i * 1.7)) * 4) / 4;
-    const high = Math.max(open, close) + 0.25 * (1 + (i % 3));
-    const low = Math.min(open, close) - 0.25 * (1 + ((i * 7) % 4));
-    rows.push(
-      `${new Date(t0 + i * 60_000).toISOString()},${open},${high},${low},${close},${100 + ((i * 37) % 400)}`,
-    );
-    price = close;
-  }
-  return `${rows.join('\n')}\n`;
-}
+import { rangeBoundCsv } from './synthetic.ts';
 
 function run(t0: number, settings = {}) {
-  const bars = parseBarsCsv(new TextEncoder().encode(syntheticCsv(t0, 3000)), { tickSize: 0.25 });
+  const bars = parseBarsCsv(new TextEncoder().encode(rangeBoundCsv(t0, 3000)), { tickSize: 0.25 });
   const alerts = demoSignals(bars, { symbol: 'ES', period: 60, barMs: 60_000 });
   return runBacktest({ symbol: 'ES', bars, alerts, barMs: 60_000, settings });
 }

@@ -11,6 +11,7 @@ import { barsFromTicks } from '../../sim/replay.ts';
 import { htmlReport } from '../../sim/report/html.ts';
 import { jsonReport } from '../../sim/report/json.ts';
 import { terminalReport } from '../../sim/report/terminal.ts';
+import { rangeBoundCsv } from './synthetic.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const ES = fileURLToPath(
@@ -21,24 +22,7 @@ if (!haveData && process.env.CI === 'true') throw new Error(`CI needs the shared
 if (!haveData)
   console.warn(`skipped ES end-to-end backtest: ${ES} not found (clone ../shared beside the repo)`);
 
-/** A synthetic ES file: a range-bound mix of sine waves from a fixed formula, so trades happen. */
-function syntheticCsv(bars: number): string {
-  const rows = ['ts_utc,open,high,low,close,volume'];
-  const t0 = Date.UTC(2025, 2, 3, 14, 30); // a Monday inside the CME calendar's years
-  let price = 4000;
-  for (let i = 0; i < bars; i++) {
-    const open = price;
-    const close =
-      Math.round((4000 + 8 * Math.sin(i / 30) + 3 * Math.sin(i / 5.3) + 2 * Math.sin(i * 1.7)) * 4) / 4;
-    const high = Math.max(open, close) + 0.25 * (1 + (i % 3));
-    const low = Math.min(open, close) - 0.25 * (1 + ((i * 7) % 4));
-    rows.push(
-      `${new Date(t0 + i * 60_000).toISOString()},${open},${high},${low},${close},${100 + ((i * 37) % 400)}`,
-    );
-    price = close;
-  }
-  return `${rows.join('\n')}\n`;
-}
+const syntheticCsv = (bars: number) => rangeBoundCsv(Date.UTC(2025, 2, 3, 14, 30), bars);
 
 const dir = mkdtempSync(join(tmpdir(), 'valuearea-sim-'));
 const synthetic = join(dir, 'ES_synthetic_1m.csv');
