@@ -104,7 +104,7 @@ export function checkCalendarCoverage(symbol: string, alerts: readonly { readonl
 export function runBacktest(config: BacktestConfig): BacktestResult {
   const settings: BotSettings = { ...DEFAULT_SETTINGS, ...config.settings };
   const policy = config.policy ?? 'conservative';
-  checkCalendarCoverage(config.symbol, config.alerts);
+  if (settings.cmeCalendar) checkCalendarCoverage(config.symbol, config.alerts);
   const firstTs = config.startTs ?? (config.bars.length > 0 ? config.bars.ts[0]! : 0);
   const clock = new VirtualClock(firstTs);
   const exchange = new SimulatedExchange(clock, config.exchange);

@@ -27,7 +27,15 @@ const T0 = Date.UTC(2015, 0, 5);
  * The engine trades the whole run: guards off (they latch for good), no flat-by, no cooldown, so the
  * plain loop (which has none of these) sees the same alerts become the same trades.
  */
-const SETTINGS = { dailyLossLimit: 0, trailingDrawdown: 0, flatByTime: '', cooldownMs: 0 } as const;
+// Synthetic 2015 data, outside the CME calendar's years: the bench measures the pipe, not the rules.
+const SETTINGS = {
+  dailyLossLimit: 0,
+  trailingDrawdown: 0,
+  flatByTime: '',
+  noNewEntriesAfter: '',
+  cmeCalendar: false,
+  cooldownMs: 0,
+} as const;
 
 /** Range-bound synthetic ES bars (sine mix, fixed formula): entries at the value-area edges fill often. */
 function writeBars(path: string, count: number): void {
