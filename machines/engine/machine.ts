@@ -392,6 +392,14 @@ export const engineMachine = setup({
             if (child) enqueue.sendTo(child, event);
           }),
         },
+        'position.flattened': {
+          actions: enqueueActions(({ context, event, system, enqueue }) => {
+            const key = context.byPosition[event.positionId];
+            const slot = key ? context.slots[key] : undefined;
+            const child = slot ? (system.get(slot.actorId) as AnyActorRef | undefined) : undefined;
+            if (child) enqueue.sendTo(child, event);
+          }),
+        },
         'position.output': {
           actions: enqueueActions(({ context, event, enqueue }) => {
             const message = event.message;

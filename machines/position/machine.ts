@@ -304,6 +304,49 @@ const positionSetup = setup({
         closePositionCommand(next, quantity, ts, next.exitReason ?? 'manual'),
       );
     }),
+    /**
+     * The broker closed (part of) the position with orders that are not ours: book its fills (or the
+     * current stop when none were found), cancel working entry legs, resize or drop the protective stop.
+     */
+    brokerFlattened: enqueueActions(({ context, event, self, enqueue }) => {
+      if (event.type !== 'position.flattened' || event.positionId !== context.positionId) return;
+      const quantity = Math.min(event.quantity, Math.max(0, openQty(context)));
+      let left = quantity;
+      let ticks = 0;
+      for (const fill of event.fills) {
+        const q = Math.min(fill.quantity, left);
+        ticks += toTicks(fill.price, context.grid) * q;
+        left -= q;
+      }
+      ticks += toTicks(context.stop, context.grid) * left;
+      const tags = liveLegTags(context.legs).filter(
+        (t) => context.legs.find((l) => l.tag === t)?.status !== 'cancelling',
+      );
+      const next: PositionContext = {
+        ...context,
+        exitedQty: context.exitedQty + quantity,
+        exitTicksSum: context.exitTicksSum + ticks,
+        lastExitAt: quantity > 0 ? event.ts : context.lastExitAt,
+        fees: context.fees + event.fees,
+        // Nothing of ours closed any of it: the broker ended the trade, whatever we had asked for.
+        exitReason: context.exitedQty === 0 ? 'broker_flatten' : (context.exitReason ?? 'broker_flatten'),
+        legs: markCancelling(context.legs),
+        lastTs: event.ts,
+      };
+      const e = enqueue as unknown as Enqueue;
+      if (tags.length > 0) out(e, self, next, cancelEntryCommand(next, tags, event.ts));
+      const open = openQty(next);
+      if (context.stopQty > 0 && open === 0) {
+        // The broker cancels working orders when it flattens; make sure ours is gone too.
+        out(e, self, next, moveStopCommand(next, 0, event.ts, context.stopOrderPrice ?? context.stop));
+        enqueue.assign({ ...next, stopQty: 0 });
+      } else if (open > 0 && context.stopQty > 0 && open !== context.stopQty) {
+        out(e, self, next, moveStopCommand(next, open, event.ts));
+        enqueue.assign({ ...next, stopQty: open, stopOrderPrice: next.stop });
+      } else {
+        enqueue.assign(next);
+      }
+    }),
     markClosed: assign(({ context, event }) => ({ closedAt: 'ts' in event ? event.ts : context.lastTs })),
   },
 });
@@ -352,6 +395,7 @@ function openState(rung: Rung) {
       ],
       exit: { target: 'exiting', actions: { type: 'beginExit', params: {} } },
       cancel: { actions: 'requestCancel' },
+      'position.flattened': { actions: 'brokerFlattened' },
       'order.accepted': { actions: 'legAccepted' },
       'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
       'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
@@ -466,6 +510,7 @@ export const positionMachine = positionSetup.createMachine({
         'order.accepted': { actions: 'legAccepted' },
         'order.rejected': [{ guard: 'isExitOrderDead', actions: 'closeRemainder' }, { actions: 'legEnded' }],
         'order.cancelled': [{ guard: 'isExitOrderDead', actions: 'closeRemainder' }, { actions: 'legEnded' }],
+        'position.flattened': { actions: 'brokerFlattened' },
         'order.filled': [
           { guard: 'isExitFill', actions: 'exitFill' },
           { guard: 'isEntryFill', actions: ['entryFill', 'closeRemainder'] },

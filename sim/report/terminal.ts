@@ -31,6 +31,7 @@ const EXIT_LABELS: Record<ExitReason, string> = {
   close_alert: 'close alert',
   session_flatten: 'session flatten',
   guard_flatten: 'guard flatten',
+  broker_flatten: 'broker flatten',
   manual: 'manual / end of data',
 };
 

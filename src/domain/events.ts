@@ -86,7 +86,21 @@ export type BrokerEvent =
       /** Commissions and fees charged for this fill, dollars. */
       readonly fees: number;
     }
-  | { readonly type: 'order.cancelled'; readonly ts: number; readonly tag: string; readonly orderId: string };
+  | { readonly type: 'order.cancelled'; readonly ts: number; readonly tag: string; readonly orderId: string }
+  | {
+      /**
+       * The broker closed a position by itself, with orders that are not ours (TopstepX auto-liquidation
+       * at the deadline, a Maximum Loss Limit or daily loss liquidation, a manual close in the platform).
+       * `fills` are the broker's fills on the closing side; empty when none could be found.
+       */
+      readonly type: 'position.flattened';
+      readonly ts: number;
+      readonly positionId: string;
+      readonly quantity: number;
+      readonly fills: readonly { readonly price: number; readonly quantity: number }[];
+      readonly fees: number;
+      readonly reason: string;
+    };
 
 /** Everything the engine needs to open a position for an accepted alert. */
 export interface OpenPositionRequest {

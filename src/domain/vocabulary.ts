@@ -34,6 +34,7 @@ export const EXIT_REASONS = [
   'close_alert',
   'session_flatten',
   'guard_flatten',
+  'broker_flatten',
   'manual',
 ] as const;
 export type ExitReason = (typeof EXIT_REASONS)[number];

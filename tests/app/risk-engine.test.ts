@@ -1,8 +1,8 @@
 /**
  * The bot against the local gateway in its Topstep risk-engine mode: an entry beyond the broker's
  * position cap is rejected once with the broker's reason (no retry storm), and once the broker
- * liquidates and blocks the account the bot refuses entries with that reason, sends no order, and
- * the dashboard shows why.
+ * liquidates and blocks the account the bot closes its own position on the broker's fill (no ghost),
+ * refuses entries with that reason, sends no order, and the dashboard shows why.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { pushHistory } from '../../scripts/reliability/crash.ts';
@@ -96,6 +96,16 @@ describe('the bot against a Topstep risk engine (local gateway)', () => {
     gateway.pushPrice(contract, plan.entry - 0.5);
     await bot.waitFor((l) => l.msg === 'the broker reports the account cannot trade', 30_000);
     await eventually(() => gateway.positions().every((p) => p.size === 0), 20_000, 'flat at the broker');
+    // The bot keeps no ghost: its position closes on the broker's own fill and the trade says why.
+    let trades: { exitReason: string; quantity: number }[] = [];
+    for (const deadline = Date.now() + 20_000; trades.length === 0; await sleep(200)) {
+      if (Date.now() > deadline) throw new Error('timed out waiting for the trade closed by the broker');
+      const log = (await (await fetch(`${url}/api/trades-log`)).json()) as { items: typeof trades };
+      trades = log.items;
+    }
+    expect(trades).toEqual([
+      expect.objectContaining({ exitReason: 'broker_flatten', quantity: plan.quantity }),
+    ]);
     const ordersBefore = gateway.orders().length;
     await post(url, 'buy', 'block-2');
     const filtered = await bot.waitFor(

@@ -122,6 +122,25 @@ describe('engine: routing', () => {
     expect(runtime.positions().find((p) => p.positionId === 'p1')?.context.legs[0]?.orderId).toBeNull();
   });
 
+  it('routes a broker flatten to the position it names and frees the slot', () => {
+    const { runtime, events$, fillEntry } = setup();
+    runtime.open(request(longPlan()), 1);
+    runtime.open(request(longPlan(), { positionId: 'p2', symbol: 'NQ', signalId: 's2' }), 1);
+    fillEntry('p1', 100, 2, 2);
+    fillEntry('p2', 100, 2, 2);
+    events$.next({
+      type: 'position.flattened',
+      ts: 3,
+      positionId: 'p2',
+      quantity: 2,
+      fills: [{ price: 99.5, quantity: 2 }],
+      fees: 0,
+      reason: 'closed by the broker',
+    });
+    expect(runtime.slots().map((s) => s.positionId)).toEqual(['p1']);
+    expect(runtime.positions().map((p) => [p.positionId, p.state])).toEqual([['p1', 'active']]);
+  });
+
   it('stops a finished position so it leaves the snapshot, and reports it once', () => {
     const { runtime, events$, outputs, fillEntry } = setup();
     runtime.open(request(longPlan()), 1);

@@ -324,3 +324,77 @@ describe('position machine: exiting and closed', () => {
     expect(p.messages.length).toBe(count);
   });
 });
+
+describe('position machine: closed by the broker (orders that are not ours)', () => {
+  const flattened = (quantity: number, fills: { price: number; quantity: number }[], ts = 6, fees = 2.5) =>
+    ({
+      type: 'position.flattened',
+      ts,
+      positionId: 'p1',
+      quantity,
+      fills,
+      fees,
+      reason: 'closed by the broker',
+    }) as const;
+
+  it('closes at the broker fill price, drops its protective stop and books broker_flatten', () => {
+    const p = filledLong();
+    expect(p.context().stopQty).toBe(2);
+    p.send(flattened(2, [{ price: 99.75, quantity: 2 }]));
+    expect(p.state()).toBe('closed');
+    expect(p.context()).toMatchObject({
+      exitedQty: 2,
+      exitTicksSum: (99.75 / 0.25) * 2,
+      exitReason: 'broker_flatten',
+      closedAt: 6,
+      fees: 2.5,
+    });
+    // The stop is cancelled, and no close order is sent: the broker already closed it.
+    const after = p.commands().slice(-1);
+    expect(after).toEqual([expect.objectContaining({ type: 'moveStop', quantity: 0, tag: 'p1-s1' })]);
+    expect(p.commands().some((c) => c.type === 'closePosition')).toBe(false);
+  });
+
+  it('books what the broker did not report at the current stop', () => {
+    const p = filledLong();
+    p.send(tick(101, 3)); // TP1: the stop moves to entry (100)
+    p.send(flattened(2, [{ price: 100.5, quantity: 1 }]));
+    expect(p.state()).toBe('closed');
+    expect(p.context().exitTicksSum).toBe(100.5 / 0.25 + 100 / 0.25);
+  });
+
+  it('stays open with the rest after a partial close, its stop resized', () => {
+    const p = filledLong(3);
+    p.send(flattened(1, [{ price: 99.5, quantity: 1 }]));
+    expect(p.state()).toBe('active');
+    expect(p.context()).toMatchObject({ exitedQty: 1, stopQty: 2 });
+    expect(p.commands().at(-1)).toMatchObject({ type: 'moveStop', quantity: 2, stopPrice: 99 });
+  });
+
+  it('cancels a working scale-in leg when the broker flattens the filled part', () => {
+    const p = startPosition(request(twoLegLongPlan()));
+    p.send(accepted('p1-e0'), accepted('p1-e1'), fill('p1-e0', 100, 2, 2));
+    p.send(flattened(2, [{ price: 99.75, quantity: 2 }]));
+    expect(p.state()).toBe('closed');
+    expect(p.commands()).toContainEqual(expect.objectContaining({ type: 'cancelEntry', tags: ['p1-e1'] }));
+  });
+
+  it('finishes an exit of its own that the broker beat, with the broker as the reason', () => {
+    const p = filledLong();
+    p.send(tick(99, 3)); // stop breached: a close order goes out
+    expect(p.state()).toBe('exiting');
+    p.send(cancelled('p1-x1', 4)); // the broker cancelled it while flattening
+    p.send(flattened(2, [{ price: 98.75, quantity: 2 }]));
+    expect(p.state()).toBe('closed');
+    expect(p.context()).toMatchObject({ exitReason: 'broker_flatten', exitedQty: 2 });
+  });
+
+  it('never books more than is open, and ignores a report for another position', () => {
+    const p = filledLong();
+    p.send({ ...flattened(2, [{ price: 99, quantity: 2 }]), positionId: 'p2' });
+    expect(p.state()).toBe('active');
+    p.send(flattened(5, [{ price: 99, quantity: 5 }]));
+    expect(p.context().exitedQty).toBe(2);
+    expect(p.context().exitTicksSum).toBe((99 / 0.25) * 2);
+  });
+});

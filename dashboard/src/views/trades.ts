@@ -16,6 +16,7 @@ const REASONS: Readonly<Record<string, string>> = {
   close_alert: 'close alert',
   session_flatten: 'session flatten',
   guard_flatten: 'guard flatten',
+  broker_flatten: 'broker flatten',
   manual: 'manual',
 };
 

@@ -39,7 +39,7 @@ export function createNotificationFeed(
       }
       case 'broker': {
         const event = output.event;
-        const tag = parseTag(event.tag);
+        const tag = 'tag' in event ? parseTag(event.tag) : null;
         const known = tag ? positions.get(tag.positionId) : undefined;
         if (event.type === 'order.filled' && tag?.kind === 'entry' && known) {
           notify({

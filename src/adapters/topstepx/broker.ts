@@ -183,6 +183,44 @@ export class TopstepxBroker implements Broker {
     this.ledger.ingestTrade(trade);
   }
 
+  /** True once the fill with this id was delivered to the engine. */
+  hasSeenFill(fillId: number): boolean {
+    return this.ledger.seenFills.has(fillId);
+  }
+
+  /**
+   * Reconciliation found the broker closed (part of) a position with orders that are not ours
+   * (auto-liquidation, a loss limit, a manual close): tell the engine once, with the broker's fills.
+   */
+  ingestFlatten(flat: {
+    readonly position: { readonly positionId: string; readonly contractId: string };
+    readonly quantity: number;
+    readonly fills: readonly { readonly price: number; readonly quantity: number; readonly ts: number }[];
+    readonly fees: number;
+  }): void {
+    const last = flat.fills.at(-1);
+    this.log.warn(
+      {
+        positionId: flat.position.positionId,
+        contractId: flat.position.contractId,
+        quantity: flat.quantity,
+        fills: flat.fills.length,
+      },
+      'topstepx broker: the broker closed a position with orders the bot did not place',
+    );
+    this.ledger.flattened({
+      ts: last?.ts ?? this.now(),
+      positionId: flat.position.positionId,
+      quantity: flat.quantity,
+      fills: flat.fills.map((f) => ({ price: f.price, quantity: f.quantity })),
+      fees: flat.fees,
+      reason:
+        flat.fills.length > 0
+          ? 'closed by the broker (orders the bot did not place: auto-liquidation, a loss limit or a manual close)'
+          : 'closed by the broker; its closing fills were not found',
+    });
+  }
+
   private async run(command: EngineCommand): Promise<void> {
     const contractId = command.contractId || this.options.contractIds?.[command.symbol];
     if (!contractId)

@@ -26,6 +26,8 @@ export class BrokerEventLedger {
   readonly rejectedTags = new Set<string>();
   readonly cancelledOrders = new Set<number>();
   readonly seenFills = new Set<number>();
+  /** Positions already reported closed by the broker itself. */
+  readonly flattenedPositions = new Set<string>();
   /** Fills whose order id has no tag yet (the order event comes later). */
   readonly orphanFills = new Map<number, HalfTrade[]>();
 
@@ -92,5 +94,12 @@ export class BrokerEventLedger {
     if (this.cancelledOrders.has(orderId)) return;
     this.cancelledOrders.add(orderId);
     this.events.next({ type: 'order.cancelled', ts, tag, orderId: String(orderId) });
+  }
+
+  /** The broker closed what is left of `positionId` by itself; reported once per position. */
+  flattened(event: Omit<Extract<BrokerEvent, { type: 'position.flattened' }>, 'type'>): void {
+    if (this.flattenedPositions.has(event.positionId)) return;
+    this.flattenedPositions.add(event.positionId);
+    this.events.next({ type: 'position.flattened', ...event });
   }
 }

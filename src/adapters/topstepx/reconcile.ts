@@ -45,6 +45,17 @@ export interface ReconcileDiff {
     readonly position: KnownPosition;
     readonly fills: readonly HalfTrade[];
   }[];
+  /**
+   * The part of a `closedWhileAway` position that none of our own orders closed: the broker flattened
+   * it (auto-liquidation, a loss limit, a manual close in the platform). `fills` are the most recent
+   * closing-side fills on that contract from orders that are not ours; `fees` their share of costs.
+   */
+  readonly flattenedByBroker: readonly {
+    readonly position: KnownPosition;
+    readonly quantity: number;
+    readonly fills: readonly { readonly price: number; readonly quantity: number; readonly ts: number }[];
+    readonly fees: number;
+  }[];
   /** Both sides know the contract but disagree on direction or size. */
   readonly sizeMismatches: readonly { readonly position: KnownPosition; readonly broker: Position }[];
   /** Working orders (Suspended bracket legs included) with no live position to protect or open. */
@@ -94,6 +105,17 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
     }
   }
 
+  const missedFills = trades
+    .filter((t) => !t.voided && !(input.isFillSeen?.(t.id) ?? false))
+    .flatMap((fill) => {
+      const tag = tagOfOrder.get(fill.orderId);
+      return tag && known.has(tag) ? [{ tag, fill }] : [];
+    });
+  const flattenedByBroker = brokerFlattened(closedWhileAway, missedFills, trades, (orderId) => {
+    const tag = tagOfOrder.get(orderId);
+    return tag !== undefined && known.has(tag);
+  });
+
   const ordersToCancel = working.filter((o) => {
     if (byContract.has(o.contractId)) return false;
     // A bracket child waits for its working parent (it is cancelled with it).
@@ -106,12 +128,6 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
     return o.type === OrderType.Stop || o.type === OrderType.TrailingStop || o.type === OrderType.StopLimit;
   });
 
-  const missedFills = trades
-    .filter((t) => !t.voided && !(input.isFillSeen?.(t.id) ?? false))
-    .flatMap((fill) => {
-      const tag = tagOfOrder.get(fill.orderId);
-      return tag && known.has(tag) ? [{ tag, fill }] : [];
-    });
   const ourOrders = history.filter((o) => {
     const tag = tagOfOrder.get(o.id);
     return tag !== undefined && known.has(tag);
@@ -119,6 +135,7 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
   return {
     unknownExposure,
     closedWhileAway,
+    flattenedByBroker,
     sizeMismatches,
     ordersToCancel,
     missedFills,
@@ -127,6 +144,59 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
     brokerPositions: open,
   };
 }
+
+/**
+ * For each position the broker no longer holds: what is left after the missed fills of our own orders
+ * (entries add, exits and stops take away) was closed by orders that are not ours. Those fills are
+ * taken most recent first, shared out over the positions on the same contract.
+ */
+function brokerFlattened(
+  closed: readonly { position: KnownPosition; fills: readonly HalfTrade[] }[],
+  missed: readonly { tag: string; fill: HalfTrade }[],
+  trades: readonly HalfTrade[],
+  isOurs: (orderId: number) => boolean,
+): ReconcileDiff['flattenedByBroker'] {
+  const out: Mutable<ReconcileDiff['flattenedByBroker']> = [];
+  /** Quantity of each foreign fill already given to a position. */
+  const used = new Map<number, number>();
+  for (const { position } of closed) {
+    const closingSide = position.side === 'long' ? 1 : 0;
+    let remainder = position.quantity;
+    for (const { tag, fill } of missed) {
+      if (parseTag(tag)?.positionId !== position.positionId) continue;
+      remainder += fill.side === closingSide ? -fill.size : fill.size;
+    }
+    if (remainder <= 0) continue;
+    const quantity = remainder;
+    const foreign = trades
+      .filter(
+        (t) =>
+          !t.voided && t.contractId === position.contractId && t.side === closingSide && !isOurs(t.orderId),
+      )
+      .sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+    const fills: { price: number; quantity: number; ts: number }[] = [];
+    let fees = 0;
+    for (const t of foreign) {
+      if (remainder <= 0) break;
+      const left = t.size - (used.get(t.id) ?? 0);
+      if (left <= 0) continue;
+      const take = Math.min(left, remainder);
+      used.set(t.id, (used.get(t.id) ?? 0) + take);
+      fills.push({ price: t.price, quantity: take, ts: t.createdAt });
+      fees += ((t.fees + t.commissions) * take) / t.size;
+      remainder -= take;
+    }
+    out.push({
+      position,
+      quantity,
+      fills: fills.reverse(),
+      fees: Math.round(fees * 100) / 100,
+    });
+  }
+  return out;
+}
+
+type Mutable<T> = T extends readonly (infer U)[] ? U[] : never;
 
 export type UnknownExposurePolicy = 'adopt' | 'flatten';
 
@@ -162,6 +232,8 @@ export async function applyReconciliation(
       options.broker.ingestTrade(fill);
       replayedFills++;
     }
+    // What is left of a position after our own fills was closed by the broker itself.
+    for (const flat of diff.flattenedByBroker) options.broker.ingestFlatten(flat);
   }
   const cancelled: number[] = [];
   for (const order of diff.ordersToCancel) {
@@ -212,6 +284,8 @@ export interface ReconcilerOptions {
     knownPositions: readonly KnownPosition[];
     knownOrderTags: readonly string[];
     tagOf?: (orderId: number) => string | undefined;
+    /** True for fill ids already delivered to the engine (they are not missed). */
+    isFillSeen?: (fillId: number) => boolean;
   };
   readonly hubs?: {
     readonly reconnected$: Observable<HubReconnect>;
@@ -282,6 +356,7 @@ export class Reconciler {
         knownPositions: known.knownPositions,
         knownOrderTags: known.knownOrderTags,
         tagOf: known.tagOf,
+        isFillSeen: known.isFillSeen,
         since: at - (this.options.lookbackMs ?? 24 * 3_600_000),
       });
       const applied = this.options.reportOnly
@@ -300,6 +375,7 @@ export class Reconciler {
           closedWhileAway: diff.closedWhileAway.length,
           orphans: diff.ordersToCancel.length,
           missedFills: diff.missedFills.length,
+          flattenedByBroker: diff.flattenedByBroker.map((f) => `${f.position.positionId} ×${f.quantity}`),
           problems: applied.problems,
         },
         'topstepx: reconciled',

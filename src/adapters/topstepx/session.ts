@@ -34,6 +34,11 @@ export interface TopstepxSessionOptions {
   readonly contractsInUse?: () => readonly string[];
   /** Poll REST for events the user hub missed while orders work (ms; 0 disables; default 15 s). */
   readonly userHubPollMs?: number;
+  /**
+   * After the user hub reports a contract flat while the engine still holds a position on it, wait
+   * this long for our own fills to arrive, then reconcile (the broker may have closed it: ms; 1.5 s).
+   */
+  readonly brokerFlatGraceMs?: number;
   /** How often to check the token's age so it is refreshed even without REST traffic (default 10 min). */
   readonly tokenCheckMs?: number;
   readonly hubs?: Partial<Omit<ProjectXHubsOptions, 'http' | 'userHubUrl' | 'marketHubUrl' | 'accountId'>>;
@@ -109,6 +114,7 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
       knownPositions: options.knownPositions?.() ?? [],
       knownOrderTags: broker.knownOrderTags(),
       tagOf: (orderId: number) => broker.tagOf(orderId),
+      isFillSeen: (fillId: number) => broker.hasSeenFill(fillId),
     }),
     logger: log,
   });
@@ -122,6 +128,27 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
   tokenTimer.unref?.();
   const pollMs = options.userHubPollMs ?? 15_000;
   if (pollMs > 0 && !options.dryRun) reconciler.startPolling(pollMs);
+  // A contract the broker reports flat while the engine still holds it: the broker closed it by itself
+  // (auto-liquidation at the deadline, a loss limit, a manual close) unless our own fills follow.
+  const flatTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const flatWatch = hubs.positions$.subscribe((p) => {
+    if (p.size > 0 || options.dryRun) return;
+    clearTimeout(flatTimers.get(p.contractId));
+    const timer = setTimeout(() => {
+      flatTimers.delete(p.contractId);
+      const held = (options.knownPositions?.() ?? []).some(
+        (k) => k.contractId === p.contractId && k.quantity > 0,
+      );
+      if (!held) return;
+      reconciler
+        .run(`broker reports ${p.contractId} flat`)
+        .catch((error: unknown) =>
+          log.warn({ error: String(error) }, 'topstepx: reconcile after a broker flat failed'),
+        );
+    }, options.brokerFlatGraceMs ?? 1_500);
+    timer.unref?.();
+    flatTimers.set(p.contractId, timer);
+  });
   log.info(
     {
       accountId: account.id,
@@ -187,6 +214,8 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
     },
     async stop() {
       clearInterval(tokenTimer);
+      flatWatch.unsubscribe();
+      for (const timer of flatTimers.values()) clearTimeout(timer);
       reconciler.stop();
       broker.beginClosing();
       await broker.idle();

@@ -37,7 +37,7 @@ afterEach(async () => {
 });
 
 const ofType = (type: BrokerEvent['type'], tag?: string) =>
-  events.filter((e) => e.type === type && (!tag || e.tag === tag));
+  events.filter((e) => e.type === type && (!tag || ('tag' in e && e.tag === tag)));
 
 /** p1's entry: one buy leg at 4999, the plan's stop at `stopPrice`. */
 const longEntry = (quantity: number, stopPrice = 4998): EngineCommand => ({
@@ -125,10 +125,16 @@ describe('TopstepX broker adapter: commands to REST, replies to BrokerEvents', (
     // Every event exactly once, even though REST results and hub events both reported them.
     const keys = events.map(
       (e) =>
-        `${e.type}:${e.tag}:${'orderId' in e ? e.orderId : ''}:${e.type === 'order.filled' ? e.quantity : ''}`,
+        `${e.type}:${'tag' in e ? e.tag : ''}:${'orderId' in e ? e.orderId : ''}:${e.type === 'order.filled' ? e.quantity : ''}`,
     );
     expect(new Set(keys).size).toBe(keys.length);
-    expect(ofType('order.accepted').map((e) => e.tag)).toEqual(['p1-e0', 'p1-e1', 'p1-s1', 'p1-x1', 'p1-x2']);
+    expect(ofType('order.accepted').map((e) => ('tag' in e ? e.tag : ''))).toEqual([
+      'p1-e0',
+      'p1-e1',
+      'p1-s1',
+      'p1-x1',
+      'p1-x2',
+    ]);
   });
 
   it('an exit after the protective stop already filled closes nothing (no reversal)', async () => {

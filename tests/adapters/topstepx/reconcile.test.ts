@@ -195,6 +195,118 @@ describe('reconcile: diff of broker state against what the engine knows', () => 
   });
 });
 
+describe('reconcile: positions the broker closed by itself', () => {
+  beforeEach(() => setup());
+
+  /** Every fill so far, as if the engine had seen them all (the state just before the broker acts). */
+  const seenNow = async () => {
+    const ids = new Set((await rest.searchTrades(ACCOUNT, since())).map((t) => t.id));
+    return (id: number) => ids.has(id);
+  };
+
+  it('attributes a close the bot did not send to the position, at the broker fill price', async () => {
+    await buyAtMarket(es, 2, 5000, 'g-e0');
+    const isFillSeen = await seenNow();
+    await rest.closeContract(ACCOUNT, es); // untagged: not ours
+    gw.pushPrice(es, 5003);
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: [{ positionId: 'g', contractId: es, side: 'long', quantity: 2 }],
+      knownOrderTags: ['g-e0'],
+      since: since(),
+      isFillSeen,
+    });
+    expect(diff.flattenedByBroker).toEqual([
+      expect.objectContaining({
+        quantity: 2,
+        fills: [expect.objectContaining({ price: 5003, quantity: 2 })],
+      }),
+    ]);
+    expect(diff.flattenedByBroker[0]!.position.positionId).toBe('g');
+    expect(diff.missedFills).toEqual([]);
+  });
+
+  it('shares one broker close over two positions on the same contract, never using a fill twice', async () => {
+    await buyAtMarket(es, 1, 5000, 'h-e0');
+    await buyAtMarket(es, 2, 5001, 'i-e0');
+    const isFillSeen = await seenNow();
+    await rest.closeContract(ACCOUNT, es);
+    gw.pushPrice(es, 5004);
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: [
+        { positionId: 'h', contractId: es, side: 'long', quantity: 1 },
+        { positionId: 'i', contractId: es, side: 'long', quantity: 2 },
+      ],
+      knownOrderTags: ['h-e0', 'i-e0'],
+      since: since(),
+      isFillSeen,
+    });
+    expect(diff.flattenedByBroker.map((f) => [f.position.positionId, f.quantity])).toEqual([
+      ['h', 1],
+      ['i', 2],
+    ]);
+    const total = diff.flattenedByBroker.flatMap((f) => f.fills).reduce((n, f) => n + f.quantity, 0);
+    expect(total).toBe(3);
+  });
+
+  it('counts our own exits the engine missed first: only the rest was the broker', async () => {
+    await buyAtMarket(es, 2, 5000, 'j-e0');
+    await buyAtMarket(nq, 1, 20000, 'k-e0');
+    const isFillSeen = await seenNow();
+    // j: one contract closed by our own exit (missed), the other by the broker.
+    await rest.placeOrder({
+      accountId: ACCOUNT,
+      contractId: es,
+      type: 2,
+      side: 1,
+      size: 1,
+      customTag: 'j-x1',
+    });
+    gw.pushPrice(es, 5002);
+    await rest.closeContract(ACCOUNT, es);
+    gw.pushPrice(es, 5001);
+    // k: closed entirely by our own exit (missed): nothing for the broker.
+    await rest.placeOrder({
+      accountId: ACCOUNT,
+      contractId: nq,
+      type: 2,
+      side: 1,
+      size: 1,
+      customTag: 'k-x1',
+    });
+    gw.pushPrice(nq, 20010);
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: [
+        { positionId: 'j', contractId: es, side: 'long', quantity: 2 },
+        { positionId: 'k', contractId: nq, side: 'long', quantity: 1 },
+      ],
+      knownOrderTags: ['j-e0', 'j-x1', 'k-e0', 'k-x1'],
+      since: since(),
+      isFillSeen,
+    });
+    expect(diff.missedFills.map((m) => m.tag).sort()).toEqual(['j-x1', 'k-x1']);
+    expect(
+      diff.flattenedByBroker.map((f) => [f.position.positionId, f.quantity, f.fills.map((x) => x.price)]),
+    ).toEqual([['j', 1, [5001]]]);
+  });
+
+  it('without isFillSeen an own fill already delivered would count as missed (why the session passes it)', async () => {
+    await buyAtMarket(es, 1, 5000, 'm-e0');
+    await rest.closeContract(ACCOUNT, es);
+    gw.pushPrice(es, 5001);
+    const diff = await reconcile(rest, {
+      accountId: ACCOUNT,
+      knownPositions: [{ positionId: 'm', contractId: es, side: 'long', quantity: 1 }],
+      knownOrderTags: ['m-e0'],
+      since: since(),
+    });
+    // The delivered entry counted again makes 2 to account for; only 1 broker fill exists.
+    expect(diff.flattenedByBroker[0]!.quantity).toBe(2);
+  });
+});
+
 describe('Reconciler with live hubs', () => {
   let hubs: ProjectXHubs;
   let broker: TopstepxBroker;
@@ -224,6 +336,45 @@ describe('Reconciler with live hubs', () => {
       knownState: () => ({ knownPositions: [], knownOrderTags: broker.knownOrderTags() }),
       hubGraceMs,
     });
+
+  it('tells the engine once that the broker closed a position, however often it reconciles', async () => {
+    broker.execute({
+      positionId: 'n',
+      accountId: String(ACCOUNT),
+      symbol: 'ES',
+      contractId: es,
+      ts: 0,
+      type: 'placeEntry',
+      signalId: 's1',
+      side: 'buy',
+      legs: [{ tag: 'n-e0', price: 5000, quantity: 1 }],
+      stopPrice: 4990,
+    });
+    await broker.idle();
+    gw.pushPrice(es, 5000);
+    await until(() => events.some((e) => e.type === 'order.filled'), 'entry fill');
+    await rest.closeContract(ACCOUNT, es);
+    gw.pushPrice(es, 4998);
+    const r = new Reconciler({
+      rest,
+      broker,
+      hubs,
+      accountId: ACCOUNT,
+      unknownExposure: 'adopt',
+      knownState: () => ({
+        knownPositions: [{ positionId: 'n', contractId: es, side: 'long', quantity: 1 }],
+        knownOrderTags: broker.knownOrderTags(),
+        isFillSeen: (id) => broker.hasSeenFill(id),
+      }),
+    });
+    await r.run('test');
+    await r.run('again');
+    const flats = events.filter((e) => e.type === 'position.flattened');
+    expect(flats).toEqual([
+      expect.objectContaining({ positionId: 'n', quantity: 1, fills: [{ price: 4998, quantity: 1 }] }),
+    ]);
+    r.stop();
+  });
 
   it('closes the gate while reconciling and opens it when done, at start and after a reconnect', async () => {
     const r = reconciler();
