@@ -57,6 +57,8 @@ Options:
                       manual reset, which a backtest never gives: the rest of the run is refused)
   --slippage <ticks>  market and stop fills, ticks against you (default 1)
   --fill-on-touch     limits fill when price touches them (default: must trade through)
+  --mc-runs <n>       Monte Carlo runs of the Combine verdict (bootstrap of days; default 10000)
+  --mc-seed <s>       its seed, a whole number 0…4294967295 (default 1; same seed, same result)
   --json <file>       write the JSON report (stable, byte-identical for the same inputs)
   --html <file>       write the self-contained HTML report (opens offline)
   --verbose           list every trade and every alert decision
@@ -149,6 +151,13 @@ async function main(argv: string[]): Promise<void> {
   if (!(Number.isInteger(demoPeriod) && demoPeriod >= 2))
     fail(`--demo-period "${v['demo-period']}" must be a whole number ≥ 2`);
 
+  const mcRuns = v['mc-runs'] === undefined ? undefined : Number(v['mc-runs']);
+  if (mcRuns !== undefined && !(Number.isInteger(mcRuns) && mcRuns >= 1 && mcRuns <= 10_000_000))
+    fail(`--mc-runs "${v['mc-runs']}" must be a whole number from 1 to 10000000 (default 10000)`);
+  const mcSeed = v['mc-seed'] === undefined ? undefined : Number(v['mc-seed']);
+  if (mcSeed !== undefined && !(/^\d+$/.test(v['mc-seed'] ?? '') && mcSeed <= 0xffffffff))
+    fail(`--mc-seed "${v['mc-seed']}" must be a whole number from 0 to 4294967295 (default 1)`);
+
   const settings: Partial<BotSettings> = {
     ...(v.settings === undefined ? {} : parseSettings(v.settings)),
     ...(v['no-guards'] ? { dailyLossLimit: 0, trailingDrawdown: 0 } : {}),
@@ -218,6 +227,10 @@ async function main(argv: string[]): Promise<void> {
       exchange,
       settings,
       ...(from === undefined ? {} : { startTs: from }),
+      monteCarlo: {
+        ...(mcRuns === undefined ? {} : { runs: mcRuns }),
+        ...(mcSeed === undefined ? {} : { seed: mcSeed }),
+      },
       onProgress: progressBar(),
     });
   } catch (error) {
@@ -280,6 +293,8 @@ function parse(argv: string[]) {
       slippage: { type: 'string' },
       settings: { type: 'string' },
       'fill-on-touch': { type: 'boolean' },
+      'mc-runs': { type: 'string' },
+      'mc-seed': { type: 'string' },
       'no-guards': { type: 'boolean' },
       json: { type: 'string' },
       html: { type: 'string' },

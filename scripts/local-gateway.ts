@@ -7,9 +7,11 @@
  * Prices move by a seeded random walk (or replay a one-minute CSV for the first symbol) so that
  * working orders fill.
  */
+
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type GatewayQuirks, type LocalGateway, startLocalGateway } from '../sim/gateway/index.ts';
+import { mulberry32 as seededRandom } from '../sim/random.ts';
 
 const USAGE = `Usage: npx tsx scripts/local-gateway.ts [options]
   --port <n>          port on 127.0.0.1 (default 5400; 0 = any free port)
@@ -67,18 +69,6 @@ function readReplay(path: string): ReplayBar[] {
   }
   if (bars.length === 0) throw new Error(`${path}: no bars`);
   return bars;
-}
-
-/** mulberry32: a small seeded generator so a demo run can be repeated. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function startFeed(

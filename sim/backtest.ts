@@ -19,6 +19,8 @@ import { type ExchangeConfig, type FillRecord, SimulatedExchange } from './excha
 import type { EngineDecision, JournalEntry } from './journal.ts';
 import type { PathPolicy } from './path.ts';
 import { type ReplayStats, replay } from './replay.ts';
+import { type FillRule, fillRules } from './report/fill-rules.ts';
+import { type CombineVerdict, combineVerdict, type MonteCarloOptions } from './report/verdict.ts';
 
 export type { BarHistory, ReplayTarget } from './replay.ts';
 
@@ -41,11 +43,15 @@ export interface BacktestConfig {
   readonly journal?: JournalEntry[];
   /** Record every engine decision here (journal.ts). */
   readonly decisionLog?: EngineDecision[];
+  /** Runs and seed of the Combine verdict's Monte Carlo (report/verdict.ts; default 10,000 runs, seed 1). */
+  readonly monteCarlo?: MonteCarloOptions;
 }
 
 export interface BacktestResult {
   readonly symbol: string;
   readonly policy: PathPolicy;
+  /** The fill rules the run traded under, named for the report (docs/backtest-fills.md). */
+  readonly fillRules: readonly FillRule[];
   readonly settings: BotSettings;
   readonly stats: ReplayStats;
   readonly trades: readonly BacktestTrade[];
@@ -63,6 +69,11 @@ export interface BacktestResult {
   readonly strayOrders: readonly string[];
   /** The account rules and risk settings the run traded under, and every guard event. */
   readonly risk: BacktestRisk;
+  /**
+   * Pass / fail / not yet under the account rules, the worst distance to the loss limit and the
+   * Monte Carlo (report/verdict.ts); computed on first read.
+   */
+  readonly verdict: CombineVerdict;
 }
 
 export interface BacktestRisk {
@@ -144,9 +155,11 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     to: Math.max(stats.endTs, stats.firstTs + 1),
     cancelledEntries: target.cancelledEntries,
   });
+  let verdict: CombineVerdict | undefined;
   return {
     symbol: config.symbol,
     policy,
+    fillRules: fillRules(policy, config.exchange),
     settings,
     stats,
     trades,
@@ -173,6 +186,22 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
       },
       guardEvents: target.guardEvents,
       bestDayShare: bestDayShare(trades),
+    },
+    // Computed once, on first read: its Monte Carlo costs up to runs × 3 × days steps, which runs
+    // that only want trades (the benchmark, property tests) should not pay.
+    get verdict() {
+      verdict ??= combineVerdict(
+        {
+          trades,
+          rules: resolveAccountRules(settings),
+          firstTs: stats.firstTs,
+          endTs: stats.endTs,
+          barMs: config.barMs,
+        },
+        config.bars,
+        config.monteCarlo,
+      );
+      return verdict;
     },
   };
 }

@@ -8,19 +8,9 @@
  */
 import { addTicks, fromTicks, toTicks } from '../src/domain/ticks.ts';
 import type { Bar, EntryPlan, Instrument } from '../src/domain/types.ts';
+import { mulberry32 } from './random.ts';
 
 const MINUTE = 60_000;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** 1m bars that oscillate around `center` with most volume near it: a value area ±~10 ticks. */
 export function demoHistory(

@@ -3,13 +3,19 @@
  * (accepted, rejected, filled, cancelled) is scheduled on the VirtualClock after the latency model and
  * emitted on `events$` when the clock fires it. The replay calls `onPrice` for every price point.
  *
- * Fill rules (per symbol):
+ * Fill rules (per symbol; docs/backtest-fills.md states them for traders, and a reference walker in
+ * tests/sim/reference-walker.ts re-derives them):
  * - limit buy fills when price trades below the limit (at or below with `fillOnTouch`), sells mirrored;
  *   the fill price is the limit, or the better price when the market gapped through it (first point
  *   of a bar or a tick print).
  * - protective stops (moveStop) trigger when price trades at or through the stop; they fill at the stop
  *   (or the gap price) moved `slippageTicks` against the order.
- * - market orders (closePosition) fill at the next price point, `slippageTicks` against the order.
+ * - market orders (closePosition) fill at the market when they start working: the last price traded
+ *   (the point whose print made the engine send them), `slippageTicks` against the order; never at a
+ *   later point of the bar. Without any price yet they wait for the next point.
+ * - marketable on arrival: an order that starts working while the last price is already through it
+ *   fills at once at that market price (a buy limit above the market at the market, not at its limit;
+ *   a stop already through at the market ∓ slippage).
  * - partial fills: at most `maxFillPerPoint` contracts per order per price point, and with
  *   `fillFromPrintSize` no more than the print's size across all orders at that point.
  * - an order works only after its acknowledgement (ack latency); a cancel takes effect after the same
@@ -53,7 +59,7 @@ export interface ExchangeConfig {
   readonly instrument?: (symbol: string) => InstrumentSpec | undefined;
 }
 
-type OrderKind = 'limit' | 'stop' | 'market';
+export type OrderKind = 'limit' | 'stop' | 'market';
 type OrderState = 'pending' | 'working' | 'done';
 
 export interface SimOrder {
@@ -67,6 +73,8 @@ export interface SimOrder {
   quantity: number;
   filled: number;
   state: OrderState;
+  /** A market exit sent on a favourable touch: never filled better than this after a sweep. */
+  trigger?: number;
 }
 
 interface Book {
@@ -84,6 +92,8 @@ interface Book {
   pendingBuys: number;
   pendingSells: number;
   lastPrice: number;
+  /** The last point was reached through every price from the one before it. */
+  lastSweep: boolean;
 }
 
 export interface FillRecord {
@@ -91,6 +101,11 @@ export interface FillRecord {
   readonly tag: string;
   readonly symbol: string;
   readonly side: OrderSide;
+  /** The order's kind and its limit or stop price (null for a market order). */
+  readonly kind: OrderKind;
+  readonly orderPrice: number | null;
+  /** The market price the fill was made against (the point, or the last price for an order arriving). */
+  readonly market: number;
   readonly price: number;
   readonly quantity: number;
   readonly fees: number;
@@ -152,6 +167,7 @@ export class SimulatedExchange implements Broker {
           'market',
           Number.NaN,
           command.quantity,
+          command.triggerPrice,
         );
         return;
       case 'cancelEntry':
@@ -172,9 +188,11 @@ export class SimulatedExchange implements Broker {
 
   /** A price point traded. `sweep`: every price between the previous point and this one traded too. */
   onPrice(symbol: string, price: number, ts: number, size = Number.POSITIVE_INFINITY, sweep = false): void {
-    const book = this.books.get(symbol);
+    // The book exists from the first print on: an order placed later starts from the last price.
+    const book = this.books.get(symbol) ?? this.book(symbol);
     if (book === undefined) return;
     book.lastPrice = price;
+    book.lastSweep = sweep;
     if (book.working.length === 0) return;
     // O(1) exit: nothing can trigger at this price.
     if (
@@ -187,6 +205,15 @@ export class SimulatedExchange implements Broker {
       return;
     }
     this.match(book, price, ts, size, sweep);
+  }
+
+  /** The last traded price without matching (a bar the replay skipped because nothing could fill in it). */
+  mark(symbol: string, price: number): void {
+    const book = this.books.get(symbol) ?? this.book(symbol);
+    if (book !== undefined) {
+      book.lastPrice = price;
+      book.lastSweep = false;
+    }
   }
 
   /**
@@ -205,15 +232,21 @@ export class SimulatedExchange implements Broker {
     );
   }
 
-  /** +1 when only long risk is on the symbol (long position or working buy entries), −1 short, 0 otherwise. */
+  /**
+   * Which extreme the adverse path visits first (path.ts): +1 the low, −1 the high, 0 neither.
+   * An open position decides: long → the low first (its stop before its targets), short → the high.
+   * Flat with only buy entries working → the high first: the price runs away before the entry fills,
+   * so it fills at the low with no target left in the bar (low first would fill it and then climb its
+   * ladder on the high). Only sell entries → the low first. Risk on both sides → 0 (bar direction).
+   */
   exposure(symbol: string): Exposure {
     const book = this.books.get(symbol);
     if (book === undefined) return 0;
-    const long = book.position > 0 || book.maxBuyLimit > Number.NEGATIVE_INFINITY || book.pendingBuys > 0;
-    const short = book.position < 0 || book.minSellLimit < Number.POSITIVE_INFINITY || book.pendingSells > 0;
-    if (book.position > 0 && !short) return 1;
-    if (book.position < 0 && !long) return -1;
-    return long === short ? 0 : long ? 1 : -1;
+    const buys = book.maxBuyLimit > Number.NEGATIVE_INFINITY || book.pendingBuys > 0;
+    const sells = book.minSellLimit < Number.POSITIVE_INFINITY || book.pendingSells > 0;
+    if (book.position > 0) return sells ? 0 : 1;
+    if (book.position < 0) return buys ? 0 : -1;
+    return buys === sells ? 0 : buys ? -1 : 1;
   }
 
   /** Net contracts held on a symbol (+ long, − short). */
@@ -238,6 +271,7 @@ export class SimulatedExchange implements Broker {
     kind: OrderKind,
     price: number,
     quantity: number,
+    trigger?: number,
   ): void {
     const book = this.book(symbol);
     const reason =
@@ -265,6 +299,7 @@ export class SimulatedExchange implements Broker {
       quantity,
       filled: 0,
       state: 'pending',
+      ...(trigger === undefined ? {} : { trigger }),
     };
     this.orders.set(tag, order);
     if (side === 'buy') book.pendingBuys++;
@@ -285,6 +320,13 @@ export class SimulatedExchange implements Broker {
       tag: order.tag,
       orderId: order.orderId,
     });
+    this.matchOnArrival(book, order);
+  }
+
+  /** An order starts working: against the market as it is now (the last price), not a later one. */
+  private matchOnArrival(book: Book, order: SimOrder): void {
+    if (Number.isNaN(book.lastPrice)) return;
+    this.match(book, book.lastPrice, this.clock.now(), Number.POSITIVE_INFINITY, false, order);
   }
 
   private moveStop(
@@ -315,6 +357,7 @@ export class SimulatedExchange implements Broker {
         existing.quantity = existing.filled + quantity;
         this.refresh(book);
         this.events$.next({ type: 'order.accepted', ts: this.clock.now(), tag, orderId: existing.orderId });
+        this.matchOnArrival(book, existing);
         return;
       }
       if (existing !== undefined && existing.state !== 'done') this.finishCancel(existing);
@@ -341,6 +384,7 @@ export class SimulatedExchange implements Broker {
       book.working.push(order);
       this.refresh(book);
       this.events$.next({ type: 'order.accepted', ts: this.clock.now(), tag, orderId: order.orderId });
+      this.matchOnArrival(book, order);
     });
   }
 
@@ -380,13 +424,15 @@ export class SimulatedExchange implements Broker {
     });
   }
 
-  private match(book: Book, price: number, ts: number, size: number, sweep: boolean): void {
+  /** Fill what `price` reaches; with `only`, just that order (one that starts working now). */
+  private match(book: Book, price: number, ts: number, size: number, sweep: boolean, only?: SimOrder): void {
     const tick = book.spec.tickSize;
     const slip = this.slippage * tick;
     let printLeft = this.fromPrintSize ? size : Number.POSITIVE_INFINITY;
     let changed = false;
-    for (const order of book.working.slice()) {
+    for (const order of only === undefined ? book.working.slice() : [only]) {
       if (printLeft <= 0) break;
+      if (order.state !== 'working') continue;
       let fillPrice: number;
       const buy = order.side === 'buy';
       if (order.kind === 'limit') {
@@ -405,7 +451,14 @@ export class SimulatedExchange implements Broker {
         const base = sweep ? order.price : price;
         fillPrice = buy ? base + slip : base - slip;
       } else {
-        fillPrice = buy ? price + slip : price - slip;
+        // A favourable exit swept through its level: the market was at the level when it was touched.
+        const swept = (only === undefined ? sweep : book.lastSweep) && order.trigger !== undefined;
+        const base = swept
+          ? buy
+            ? Math.max(price, order.trigger!)
+            : Math.min(price, order.trigger!)
+          : price;
+        fillPrice = buy ? base + slip : base - slip;
       }
       fillPrice = Number((Math.round(fillPrice / tick) * tick).toFixed(book.spec.decimals));
       let wanted = order.quantity - order.filled;
@@ -437,6 +490,9 @@ export class SimulatedExchange implements Broker {
         tag: order.tag,
         symbol: book.symbol,
         side: order.side,
+        kind: order.kind,
+        orderPrice: order.kind === 'market' ? null : order.price,
+        market: price,
         price: fillPrice,
         quantity,
         fees,
@@ -499,6 +555,7 @@ export class SimulatedExchange implements Broker {
       pendingBuys: 0,
       pendingSells: 0,
       lastPrice: Number.NaN,
+      lastSweep: false,
     };
     this.books.set(symbol, book);
     return book;

@@ -6,10 +6,11 @@
  * for a 1-minute bar: :00, :15, :30, :59). A slot whose price equals the previous slot is skipped.
  *
  * - `direction`: O→L→H→C for up bars (close ≥ open), O→H→L→C for down bars.
- * - `conservative`: the extreme adverse to what is at risk on the symbol goes first. Exposure +1 (a long
- *   position or a working buy entry) visits the low first: a long entry fills and its stop can be hit
- *   in the same bar before any target, and an open long meets its stop before its target. Exposure −1
- *   visits the high first. Exposure 0 (flat, or both sides at risk) falls back to `direction`.
+ * - `conservative`: the extreme adverse to what is at risk on the symbol goes first (the exchange's
+ *   `exposure` decides). +1 visits the low first: an open long meets its stop before its targets, and
+ *   a working sell entry fills on the high only after the low has passed. −1 visits the high first:
+ *   an open short meets its stop first, and a working buy entry fills on the low only after the high,
+ *   with no target left in the bar. 0 (both sides at risk) falls back to `direction`.
  * - `ticks`: the replay delivers the real prints inside the bar instead (see replay.ts); bars without
  *   prints fall back to `conservative`.
  *

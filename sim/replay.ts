@@ -191,6 +191,8 @@ export function replay(input: ReplayInput): ReplayStats {
       ) {
         clock.advanceTo(closeTs);
         const close = bars.close[i]!;
+        // The market is at the close now: an order arriving later starts from this price.
+        exchange.mark(symbol, close);
         target.price(symbol, close, closeTs);
         lastPrice = close;
         lastTs = closeTs;

@@ -1,16 +1,21 @@
-// Formatting for traders: money with sign and cents, prices as sent, times in the browser's zone.
-const money = new Intl.NumberFormat('en-US', {
-  style: 'currency',
-  currency: 'USD',
-  minimumFractionDigits: 2,
-  maximumFractionDigits: 2,
-});
+// Formatting for traders: money, prices at the instrument's tick precision and percents come from
+// the one formatting module the backtest reports use (src/domain/format.ts); "—" stands for a value
+// that is missing. Times are in the browser's zone.
+import {
+  price as fixedPrice,
+  money,
+  percent as percentOf,
+  signedMoney,
+  symbolPrice,
+} from '../../src/domain/format.ts';
 
+const missing = (value: number | null | undefined): value is null | undefined =>
+  value === null || value === undefined || !Number.isFinite(value);
+
+/** Dollars: "+$1,234.50" / "-$1,234.50" with `signed`, else "$1,234.50" / "-$1,234.50". */
 export function usd(value: number | null | undefined, signed = true): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  const text = money.format(Math.abs(value));
-  if (!signed) return value < 0 ? `−${text}` : text;
-  return value > 0 ? `+${text}` : value < 0 ? `−${text}` : text;
+  if (missing(value)) return '—';
+  return signed ? signedMoney(value) : money(value);
 }
 
 export function pnlClass(value: number | null | undefined): string {
@@ -18,14 +23,15 @@ export function pnlClass(value: number | null | undefined): string {
   return value > 0 ? 'up' : 'down';
 }
 
-export function price(value: number | null | undefined): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return String(Math.round(value * 1e6) / 1e6);
+/** A price at the tick precision of `symbol`; without a known symbol, as sent (no trailing zeros). */
+export function price(value: number | null | undefined, symbol?: string | null): string {
+  if (missing(value)) return '—';
+  return symbol ? symbolPrice(symbol, value) : fixedPrice(value, 0);
 }
 
 export function percent(value: number | null | undefined, digits = 1): string {
-  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
-  return `${(value * 100).toFixed(digits)}%`;
+  if (missing(value)) return '—';
+  return percentOf(value, digits);
 }
 
 const dateTime = new Intl.DateTimeFormat('en-GB', {

@@ -11,6 +11,8 @@ export interface LadderInput {
   /** Highest target reached: 0 none, 1..3. */
   readonly rung: number;
   readonly pending: boolean;
+  /** Prices show at this instrument's tick precision. */
+  readonly symbol?: string | null;
 }
 
 export function rungOfState(state: string): number {
@@ -20,7 +22,12 @@ export function rungOfState(state: string): number {
 
 export function ladder(input: LadderInput): HTMLElement {
   const cell = (label: string, value: number, cls: string) =>
-    h('span', { class: cls, title: `${label} ${price(value)}` }, h('b', {}, label), price(value));
+    h(
+      'span',
+      { class: cls, title: `${label} ${price(value, input.symbol)}` },
+      h('b', {}, label),
+      price(value, input.symbol),
+    );
   const target = (n: 1 | 2 | 3, value: number) =>
     cell(`TP${n}`, value, input.rung === n ? 'current' : input.rung > n ? 'reached' : '');
   return h(

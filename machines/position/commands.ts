@@ -78,7 +78,7 @@ export function closePositionCommand(
   ts: number,
   reason: ExitReason,
 ): ClosePositionCommand {
-  return {
+  const command: ClosePositionCommand = {
     type: 'closePosition',
     ...base(ctx, ts),
     side: exitSide(ctx),
@@ -86,4 +86,5 @@ export function closePositionCommand(
     tag: exitTag(ctx.positionId, ctx.exitSeq),
     reason,
   };
+  return reason === 'target_tp3' ? { ...command, triggerPrice: ctx.plan.tp3 } : command;
 }

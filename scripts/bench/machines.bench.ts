@@ -8,6 +8,7 @@ import { Subject } from 'rxjs';
 import { createActor } from 'xstate';
 import { positionMachine } from '../../machines/position/machine.ts';
 import type { PositionOutputEvent } from '../../machines/position/types.ts';
+import { mulberry32 } from '../../sim/random.ts';
 import type { BrokerEvent, EngineCommand, OpenPositionRequest } from '../../src/domain/events.ts';
 import { fromTicks } from '../../src/domain/ticks.ts';
 import type { EntryPlan } from '../../src/domain/types.ts';
@@ -15,17 +16,6 @@ import { createEngineRuntime } from '../../src/runtime/engine-runtime.ts';
 import type { BenchFigure, BenchSuite } from './harness.ts';
 
 const GRID = { tickSize: 0.25, tickValue: 12.5, decimals: 2 };
-
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random walk on the ES grid, in ticks. */
 export function walk(n: number, seed: number): Int32Array {

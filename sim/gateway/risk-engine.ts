@@ -14,6 +14,7 @@
  *
  * Rules run on every pushed price, before every placement and on `check()`; the clock is injected.
  */
+import { money } from '../../src/domain/format.ts';
 import {
   CME_SESSION_OPEN_MINUTES,
   CME_ZONE,
@@ -310,11 +311,4 @@ export function riskSettings(
     if (chosen) settings.set(account.id, chosen);
   }
   return settings;
-}
-
-function money(value: number): string {
-  return `${value < 0 ? '-' : ''}$${Math.abs(value).toLocaleString('en-US', {
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  })}`;
 }

@@ -5,6 +5,7 @@
 import { basename } from 'node:path';
 import { METRICS_DEFINITION } from '../../src/domain/metrics.ts';
 import type { BacktestResult } from '../backtest.ts';
+import { drawdownCurve, exitsByRung, filteredAlerts, reportTrades, rSummary } from './content.ts';
 
 export const REPORT_FORMAT = 'valuearea-backtest/1';
 
@@ -17,6 +18,8 @@ export interface ReportInputs {
 }
 
 export function reportObject(result: BacktestResult, inputs: ReportInputs): Record<string, unknown> {
+  const trades = reportTrades(result.trades);
+  const filtered = filteredAlerts(result.decisions);
   return {
     format: REPORT_FORMAT,
     symbol: result.symbol,
@@ -34,16 +37,22 @@ export function reportObject(result: BacktestResult, inputs: ReportInputs): Reco
       pricePoints: result.stats.pricePoints,
       alerts: result.stats.alerts,
     },
+    fillRules: result.fillRules,
     settings: result.settings,
     metricsDefinition: METRICS_DEFINITION,
     metrics: result.metrics,
-    trades: result.trades.map((t) => ({
+    drawdownCurve: drawdownCurve(result.metrics),
+    exitsByRung: exitsByRung(result.trades),
+    rPerTrade: rSummary(trades),
+    trades: trades.map((t) => ({
       ...t,
       entryTimeIso: new Date(t.entryTime).toISOString(),
       exitTimeIso: new Date(t.exitTime).toISOString(),
     })),
     decisions: result.decisions,
+    filteredAlerts: { total: filtered.total, byReason: filtered.byReason },
     risk: result.risk,
+    verdict: result.verdict,
     exchangeAtEnd: { position: result.strayPosition, workingOrders: result.strayOrders },
   };
 }

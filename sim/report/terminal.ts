@@ -1,10 +1,22 @@
 /**
- * Terminal report: summary table, exits by reason, an ASCII equity curve. Green for gains, red for
- * losses, no colour when `color` is false (callers honour NO_COLOR and --no-color).
+ * Terminal report: summary table, settings, guard events, exits by reason and by rung, R per trade,
+ * filtered alerts, equity and drawdown over time. Green for gains, red for losses, no colour when
+ * `color` is false (callers honour NO_COLOR and --no-color). Numbers read as in src/domain/format.ts.
  */
+import { money as dollars, percent, rMultiple, symbolPrice } from '../../src/domain/format.ts';
 import { EXIT_REASONS, formatProfitFactor, type Metrics } from '../../src/domain/metrics.ts';
-import type { ExitReason } from '../../src/domain/types.ts';
 import type { BacktestResult } from '../backtest.ts';
+import {
+  drawdownCurve,
+  EXIT_LABELS,
+  exitsByRung,
+  filteredAlerts,
+  RUNG_LABELS,
+  reportTrades,
+  rSummary,
+  settingRows,
+} from './content.ts';
+import { verdictLines } from './verdict.ts';
 
 export interface TerminalOptions {
   readonly color: boolean;
@@ -21,19 +33,8 @@ export function colorWanted(argv: readonly string[], env: NodeJS.ProcessEnv): bo
   );
 }
 
-const EXIT_LABELS: Record<ExitReason, string> = {
-  initial_stop: 'initial stop',
-  stop_breakeven: 'stop at breakeven (after TP1)',
-  stop_tp1: 'stop at TP1 (after TP2)',
-  stop_tp2: 'stop at TP2 (after TP3)',
-  target_tp3: 'target TP3',
-  opposing_alert: 'opposing alert',
-  close_alert: 'close alert',
-  session_flatten: 'session flatten',
-  guard_flatten: 'guard flatten',
-  broker_flatten: 'broker flatten',
-  manual: 'manual / end of data',
-};
+/** Filtered alerts listed one by one without --verbose. */
+const FIRST_FILTERED = 5;
 
 export function terminalReport(result: BacktestResult, options: TerminalOptions): string {
   const m = result.metrics;
@@ -41,6 +42,8 @@ export function terminalReport(result: BacktestResult, options: TerminalOptions)
     !options.color || value === 0 ? text : `\u001b[${value > 0 ? 32 : 31}m${text}\u001b[39m`;
   const bold = (text: string) => (options.color ? `\u001b[1m${text}\u001b[22m` : text);
   const money = (v: number) => paint(dollars(v), v);
+  const trades = reportTrades(result.trades);
+  const r = rSummary(trades);
   const lines: string[] = [];
   lines.push(
     bold(
@@ -56,13 +59,19 @@ export function terminalReport(result: BacktestResult, options: TerminalOptions)
       `${m.targetsReached.tp1} / ${m.targetsReached.tp2} / ${m.targetsReached.tp3}`,
     ],
     ['Wins / losses / scratches', `${m.wins} / ${m.losses} / ${m.scratches}`],
-    ['Win rate', m.winRate === null ? 'n/a' : `${(m.winRate * 100).toFixed(1)}%`],
+    ['Win rate', m.winRate === null ? 'n/a' : percent(m.winRate)],
     ['Net P&L', money(m.totalNetPnl)],
     ['Gross profit / loss', `${money(m.grossProfit)} / ${money(-m.grossLoss)}`],
     ['Profit factor', formatProfitFactor(m)],
     [
       'Expectancy',
-      `${m.expectancy === null ? 'n/a' : money(m.expectancy)}${m.expectancyR === null ? '' : `  (${m.expectancyR.toFixed(2)} R)`}`,
+      `${m.expectancy === null ? 'n/a' : money(m.expectancy)}${m.expectancyR === null ? '' : `  (${rMultiple(m.expectancyR)})`}`,
+    ],
+    [
+      'R per trade (average / best / worst)',
+      r.average === null
+        ? 'n/a'
+        : `${paint(rMultiple(r.average), r.average)} / ${paint(rMultiple(r.best!), r.best!)} / ${paint(rMultiple(r.worst!), r.worst!)}`,
     ],
     [
       'Average win / loss',
@@ -76,13 +85,17 @@ export function terminalReport(result: BacktestResult, options: TerminalOptions)
     ],
     ['Sharpe / Sortino (daily, √252)', `${ratio(m.sharpe)} / ${ratio(m.sortino)}`],
     ['Time in trade (mean / max)', `${duration(m.timeInTrade.meanMs)} / ${duration(m.timeInTrade.maxMs)}`],
-    ['Exposure', `${(m.exposure * 100).toFixed(1)}%`],
+    ['Exposure', percent(m.exposure)],
     ['Balance', `${dollars(m.startingBalance)} → ${dollars(m.endingBalance)}`],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v] of rows) lines.push(`  ${k.padEnd(width)}  ${v}`);
   lines.push('');
   lines.push(...riskLines(result, bold));
+  lines.push('');
+  lines.push(...settingLines(result, bold));
+  lines.push('');
+  lines.push(...verdictLines(result, bold));
   lines.push('');
   lines.push(bold('Exits by reason'));
   for (const reason of EXIT_REASONS) {
@@ -92,14 +105,29 @@ export function terminalReport(result: BacktestResult, options: TerminalOptions)
   }
   if (m.trades === 0) lines.push('  (no trades)');
   lines.push('');
-  lines.push(bold('Equity'));
+  lines.push(bold('Exits by rung (highest target reached)'));
+  for (const rung of exitsByRung(result.trades))
+    lines.push(
+      `  ${RUNG_LABELS[rung.rung].padEnd(32)} ${String(rung.count).padStart(5)}  ${money(rung.netPnl)}`,
+    );
+  lines.push('');
+  const filtered = filteredAlerts(result.decisions);
+  lines.push(bold(`Filtered alerts (${filtered.total} of ${result.decisions.length} did not trade)`));
+  for (const g of filtered.byReason) lines.push(`  ${String(g.count).padStart(5)}  ${g.reason}`);
+  const listed = options.verbose ? filtered.alerts : filtered.alerts.slice(0, FIRST_FILTERED);
+  if (listed.length > 0) lines.push(options.verbose ? '  every one:' : `  first ${listed.length}:`);
+  for (const d of listed) lines.push(`  ${iso(d.ts)}  ${d.action.padEnd(5)} ${d.reason}`);
+  lines.push('');
+  lines.push(bold('Equity over time (UTC)'));
   lines.push(...equityCurve(m, options.width ?? 60, options.color));
+  lines.push(bold('Drawdown over time (UTC)'));
+  lines.push(...drawdownLines(m, options.width ?? 60, options.color));
   if (options.verbose) {
     lines.push('');
     lines.push(bold('Trades'));
-    for (const t of result.trades) {
+    for (const t of trades) {
       lines.push(
-        `  ${iso(t.entryTime)}  ${t.side.padEnd(5)} ${String(t.quantity).padStart(3)} @ ${t.entryPrice} → ${t.exitPrice}  ${EXIT_LABELS[t.exitReason].padEnd(30)} ${money(t.netPnl)}`,
+        `  ${iso(t.entryTime)}  ${t.side.padEnd(5)} ${String(t.quantity).padStart(3)} @ ${symbolPrice(t.symbol, t.entryPrice)} → ${symbolPrice(t.symbol, t.exitPrice)}  ${EXIT_LABELS[t.exitReason].padEnd(30)} ${paint(dollars(t.netPnl).padStart(12), t.netPnl)}  ${t.r === null ? 'n/a' : rMultiple(t.r)}`,
       );
     }
     lines.push('');
@@ -126,38 +154,89 @@ export function terminalReport(result: BacktestResult, options: TerminalOptions)
   return `${lines.join('\n')}\n`;
 }
 
-/** An ASCII equity curve, 10 rows high, resampled to `width` columns over the trades. */
-export function equityCurve(m: Metrics, width: number, color: boolean): string[] {
-  const points = m.equityCurve.map((p) => p.equity);
-  if (points.length < 2) return ['  (not enough trades for a curve)'];
-  const height = 10;
-  const columns = Math.min(width, points.length);
-  const sampled = Array.from(
-    { length: columns },
-    (_, i) => points[Math.round((i * (points.length - 1)) / Math.max(1, columns - 1))]!,
-  );
+/**
+ * Values of a step curve (each point holds until the next) sampled on a time axis: `columns` equal
+ * slices of [from, to], each showing the value in force at the slice's end.
+ */
+function onTimeAxis(
+  points: readonly { ts: number; value: number }[],
+  from: number,
+  to: number,
+  columns: number,
+) {
+  const span = Math.max(1, to - from);
+  const out: number[] = [];
+  let next = 0;
+  let value = points[0]?.value ?? 0;
+  for (let c = 0; c < columns; c++) {
+    const end = from + ((c + 1) * span) / columns;
+    while (next < points.length && points[next]!.ts <= end) value = points[next++]!.value;
+    out.push(value);
+  }
+  return out;
+}
+
+/** Rows of an ASCII chart of `sampled`, `height` rows high, labelled at the top and bottom, with a time axis. */
+function asciiChart(
+  sampled: readonly number[],
+  height: number,
+  from: number,
+  to: number,
+  dot: (v: number) => string,
+): string[] {
   const min = Math.min(...sampled);
   const max = Math.max(...sampled);
   const span = max - min || 1;
-  const start = points[0]!;
   const rows: string[] = [];
   for (let r = height - 1; r >= 0; r--) {
     let line = '';
-    for (const v of sampled) {
-      const level = Math.round(((v - min) / span) * (height - 1));
-      if (level !== r) line += ' ';
-      else line += color ? `\u001b[${v >= start ? 32 : 31}m•\u001b[39m` : '•';
-    }
+    for (const v of sampled) line += Math.round(((v - min) / span) * (height - 1)) === r ? dot(v) : ' ';
     const label = r === height - 1 ? dollars(max) : r === 0 ? dollars(min) : '';
     rows.push(`  ${label.padStart(12)} │${line}`);
   }
-  rows.push(`  ${''.padStart(12)} └${'─'.repeat(columns)}`);
+  rows.push(`  ${''.padStart(12)} └${'─'.repeat(sampled.length)}`);
+  const left = iso(from);
+  const right = iso(to);
+  const gap = Math.max(1, sampled.length + 1 - left.length - right.length);
+  rows.push(`  ${''.padStart(12)}  ${left}${' '.repeat(gap)}${right}`);
   return rows;
 }
 
-function dollars(v: number): string {
-  const sign = v < 0 ? '-' : '';
-  return `${sign}$${Math.abs(v).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+/** An ASCII equity curve, 10 rows high, over the tested time (equity changes when a trade closes). */
+export function equityCurve(m: Metrics, width: number, color: boolean): string[] {
+  if (m.equityCurve.length < 2) return ['  (not enough trades for a curve)'];
+  const points = m.equityCurve.map((p) => ({ ts: p.ts, value: p.equity }));
+  const start = points[0]!.value;
+  const sampled = onTimeAxis(points, m.from, m.to, Math.max(2, width));
+  const dot = (v: number) => (color ? `\u001b[${v >= start ? 32 : 31}m•\u001b[39m` : '•');
+  return asciiChart(sampled, 10, m.from, m.to, dot);
+}
+
+/** The drawdown below the running equity peak, 5 rows high, on the same time axis as the equity curve. */
+export function drawdownLines(m: Metrics, width: number, color: boolean): string[] {
+  if (m.equityCurve.length < 2) return ['  (not enough trades for a curve)'];
+  const points = drawdownCurve(m).map((p) => ({ ts: p.ts, value: p.drawdown }));
+  const sampled = onTimeAxis(points, m.from, m.to, Math.max(2, width));
+  const dot = (v: number) => (color && v < 0 ? `\u001b[31m•\u001b[39m` : '•');
+  return asciiChart(sampled, 5, m.from, m.to, dot);
+}
+
+/** Every setting of the run, `name value` pairs wrapped to about 100 characters. */
+export function settingLines(result: BacktestResult, bold: (text: string) => string = (t) => t): string[] {
+  const lines = [bold(`Settings (path policy ${result.policy})`)];
+  let line = ' ';
+  for (const [key, value] of settingRows(result)) {
+    const pair = ` ${key} ${value};`;
+    if (line.length + pair.length > 100 && line.trim() !== '') {
+      lines.push(line);
+      line = ' ';
+    }
+    line += pair;
+  }
+  if (line.trim() !== '') lines.push(line);
+  lines.push(bold('Fill rules (docs/backtest-fills.md)'));
+  for (const r of result.fillRules) lines.push(`  ${r.rule.padEnd(18)}${r.value}`);
+  return lines;
 }
 
 function ratio(v: number | null): string {
@@ -176,7 +255,20 @@ function duration(ms: number | null): string {
 
 /** The account rules, the risk settings and every guard event: when trading stopped, why, when it resumed. */
 export function riskLines(result: BacktestResult, bold: (text: string) => string = (t) => t): string[] {
-  const { rules, settings, guardEvents, bestDayShare } = result.risk;
+  const { guardEvents } = result.risk;
+  const lines = accountRuleLines(result, bold);
+  lines.push(bold('Guard events'));
+  if (guardEvents.length === 0) lines.push('  (none: no guard stopped trading)');
+  for (const e of guardEvents) lines.push(`  ${iso(e.ts)}  ${e.kind.padEnd(9)} ${e.reason}`);
+  return lines;
+}
+
+/** The account rules and the risk settings of the run. */
+export function accountRuleLines(
+  result: BacktestResult,
+  bold: (text: string) => string = (t) => t,
+): string[] {
+  const { rules, settings, bestDayShare } = result.risk;
   const cap = rules.scaling
     .map((t) => (t.fromProfit === null ? `${t.maxMinis}` : `${t.maxMinis} above ${dollars(t.fromProfit)}`))
     .join(', ');
@@ -185,7 +277,7 @@ export function riskLines(result: BacktestResult, bold: (text: string) => string
     `  Maximum Loss Limit ${dollars(rules.maxLossLimit)} below the end-of-day high, locked at ${dollars(rules.startingBalance)}; position cap ${cap} minis (${rules.microsPerMini} micros = 1)`,
   );
   if (rules.profitTarget !== null || rules.consistencyPercent !== null) {
-    const share = bestDayShare === null ? 'n/a' : `${(bestDayShare * 100).toFixed(1)}%`;
+    const share = bestDayShare === null ? 'n/a' : percent(bestDayShare);
     lines.push(
       `  Profit target ${rules.profitTarget === null ? 'none' : dollars(rules.profitTarget)}; best day ${share} of the profit (consistency target ${rules.consistencyPercent === null ? 'none' : `under ${rules.consistencyPercent}%`})`,
     );
@@ -196,8 +288,5 @@ export function riskLines(result: BacktestResult, bold: (text: string) => string
   lines.push(
     `  Daily loss limit ${settings.dailyLossLimit > 0 ? `${dollars(settings.dailyLossLimit)} (${settings.dailyLossAction.replaceAll('_', ' ')})` : 'off'}; no new entries after ${settings.noNewEntriesAfter || 'off'}, flatten at ${settings.flatByTime || 'off'} (${settings.timeZone})`,
   );
-  lines.push(bold('Guard events'));
-  if (guardEvents.length === 0) lines.push('  (none: no guard stopped trading)');
-  for (const e of guardEvents) lines.push(`  ${iso(e.ts)}  ${e.kind.padEnd(9)} ${e.reason}`);
   return lines;
 }

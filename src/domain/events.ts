@@ -46,6 +46,11 @@ export interface ClosePositionCommand extends CommandBase {
   readonly quantity: number;
   readonly tag: string;
   readonly reason: ExitReason;
+  /**
+   * The level whose touch sent this exit when it is a favourable one (TP3 with closeAtTp3). A
+   * simulated fill never books better than it when the price swept through it on the way.
+   */
+  readonly triggerPrice?: number;
 }
 
 /**

@@ -20,6 +20,7 @@
 
 import { type AccountRules, FLAT_DEADLINE_CT, lossLimitFloor, resolveAccountRules } from './account-rules.ts';
 import { CalendarCoverageError, cmeSessionDay, productGroup } from './calendar.ts';
+import { money } from './format.ts';
 import {
   CME_SESSION_OPEN_MINUTES,
   CME_ZONE,
@@ -379,9 +380,4 @@ function latchBreaches(
     }
   }
   return next;
-}
-
-export function money(dollars: number): string {
-  const sign = dollars < 0 ? '-' : '';
-  return `${sign}$${Math.abs(dollars).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 }

@@ -6,6 +6,7 @@ export * from './confirmation.ts';
 export * from './events.ts';
 export * from './fees.ts';
 export * from './filters.ts';
+export * from './format.ts';
 export * from './guards.ts';
 export * from './instruments.ts';
 export * from './levels.ts';

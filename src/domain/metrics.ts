@@ -157,9 +157,9 @@ export function computeMetrics(allTrades: readonly TradeLike[], options: Metrics
     } else scratches++;
     totalNet += net;
     totalCommissions += trade.commissions;
-    const risk = Math.abs(trade.entryPrice - trade.initialStop) * trade.quantity * trade.pointValue;
-    if (risk > 0) {
-      rSum += net / risk;
+    const r = rMultipleOf(trade);
+    if (r !== null) {
+      rSum += r;
       rCount++;
     }
     const duration = trade.exitTime - trade.entryTime;
@@ -220,6 +220,21 @@ export function computeMetrics(allTrades: readonly TradeLike[], options: Metrics
     exposure: exposure(trades, from, to),
     equityCurve: equityCurve(trades, startingBalance, from),
   };
+}
+
+/** The dollars a trade planned to risk: abs(entry − initial stop) × contracts × pointValue. */
+export function initialRiskOf(
+  trade: Pick<TradeLike, 'entryPrice' | 'initialStop' | 'quantity' | 'pointValue'>,
+): number {
+  return Math.abs(trade.entryPrice - trade.initialStop) * trade.quantity * trade.pointValue;
+}
+
+/** A trade's R: net P&L ÷ initial risk; null when the trade had no risk to measure against. */
+export function rMultipleOf(
+  trade: Pick<TradeLike, 'netPnl' | 'entryPrice' | 'initialStop' | 'quantity' | 'pointValue'>,
+): number | null {
+  const risk = initialRiskOf(trade);
+  return risk > 0 ? trade.netPnl / risk : null;
 }
 
 /** Profit factor for text reports: "∞" with wins and no losses, "n/a" with neither. */

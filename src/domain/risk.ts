@@ -8,7 +8,8 @@
  * the numbers. Pure: the caller hands in the guard state and every position's exposure.
  */
 import { type AccountRules, maxMinisAt } from './account-rules.ts';
-import { floorsOf, type GuardSettings, type GuardState, money } from './guards.ts';
+import { money } from './format.ts';
+import { floorsOf, type GuardSettings, type GuardState } from './guards.ts';
 import { getInstrument } from './instruments.ts';
 import { resizePlan, roundTurnFee } from './plan.ts';
 import type { BotSettings } from './settings.ts';

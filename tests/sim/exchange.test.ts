@@ -158,7 +158,7 @@ describe('SimulatedExchange: market and stop orders', () => {
   it('moving the stop to a new tag cancels the old one; quantity 0 cancels it', () => {
     const s = setup();
     s.run({ ...base, type: 'moveStop', side: 'sell', stopPrice: 98, quantity: 1, tag: 'p1-s0' });
-    s.price(99, 50);
+    s.price(99.5, 50);
     s.run({ ...base, type: 'moveStop', side: 'sell', stopPrice: 99, quantity: 1, tag: 'p1-s1' });
     s.price(99.5, 100);
     expect(s.events.map((e) => `${e.type}:${'tag' in e ? e.tag : ''}`)).toEqual([
@@ -172,6 +172,59 @@ describe('SimulatedExchange: market and stop orders', () => {
     expect(s.events.map((e) => `${e.type}:${'tag' in e ? e.tag : ''}`).slice(3)).toEqual([
       'order.cancelled:p1-s1',
     ]);
+  });
+});
+
+describe('SimulatedExchange: orders that start working against the market', () => {
+  const close = (tag: string, triggerPrice?: number): EngineCommand => ({
+    ...base,
+    type: 'closePosition',
+    side: 'sell',
+    quantity: 1,
+    tag,
+    reason: triggerPrice === undefined ? 'manual' : 'target_tp3',
+    ...(triggerPrice === undefined ? {} : { triggerPrice }),
+  });
+  const long = () => {
+    const s = setup();
+    s.run(s.buyEntry(100));
+    s.price(100.5, 50);
+    s.price(99.75, 60); // fills at 100
+    return s;
+  };
+
+  it('a market exit fills at the price that sent it, when it starts working, not at a later point', () => {
+    const s = long();
+    s.price(98, 100);
+    s.run(close('p1-x1'));
+    s.clock.advanceTo(150); // acknowledged: the market is still at 98
+    s.price(110, 200); // the bar's next extreme, too late for it
+    expect(fills(s.events).at(-1)).toMatchObject({ tag: 'p1-x1', price: 97.75, ts: 150 });
+  });
+
+  it('a favourable exit that swept through its level fills at the level, a gap through it at the gap', () => {
+    const s = long();
+    s.price(110, 100, true); // swept up from 99.75 to 110 through the 105 target
+    s.run(close('p1-x1', 105));
+    s.clock.advanceTo(150);
+    expect(fills(s.events).at(-1)).toMatchObject({ tag: 'p1-x1', price: 104.75 });
+    const t = long();
+    t.price(110, 100, false); // gapped to 110 (a bar's open): the market was there
+    t.run(close('p1-x1', 105));
+    t.clock.advanceTo(150);
+    expect(fills(t.events).at(-1)).toMatchObject({ tag: 'p1-x1', price: 109.75 });
+  });
+
+  it('a marketable limit fills at the market, and a stop already through at the market less slippage', () => {
+    const s = setup();
+    s.price(99, 10);
+    s.run(s.buyEntry(100)); // the market (99) is below the buy limit
+    s.clock.advanceTo(60);
+    expect(fills(s.events)).toEqual([expect.objectContaining({ tag: 'p1-e0', price: 99, ts: 60 })]);
+    s.price(97, 100);
+    s.run({ ...base, type: 'moveStop', side: 'sell', stopPrice: 98, quantity: 1, tag: 'p1-s1' });
+    s.clock.advanceTo(150);
+    expect(fills(s.events).at(-1)).toMatchObject({ tag: 'p1-s1', price: 96.75, ts: 150 });
   });
 });
 
@@ -238,7 +291,8 @@ describe('SimulatedExchange: the cached trigger band', () => {
     expect(s.exchange.quietBetween('ES', 99.75, 105)).toBe(false);
     const t = setup();
     t.run({ ...base, type: 'moveStop', side: 'sell', stopPrice: 99, quantity: 1, tag: 'p1-s0' });
-    t.price(101, 50);
+    // No price yet: a market order that starts working now waits for the next point.
+    t.clock.advanceTo(50);
     expect(t.exchange.quietBetween('ES', 99.25, 110)).toBe(true);
     expect(t.exchange.quietBetween('ES', 99, 110)).toBe(false); // a sell stop triggers at or below it
     t.run({

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import { demoSignals } from '../../sim/alerts.ts';
 import { runBacktest } from '../../sim/backtest.ts';
 import { parseBarsCsv } from '../../sim/csv.ts';
 import { htmlReport } from '../../sim/report/html.ts';
+import { money } from '../../src/domain/format.ts';
 import { launchChromium, withChromium } from '../adapters/dashboard/chromium.ts';
 
 function report(): string {
@@ -25,8 +26,13 @@ function report(): string {
   return htmlReport(runBacktest({ symbol: 'ES', bars, alerts, barMs: 60_000 }), bars, 60_000);
 }
 
+interface TimeScale {
+  setVisibleRange(range: { from: number; to: number }): void;
+  timeToCoordinate(time: number): number | null;
+}
+
 withChromium('HTML report in Chromium', () => {
-  it('opens offline and draws its charts without errors', async () => {
+  it('opens offline, draws its charts and tables without errors, and shows the trades of a candle under the crosshair', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'valuearea-html-'));
     const file = join(dir, 'report.html');
     writeFileSync(file, report());
@@ -35,6 +41,9 @@ withChromium('HTML report in Chromium', () => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on('pageerror', (e) => errors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+      });
       // Offline: any request that leaves file:// fails the test.
       await page.route(/^(?!file:)/, (route) => {
         errors.push(`network request to ${route.request().url()}`);
@@ -44,6 +53,54 @@ withChromium('HTML report in Chromium', () => {
       await page.waitForFunction(() => (window as unknown as { reportReady?: boolean }).reportReady === true);
       expect(errors).toEqual([]);
       expect(await page.locator('canvas').count()).toBeGreaterThan(3);
+      for (const id of ['price', 'equity', 'drawdown'])
+        expect(await page.locator(`#${id} canvas`).count(), `${id} chart`).toBeGreaterThan(0);
+      for (const id of [
+        'settings',
+        'guard-events',
+        'exits-by-reason',
+        'exits-by-rung',
+        'trades',
+        'filtered-reasons',
+        'filtered-alerts',
+      ])
+        expect(await page.locator(`table#${id}`).count(), `table ${id}`).toBe(1);
+      expect(await page.locator('table#trades tbody tr').count()).toBeGreaterThan(0);
+      expect(await page.locator('table#trades thead').textContent()).toContain('R');
+      // The charts' axis labels use the page's copy of money(): it must read the same.
+      for (const v of [0, -0.004, 1234.5, -1234.5, 50_000, -1_000_000.126]) {
+        const shown = await page.evaluate(
+          (x) => (window as unknown as { reportMoney(v: number): string }).reportMoney(x),
+          v,
+        );
+        expect(shown, String(v)).toBe(money(v));
+      }
+      // Hover the candle of the first marker: the legend lists its trade.
+      const first = await page.evaluate(() => {
+        const w = window as unknown as { reportData: { markers: { time: number }[] } };
+        return w.reportData.markers[0]?.time ?? null;
+      });
+      expect(first).not.toBeNull();
+      const legend = page.locator('#price-legend');
+      const chart = page.locator('#price');
+      await chart.scrollIntoViewIfNeeded();
+      const box = (await chart.boundingBox())!;
+      // Zoom to an hour around the marker, then point at its candle.
+      const x = await page.evaluate(async (t) => {
+        const scale = (
+          window as unknown as { reportChart: { timeScale(): TimeScale } }
+        ).reportChart.timeScale();
+        scale.setVisibleRange({ from: t - 1800, to: t + 1800 });
+        await new Promise((resolve) => requestAnimationFrame(resolve));
+        return scale.timeToCoordinate(t);
+      }, first!);
+      expect(x).not.toBeNull();
+      await page.mouse.move(box.x + 5, box.y + 50);
+      await page.mouse.move(box.x + x!, box.y + box.height / 2, { steps: 4 });
+      await expect.poll(() => legend.textContent()).toMatch(/(entry|exit) (long|short) \d+ @ \d+\.\d{2}/);
+      const shot = join(dir, 'report.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(10_000);
     } finally {
       await browser.close();
     }

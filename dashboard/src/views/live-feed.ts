@@ -48,11 +48,12 @@ export function positionCard(p: LivePosition): HTMLElement {
       tp3: p.tp3,
       rung: p.rung,
       pending: p.state === 'pending_entry',
+      symbol: p.symbol,
     }),
     h(
       'div',
       { class: 'muted', style: 'margin-top:8px;font-size:12px' },
-      `${p.filledQuantity}/${p.quantity} filled · last ${price(p.lastPrice)} · realised ${usd(p.realizedPnl)} · ${p.positionId}`,
+      `${p.filledQuantity}/${p.quantity} filled · last ${price(p.lastPrice, p.symbol)} · realised ${usd(p.realizedPnl)} · ${p.positionId}`,
     ),
   );
 }

@@ -91,7 +91,7 @@ const columns: Column<Row>[] = [
     label: 'Entry',
     sort: 'entryPrice',
     num: true,
-    cell: (r) => price(r.live?.fillPrice ?? r.fillPrice ?? r.entryPrice),
+    cell: (r) => price(r.live?.fillPrice ?? r.fillPrice ?? r.entryPrice, r.symbol),
   },
   {
     label: 'Stop ladder',
@@ -103,10 +103,11 @@ const columns: Column<Row>[] = [
         tp2: r.tp2,
         tp3: r.tp3,
         rung: r.live?.rung ?? rungOfState(r.state),
+        symbol: r.symbol,
         pending: (r.live?.state ?? r.state) === 'pending_entry' || FINAL.has(r.live?.state ?? r.state),
       }),
   },
-  { label: 'Last', num: true, cell: (r) => price(r.live?.lastPrice ?? null) },
+  { label: 'Last', num: true, cell: (r) => price(r.live?.lastPrice ?? null, r.symbol) },
   {
     label: 'Open P&L',
     sort: 'unrealizedPnl',

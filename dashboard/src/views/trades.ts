@@ -25,8 +25,8 @@ const columns: Column<StoredTrade>[] = [
   { label: 'Symbol', sort: 'symbol', cell: (t) => h('strong', {}, t.symbol) },
   { label: 'Side', sort: 'side', cell: (t) => h('span', { class: `chip ${t.side}` }, t.side.toUpperCase()) },
   { label: 'Qty', sort: 'quantity', num: true, cell: (t) => String(t.quantity) },
-  { label: 'Entry', num: true, cell: (t) => price(t.entryPrice) },
-  { label: 'Exit price', num: true, cell: (t) => price(t.exitPrice) },
+  { label: 'Entry', num: true, cell: (t) => price(t.entryPrice, t.symbol) },
+  { label: 'Exit price', num: true, cell: (t) => price(t.exitPrice, t.symbol) },
   {
     label: 'Net P&L',
     sort: 'netPnl',

@@ -1,4 +1,5 @@
 /** What the trader is told on Discord or Telegram, and the text of each message. */
+import { signedMoney } from '../../domain/format.ts';
 import type { Side } from '../../domain/types.ts';
 
 export type NotificationEvent =
@@ -36,16 +37,13 @@ export type NotificationEvent =
 export type NotificationKind = NotificationEvent['kind'];
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['entry', 'exit', 'rejection', 'guard'];
 
-const dollars = (value: number): string =>
-  `${value < 0 ? '-' : '+'}$${Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-
 export function formatNotification(event: NotificationEvent): string {
   switch (event.kind) {
     case 'entry':
       return `🟢 ENTRY ${event.symbol} ${event.side} ${event.quantity} @ ${event.price} (${event.positionId})`;
     case 'exit': {
       const at = event.price === null ? '' : ` @ ${event.price}`;
-      const pnl = event.pnl === null ? '' : ` · P&L ${dollars(event.pnl)}`;
+      const pnl = event.pnl === null ? '' : ` · P&L ${signedMoney(event.pnl)}`;
       const icon = event.pnl !== null && event.pnl < 0 ? '🔴' : '🏁';
       return `${icon} EXIT ${event.symbol} ${event.side} ${event.quantity}${at} · ${event.reason}${pnl} (${event.positionId})`;
     }

@@ -3,6 +3,7 @@
  * `renderStatus` draws the full screen (TTY); `compactStatusLine` is the one-line form for logs, and
  * `statusChangeKey` says when that line is worth printing again (not on every price move).
  */
+import { money as plainMoney, price, signedMoney } from '../../domain/format.ts';
 import type { HealthLevel } from '../../ports/index.ts';
 import { type Paint, padVisible, painter, type Tone, truncateVisible, visibleWidth } from './ansi.ts';
 import type { AlertStatus, GuardStatus, PendingOrderStatus, PositionStatus, StatusModel } from './model.ts';
@@ -13,11 +14,8 @@ export interface RenderOptions {
   readonly color: boolean;
 }
 
-const money = (value: number): string =>
-  `${value < 0 ? '-' : '+'}${Math.abs(value).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const amount = (value: number): string =>
-  value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-const price = (value: number, decimals: number): string => value.toFixed(decimals);
+const money = signedMoney;
+const amount = plainMoney;
 const clock = (ts: number): string => new Date(ts).toISOString().slice(11, 19);
 
 function pnlTone(value: number): Tone | null {

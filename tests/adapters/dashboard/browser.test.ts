@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildDashboard } from '../../../src/adapters/dashboard/static.ts';
+import { signedMoney } from '../../../src/domain/format.ts';
 import { launchChromium, withChromium } from './chromium.ts';
 import {
   DEMO_T,
@@ -74,7 +75,7 @@ withChromium('dashboard in headless Chromium', () => {
   /** The engine's own mark-to-market, as the dashboard formats it. */
   const engineOpenPnl = () => {
     const v = demo.runtime.positions()[0]?.unrealizedPnl ?? Number.NaN;
-    return `${v > 0 ? '+' : v < 0 ? '−' : ''}$${Math.abs(v).toFixed(2)}`;
+    return signedMoney(v);
   };
   const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: false });
 
@@ -182,7 +183,7 @@ withChromium('dashboard in headless Chromium', () => {
     await page.locator('th[data-sort="netPnl"]').click();
     const netValues = async () =>
       (await page.locator('[data-testid="net"]').allTextContents()).map(
-        (t) => Number(t.replace(/[^0-9.]/g, '')) * (t.startsWith('−') ? -1 : 1),
+        (t) => Number(t.replace(/[^0-9.]/g, '')) * (t.startsWith('-') ? -1 : 1),
       );
     await page.locator('th.sorted[data-sort="netPnl"]').waitFor();
     await expect
@@ -230,7 +231,7 @@ withChromium('dashboard in headless Chromium', () => {
     const detail = page.locator('[data-testid="backtest-detail"]');
     await expect
       .poll(() => detail.locator('[data-testid="backtest-metrics"]').textContent())
-      .toContain('−$42.50');
+      .toContain('-$42.50');
     const frame = page.frameLocator('[data-testid="report-frame"]');
     expect(await frame.locator('#report-title').textContent()).toBe('Backtest GC report');
     if (existsSync(ES_BARS_PATH)) {

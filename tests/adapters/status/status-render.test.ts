@@ -17,14 +17,14 @@ describe('renderStatus', () => {
     expect(renderStatus(model(), { width: 200, color: false }).split('\n')).toEqual([
       'valuearea · paper · account PRAC-1 · 14:32:05 UTC',
       'Connections  market data ● green  user hub ● amber (reconnecting)',
-      'Today        P&L +175.00 (realised -300.00, open +475.00)',
-      'Guards       daily loss limit 1,000.00 (1,175.00 to go) · loss limit 48,500.00 (1,675.00 to go, the bot stops 200.00 above it)',
+      'Today        P&L +$175.00 (realised -$300.00, open +$475.00)',
+      'Guards       daily loss limit $1,000.00 ($1,175.00 to go) · loss limit $48,500.00 ($1,675.00 to go, the bot stops $200.00 above it)',
       'Write queue  0 pending · 1 dirty · last flush 14:32:01',
       'Last alert   14:31:50 NQ sell → opened: short entry at VAH 18120.50',
       '',
       'Positions (2)',
       '  SYMBOL  STATE          SIDE   SIZE  ENTRY         STOP      TP1        TP2       TP3       LAST      UNREALISED',
-      '  ES      tp1            long   2/2   5000.25       5000.25   [5004.00]  5008.50   5012.00   5005.00   +475.00',
+      '  ES      tp1            long   2/2   5000.25       5000.25   [5004.00]  5008.50   5012.00   5005.00   +$475.00',
       '  NQ      pending_entry  short  0/1   18120.50 lmt  18140.00  18100.00   18080.00  18060.00  18110.25  —',
       '',
       'Pending orders (2)',
@@ -91,7 +91,7 @@ describe('renderStatus', () => {
       { width: 200, color: false },
     );
     expect(text).toContain(
-      'Guards       DAILY LOSS LIMIT HIT: day P&L -1,000.00 reached the limit · loss limit 48,500.00',
+      'Guards       DAILY LOSS LIMIT HIT: day P&L -1,000.00 reached the limit · loss limit $48,500.00',
     );
     expect(text).toContain(
       'Write queue  3 pending · 2 dirty · retrying (2 failed): connection refused · 1 refused',
@@ -102,12 +102,12 @@ describe('renderStatus', () => {
     const green = '\u001b[32m';
     const red = '\u001b[31m';
     const winning = renderStatus(model(), { width: 200, color: true });
-    expect(winning).toContain(`${green}+475.00\u001b[39m`);
+    expect(winning).toContain(`${green}+$475.00\u001b[39m`);
     const losing = renderStatus(model({ positions: [{ ...esTp1, unrealizedPnl: -125 }] }), {
       width: 200,
       color: true,
     });
-    expect(losing).toContain(`${red}-125.00\u001b[39m`);
+    expect(losing).toContain(`${red}-$125.00\u001b[39m`);
     expect(renderStatus(model(), { width: 200, color: false })).not.toContain('\u001b[');
     expect(stripAnsi(winning)).toBe(renderStatus(model(), { width: 200, color: false }));
   });
@@ -116,7 +116,7 @@ describe('renderStatus', () => {
     for (const color of [false, true]) {
       const lines = renderStatus(model(), { width: 40, color }).split('\n');
       for (const line of lines) expect([...stripAnsi(line)].length).toBeLessThanOrEqual(40);
-      expect(stripAnsi(lines[3] ?? '')).toBe('Guards       daily loss limit 1,000.00 …');
+      expect(stripAnsi(lines[3] ?? '')).toBe('Guards       daily loss limit $1,000.00…');
     }
   });
 });
@@ -124,8 +124,8 @@ describe('renderStatus', () => {
 describe('compact status line', () => {
   it('says everything in one plain line', () => {
     expect(compactStatusLine(model())).toBe(
-      'status: positions ES tp1 long 2/2 @5000.25 stop 5000.25 upnl +475.00, NQ pending_entry short 0/1 @lmt 18120.50 stop 18140.00' +
-        ' | pending 2 | alert NQ sell → opened | realised today -300.00 | market data green user hub amber | queue 0',
+      'status: positions ES tp1 long 2/2 @5000.25 stop 5000.25 upnl +$475.00, NQ pending_entry short 0/1 @lmt 18120.50 stop 18140.00' +
+        ' | pending 2 | alert NQ sell → opened | realised today -$300.00 | market data green user hub amber | queue 0',
     );
   });
 

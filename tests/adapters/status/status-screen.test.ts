@@ -61,7 +61,7 @@ describe('StatusScreen on a terminal', () => {
       env: {},
       restoreOnExit: false,
     }).refresh();
-    expect(colourful.writes[0]).toContain('\u001b[32m+475.00');
+    expect(colourful.writes[0]).toContain('\u001b[32m+$475.00');
     const plain = fakeStream(true);
     createStatusScreen({
       model: () => model(),
@@ -70,7 +70,7 @@ describe('StatusScreen on a terminal', () => {
       env: { NO_COLOR: '1' },
       restoreOnExit: false,
     }).refresh();
-    expect(plain.writes[0]).toContain('+475.00');
+    expect(plain.writes[0]).toContain('+$475.00');
     expect(plain.writes[0]).not.toMatch(new RegExp(`${'\u001b'}\\[\\d+m`));
   });
 
