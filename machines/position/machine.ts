@@ -256,9 +256,11 @@ const positionSetup = setup({
         params.reason ??
         (event.type === 'exit' ? event.reason : (context.exitReason ?? stopExitReason(context.rung)));
       let rung = context.rung;
-      if (event.type === 'tick' && !params.reason) {
-        if (stopBreached(context, event.price)) reason = stopExitReason(context.rung);
-        else rung = rungReached(context, event.price);
+      if (event.type === 'tick') {
+        const breached = stopBreached(context, event.price);
+        if (breached && !params.reason) reason = stopExitReason(context.rung);
+        // A target exit (TP3 with closeAtTp3) records the rung it reached, like a climb would.
+        else if (!breached) rung = rungReached(context, event.price);
       }
       const next: PositionContext = {
         ...context,

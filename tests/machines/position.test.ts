@@ -277,6 +277,14 @@ describe('position machine: the stop ladder (short)', () => {
 });
 
 describe('position machine: exiting and closed', () => {
+  it('a TP3 close reached in one jump records rung 3, not the rung it left from', () => {
+    const p = filledLong(2, true);
+    p.send(tick(101, 3)); // TP1
+    p.send(tick(103.5, 4)); // straight past TP2 to TP3: closes
+    expect(p.state()).toBe('exiting');
+    expect(p.context()).toMatchObject({ rung: 3, exitReason: 'target_tp3' });
+  });
+
   it('closes when the close order fills and books the P&L', () => {
     const p = filledLong();
     p.send(tick(102, 3), tick(101, 4), fill('p1-x1', 101, 2, 5, 'sell'));
