@@ -12,27 +12,29 @@
  */
 import { type AccountRules, lossLimitFloor } from '../../src/domain/account-rules.ts';
 import { money, percent } from '../../src/domain/format.ts';
+import type { TradeLike } from '../../src/domain/metrics.ts';
 import { tradingDayId } from '../../src/domain/session-time.ts';
-import type { ExitReason, Side } from '../../src/domain/types.ts';
+import type { ExitReason } from '../../src/domain/types.ts';
 import type { BarSeries } from '../csv.ts';
 import { lowerBound } from '../csv.ts';
 import { escapeHtml } from './escape.ts';
 
 export type VerdictOutcome = 'pass' | 'fail' | 'not yet';
 
-/** What the verdict reads of a trade (BacktestTrade has all of it). */
-export interface VerdictTrade {
-  readonly side: Side;
-  readonly quantity: number;
-  readonly entryPrice: number;
-  readonly exitPrice: number;
-  readonly entryTime: number;
-  readonly exitTime: number;
-  readonly netPnl: number;
-  readonly commissions: number;
-  readonly pointValue: number;
-  readonly exitReason: ExitReason;
-}
+/** What the verdict reads of a trade (the metrics' TradeLike; BacktestTrade has all of it). */
+export type VerdictTrade = Pick<
+  TradeLike,
+  | 'side'
+  | 'quantity'
+  | 'entryPrice'
+  | 'exitPrice'
+  | 'entryTime'
+  | 'exitTime'
+  | 'netPnl'
+  | 'commissions'
+  | 'pointValue'
+  | 'exitReason'
+>;
 
 export interface VerdictInput {
   readonly trades: readonly VerdictTrade[];
