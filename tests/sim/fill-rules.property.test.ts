@@ -5,51 +5,24 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { BacktestAlert } from '../../sim/alerts.ts';
 import { runBacktest } from '../../sim/backtest.ts';
 import { VirtualClock } from '../../sim/clock.ts';
-import { parseBarsCsv } from '../../sim/csv.ts';
 import { type FillRecord, SimulatedExchange } from '../../sim/exchange.ts';
 import { barPath, PathBuffer } from '../../sim/path.ts';
+import {
+  barSeries,
+  barsArb,
+  HISTORY,
+  MIN,
+  picksArb,
+  type RandomBar,
+  randomAlerts,
+  randomRun,
+  T0,
+  TICK,
+} from './random-bars.ts';
 
-const MIN = 60_000;
-const TICK = 0.25;
 const SLIP = 1;
-// Tuesday 2025-03-04 14:30 UTC.
-const T0 = Date.UTC(2025, 2, 4, 14, 30);
-
-interface RandomBar {
-  readonly open: number;
-  readonly high: number;
-  readonly low: number;
-  readonly close: number;
-}
-
-/** Bars on the ES grid from a seed-free description: moves and ranges in ticks. */
-const barsArb = (min: number, max: number) =>
-  fc
-    .array(
-      fc.record({
-        gap: fc.integer({ min: -3, max: 3 }),
-        move: fc.integer({ min: -12, max: 12 }),
-        up: fc.integer({ min: 0, max: 8 }),
-        down: fc.integer({ min: 0, max: 8 }),
-      }),
-      { minLength: min, maxLength: max },
-    )
-    .map((steps) => {
-      const out: RandomBar[] = [];
-      let last = 20_000; // ticks: 5000.00
-      for (const s of steps) {
-        const open = last + (out.length === 0 ? 0 : s.gap);
-        const close = open + s.move;
-        const high = Math.max(open, close) + s.up;
-        const low = Math.min(open, close) - s.down;
-        out.push({ open: open * TICK, high: high * TICK, low: low * TICK, close: close * TICK });
-        last = close;
-      }
-      return out;
-    });
 
 /** The rules every fill obeys, whatever sent the order. */
 function checkFill(f: FillRecord, bar: RandomBar): void {
@@ -165,74 +138,33 @@ describe('fill rules on the simulated exchange (property)', () => {
 
 /** Whole backtests: the value-area history (random too), then random alerts at bar starts. */
 describe('fill rules on whole backtests (property)', () => {
-  const HISTORY = 120;
-  const csv = (bars: readonly RandomBar[]) => {
-    const rows = ['ts_utc,open,high,low,close,volume'];
-    bars.forEach((b, i) => {
-      rows.push(
-        `${new Date(T0 + i * MIN).toISOString()},${b.open},${b.high},${b.low},${b.close},${100 + ((i * 37) % 300)}`,
-      );
-    });
-    return parseBarsCsv(new TextEncoder().encode(`${rows.join('\n')}\n`), { tickSize: TICK });
-  };
-
   it('stop exits never beat their stop, fills stay in their bar, and a trade inside one bar profits only past a target', () => {
     let trades = 0;
     let sameBar = 0;
     fc.assert(
-      fc.property(
-        barsArb(HISTORY + 20, HISTORY + 60),
-        fc.array(
-          fc.record({
-            bar: fc.integer({ min: 0, max: 59 }),
-            action: fc.constantFrom('buy', 'sell', 'close'),
-          }),
-          { minLength: 1, maxLength: 6 },
-        ),
-        fc.boolean(),
-        (bars, picks, closeAtTp3) => {
-          const alerts: BacktestAlert[] = picks
-            .map((p, i) => ({
-              ts: T0 + Math.min(bars.length - 1, HISTORY + p.bar) * MIN,
-              symbol: 'ES',
-              action: p.action as 'buy' | 'sell' | 'close',
-              id: `a${i}`,
-            }))
-            .sort((a, b) => a.ts - b.ts || a.id.localeCompare(b.id));
-          const result = runBacktest({
-            symbol: 'ES',
-            bars: csv(bars),
-            alerts,
-            barMs: MIN,
-            startTs: T0 + (HISTORY - 1) * MIN,
-            exchange: { slippageTicks: SLIP },
-            settings: {
-              cmeCalendar: false,
-              flatByTime: '',
-              noNewEntriesAfter: '',
-              tradingWindowStart: '',
-              tradingWindowEnd: '',
-              cooldownMs: 0,
-              closeAtTp3,
-              stopSlippageTicks: SLIP,
-            },
-          });
-          for (const f of result.fills) checkFill(f, barAt(bars, f.ts, T0));
-          for (const t of result.trades) {
-            trades++;
-            const dir = t.side === 'long' ? 1 : -1;
-            if (t.exitReason === 'initial_stop')
-              expect(dir * (t.initialStop - t.exitPrice)).toBeGreaterThanOrEqual(SLIP * TICK - 1e-9);
-            const entryBar = Math.floor((t.entryTime - T0) / MIN);
-            const exitBar = Math.floor((t.exitTime - T0) / MIN);
-            if (entryBar === exitBar) {
-              sameBar++;
-              // Alerts come at bar starts and the clock guards are off: only the path ends it here.
-              if (t.grossPnl > 0) expect(t.highestTarget).toBeGreaterThanOrEqual(1);
-            }
+      fc.property(barsArb(HISTORY + 20, HISTORY + 60), picksArb, fc.boolean(), (bars, picks, closeAtTp3) => {
+        const result = runBacktest({
+          symbol: 'ES',
+          bars: barSeries(bars),
+          alerts: randomAlerts(bars, picks),
+          barMs: MIN,
+          ...randomRun(closeAtTp3, SLIP),
+        });
+        for (const f of result.fills) checkFill(f, barAt(bars, f.ts, T0));
+        for (const t of result.trades) {
+          trades++;
+          const dir = t.side === 'long' ? 1 : -1;
+          if (t.exitReason === 'initial_stop')
+            expect(dir * (t.initialStop - t.exitPrice)).toBeGreaterThanOrEqual(SLIP * TICK - 1e-9);
+          const entryBar = Math.floor((t.entryTime - T0) / MIN);
+          const exitBar = Math.floor((t.exitTime - T0) / MIN);
+          if (entryBar === exitBar) {
+            sameBar++;
+            // Alerts come at bar starts and the clock guards are off: only the path ends it here.
+            if (t.grossPnl > 0) expect(t.highestTarget).toBeGreaterThanOrEqual(1);
           }
-        },
-      ),
+        }
+      }),
       { numRuns: 1_000 },
     );
     // The cases mean something: trades happened, some inside one bar.

@@ -229,23 +229,20 @@ export function referenceWalk(
       if (!pos || pos.finished) return;
       const p: Position = pos;
       let at = INF;
+      // Messages reach the exchange in the order they were sent, each after the same latency: an
+      // order always arrives before its own cancel (at the latest together with it, and first).
       for (const o of p.orders) {
         if (o.done) continue;
-        if (o.cancelAt <= o.worksAt) at = Math.min(at, o.cancelAt);
-        else if (!o.arrived) at = Math.min(at, o.worksAt);
-        else at = Math.min(at, o.cancelAt);
+        at = Math.min(at, o.arrived ? o.cancelAt : o.worksAt);
       }
       if (at > until) return;
       for (const o of p.orders) {
         if (o.done) continue;
-        if (o.cancelAt <= o.worksAt && o.cancelAt === at) {
-          o.done = true; // cancelled before it ever worked
-        } else if (!o.arrived && o.worksAt === at) {
+        if (!o.arrived && o.worksAt === at) {
           o.arrived = true;
           arrive(p, o, at);
-        } else if (o.arrived && o.cancelAt === at) {
-          o.done = true;
         }
+        if (!o.done && o.arrived && o.cancelAt === at) o.done = true;
       }
       finishIfDone(p);
     }

@@ -3,17 +3,28 @@
  * docs/backtest-fills.md): the same orders (the backtest journal's opens, closes, cancels and
  * flattens), re-simulated bar by bar; the trades must be equal, trade by trade.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type BacktestAlert, demoSignals } from '../../sim/alerts.ts';
 import { type BacktestResult, runBacktest } from '../../sim/backtest.ts';
 import { type BarSeries, loadBarsCsv } from '../../sim/csv.ts';
 import type { JournalEntry } from '../../sim/journal.ts';
 import { getInstrument } from '../../src/domain/instruments.ts';
+import {
+  barSeries,
+  barsArb,
+  HISTORY,
+  MIN,
+  picksArb,
+  type RandomBar,
+  randomAlerts,
+  randomRun,
+  T0,
+} from './random-bars.ts';
 import { type ReferenceTrade, referenceWalk } from './reference-walker.ts';
 
-const MIN = 60_000;
 const market = (name: string) =>
   fileURLToPath(new URL(`../../../shared/data/market/${name}`, import.meta.url));
 const FILES = [
@@ -75,4 +86,64 @@ describe.skipIf(!haveData)('reference walker on the shared ES and GC data', () =
       console.info(`${symbol}: ${compared} trades equal to the reference`);
     },
   );
+});
+
+describe('an entry and the opposing alert that cancels it, in one bar', () => {
+  it('the marketable entry fills on arrival before its cancel, and the opposing alert closes it', () => {
+    // The case that once split the engine and the reference: the cancel was taken to win the race.
+    const { bars: raw } = JSON.parse(
+      readFileSync(new URL('../fixtures/same-bar-opposing.json', import.meta.url), 'utf8'),
+    ) as { bars: RandomBar[] };
+    const ts = T0 + (HISTORY + 3) * MIN;
+    const alerts: BacktestAlert[] = [
+      { ts, symbol: 'ES', action: 'buy', id: 'a0' },
+      { ts, symbol: 'ES', action: 'sell', id: 'a1' },
+    ];
+    const { engine, reference } = compare('ES', barSeries(raw), alerts, {
+      ...randomRun(false, 0),
+    });
+    expect(engine).toEqual([
+      {
+        positionId: 'pa0',
+        side: 'long',
+        quantity: 5,
+        entryPrice: 4999.5,
+        exitPrice: 4999.5,
+        exitReason: 'opposing_alert',
+        highestTarget: 0,
+        grossPnl: 0,
+        commissions: 14,
+        netPnl: -14,
+      },
+    ]);
+    expect(reference).toEqual(engine);
+  });
+});
+
+/** Random bars and random alerts (buy, sell, close at bar starts), both fill modes, both TP3 modes. */
+describe('reference walker on random data (property)', () => {
+  it('the engine trades equal the reference walker, trade by trade', () => {
+    let trades = 0;
+    fc.assert(
+      fc.property(
+        barsArb(HISTORY + 20, HISTORY + 60),
+        picksArb,
+        fc.boolean(),
+        fc.constantFrom(0, 1, 2),
+        (raw, picks, closeAtTp3, slippageTicks) => {
+          const bars = barSeries(raw);
+          const { engine, reference } = compare(
+            'ES',
+            bars,
+            randomAlerts(raw, picks),
+            randomRun(closeAtTp3, slippageTicks),
+          );
+          expect(reference).toEqual(engine);
+          trades += engine.length;
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+    expect(trades).toBeGreaterThan(100);
+  });
 });
