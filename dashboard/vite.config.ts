@@ -17,6 +17,6 @@ export default defineConfig({
   },
   server: {
     // `npx vite dashboard` during development: the API comes from a running bot.
-    proxy: { '/api': process.env.VALUEAREA_URL ?? 'http://127.0.0.1:8080' },
+    proxy: { '/api': process.env.VALUEAREA_URL ?? 'http://127.0.0.1:8787' },
   },
 });

@@ -1,6 +1,7 @@
 /**
- * `npm start` / `npm run bot`: the valuearea bot. Exit codes: 0 clean stop, 1 failure while
- * running, 2 bad settings, 130 forced stop (second Ctrl+C).
+ * `npm start` / `npm run bot`: the valuearea bot. Exit codes (README "Running the bot"): 0 clean
+ * stop or --help, 1 could not start or a shutdown step failed (final database flush), 2 bad
+ * settings, 130 forced stop (second Ctrl+C).
  */
 import { startBot } from '../src/app/bot.ts';
 import { ConfigError, loadDotEnv, parseCommandLine, USAGE } from '../src/app/config.ts';

@@ -8,12 +8,11 @@
  * working orders fill.
  */
 
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { type GatewayQuirks, type LocalGateway, startLocalGateway } from '../sim/gateway/index.ts';
-import { mulberry32 as seededRandom } from '../sim/random.ts';
+import { readReplay, startFeed } from '../sim/gateway/feed.ts';
+import { type GatewayQuirks, startLocalGateway } from '../sim/gateway/index.ts';
 
-const USAGE = `Usage: npx tsx scripts/local-gateway.ts [options]
+const USAGE = `Usage: npm run local-gateway [-- options]     (or: npx tsx scripts/local-gateway.ts [options])
   --port <n>          port on 127.0.0.1 (default 5400; 0 = any free port)
   --user <name>       accepted userName (default demo)
   --key <apiKey>      accepted apiKey (default demo-key)
@@ -23,95 +22,7 @@ const USAGE = `Usage: npx tsx scripts/local-gateway.ts [options]
   --replay <csv>      replay a one-minute bar CSV (ts_utc,epoch_s,open,high,low,close,volume,…) for the first symbol
   --quirks <list>     comma-separated quirk switches, e.g. sparseQuotes,actionDataWrapper
   --no-rate-limit     do not enforce the 200/60 s and 50/30 s limits
-  --help`;
-
-interface ReplayBar {
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-}
-
-function readReplay(path: string): ReplayBar[] {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/);
-  const header = (lines[0] ?? '').split(',');
-  const column = (name: string): number => {
-    const index = header.indexOf(name);
-    if (index < 0)
-      throw new Error(
-        `${path}: header has no '${name}' column; expected ts_utc,epoch_s,open,high,low,close,volume`,
-      );
-    return index;
-  };
-  const [open, high, low, close, volume] = ['open', 'high', 'low', 'close', 'volume'].map(column) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const bars: ReplayBar[] = [];
-  for (let i = 1; i < lines.length; i += 1) {
-    const line = lines[i]!;
-    if (line.trim() === '') continue;
-    const cells = line.split(',');
-    const bar = {
-      open: Number(cells[open]),
-      high: Number(cells[high]),
-      low: Number(cells[low]),
-      close: Number(cells[close]),
-      volume: Number(cells[volume]),
-    };
-    if (!Object.values(bar).every(Number.isFinite))
-      throw new Error(`${path}:${i + 1}: a price or volume is not a number`);
-    bars.push(bar);
-  }
-  if (bars.length === 0) throw new Error(`${path}: no bars`);
-  return bars;
-}
-
-function startFeed(
-  gateway: LocalGateway,
-  tickers: string[],
-  intervalMs: number,
-  seed: number,
-  replay: ReplayBar[] | null,
-): () => void {
-  const random = seededRandom(seed);
-  const contracts = tickers.map((ticker) => {
-    const id = gateway.activeContractId(ticker);
-    const spec = gateway.contracts().find((c) => c.id === id)!;
-    return { id, tickSize: spec.tickSize, ticks: Math.round((spec.referencePrice ?? 1000) / spec.tickSize) };
-  });
-  // Each replayed bar becomes four prints: open, the nearer extreme, the farther one, close.
-  const replayPrints: { price: number; size: number }[] = [];
-  for (const bar of replay ?? []) {
-    const size = Math.max(1, Math.round(bar.volume / 4));
-    const highFirst = bar.high - bar.open < bar.open - bar.low;
-    const path = highFirst
-      ? [bar.open, bar.high, bar.low, bar.close]
-      : [bar.open, bar.low, bar.high, bar.close];
-    for (const price of path) replayPrints.push({ price, size });
-  }
-  let step = 0;
-  const timer = setInterval(() => {
-    contracts.forEach((contract, index) => {
-      if (index === 0 && replayPrints.length > 0) {
-        const print = replayPrints[step % replayPrints.length]!;
-        gateway.pushPrice(contract.id, print.price, { size: print.size });
-        return;
-      }
-      const move = random() < 0.5 ? -1 : 1;
-      contract.ticks += random() < 0.35 ? 0 : move * (random() < 0.8 ? 1 : 2);
-      gateway.pushPrice(contract.id, Number((contract.ticks * contract.tickSize).toFixed(9)), {
-        size: 1 + Math.floor(random() * 5),
-      });
-    });
-    step += 1;
-  }, intervalMs);
-  return () => clearInterval(timer);
-}
+  -h, --help          this text`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -125,7 +36,7 @@ async function main(): Promise<void> {
       replay: { type: 'string' },
       quirks: { type: 'string', default: '' },
       'no-rate-limit': { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {

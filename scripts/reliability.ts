@@ -40,7 +40,7 @@ try {
       only: { type: 'string' },
       seed: { type: 'string' },
       'no-doc': { type: 'boolean' },
-      help: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
   }));
 } catch (error) {
@@ -48,9 +48,15 @@ try {
   process.exit(2);
 }
 if (values.help) {
-  console.log(
-    `Usage: npm run reliability [-- --fast] [--only ${Object.keys(CAMPAIGNS).join(',')}] [--seed N] [--no-doc]`,
-  );
+  console.log(`Usage: npm run reliability [-- --fast] [--only ${Object.keys(CAMPAIGNS).join(',')}] [--seed N] [--no-doc]
+Runs the reliability campaigns (bounded, loopback only) and rewrites docs/RELIABILITY.md with the
+measured figures. Exits 1 when a criterion fails or a campaign could not run, 2 on bad flags.
+  --fast          the short runs (what the tests use)
+  --only <list>   comma-separated campaigns, e.g. --only soak,crash (default all)
+  --seed <n>      seed of the generated alerts and faults (default 1)
+  --no-doc        print the report on stdout instead of writing docs/RELIABILITY.md
+  -h, --help      this text
+The crash, connection and database campaigns need PostgreSQL (TEST_DATABASE_URL).`);
   process.exit(0);
 }
 const seed = Number(values.seed ?? '1');

@@ -2,9 +2,10 @@
  * The demo market for `npm start` without credentials: a synthetic price history with a clear
  * value area (so a profile exists from the first second), a live price that wanders around it, and
  * a demo alert schedule. After each entry the price walks the trade's ladder (down to the entry,
- * up through TP1, TP2 and TP3, back to the trailed stop), so a newcomer sees a whole trade within a
- * minute. Prices are scripted, not random, apart from a small seeded wiggle; this is a demo feed,
- * never used for decisions about real money.
+ * and on through one of four outcomes in turn: a TP3 winner, an initial-stop loser, a breakeven
+ * scratch, a TP2 trade stopped at TP1), so a newcomer sees a whole trade within a minute. Prices
+ * are scripted, not random, apart from a small seeded wiggle; this is a demo feed, never used for
+ * decisions about real money.
  */
 import { addTicks, fromTicks, toTicks } from '../src/domain/ticks.ts';
 import type { Bar, EntryPlan, Instrument } from '../src/domain/types.ts';
@@ -55,6 +56,7 @@ export class DemoPrice {
   private legStartTicks: number;
   private legStartTs: number;
   private currentTicks: number;
+  private trades = 0;
 
   constructor(
     private readonly instrument: Instrument,
@@ -68,19 +70,43 @@ export class DemoPrice {
     this.legStartTs = startTs;
   }
 
-  /** Walk the ladder of a freshly placed entry: fill it, climb TP1–TP3, come back to the stop. */
+  /**
+   * Walk a freshly placed entry through one of four outcomes, in turn: a winner that climbs TP1–TP3
+   * and gives back to the TP2 stop; a loser stopped at its initial stop; a scratch that reaches TP1
+   * and comes back to the breakeven stop; a TP2 trade stopped at TP1. Losses come as well as wins,
+   * so the demo's figures look like trading, not like a brochure.
+   */
   scriptTrade(plan: EntryPlan, ts: number): void {
     const g = this.instrument;
     const dir = plan.side === 'long' ? 1 : -1;
     const t = (price: number, ticks = 0) => toTicks(addTicks(price, dir * ticks, g), g);
-    this.path = [
-      { ticks: t(plan.entryPrice, -2), durationMs: 5_000 },
-      { ticks: t(plan.tp1, 1), durationMs: 6_000 },
-      { ticks: t(plan.tp2, 1), durationMs: 5_000 },
-      { ticks: t(plan.tp3, 2), durationMs: 5_000 },
-      { ticks: t(plan.tp2, -2), durationMs: 6_000 },
-      { ticks: toTicks(this.center, g), durationMs: 6_000 },
-    ];
+    const fill = { ticks: t(plan.entryPrice, -2), durationMs: 5_000 };
+    const home = { ticks: toTicks(this.center, g), durationMs: 6_000 };
+    const outcome = this.trades++ % 4;
+    const middle: Waypoint[] =
+      outcome === 0
+        ? [
+            { ticks: t(plan.tp1, 1), durationMs: 6_000 },
+            { ticks: t(plan.tp2, 1), durationMs: 5_000 },
+            { ticks: t(plan.tp3, 2), durationMs: 5_000 },
+            { ticks: t(plan.tp2, -2), durationMs: 6_000 },
+          ]
+        : outcome === 1
+          ? [
+              { ticks: t(plan.entryPrice, 2), durationMs: 4_000 },
+              { ticks: t(plan.stopPrice, -2), durationMs: 8_000 },
+            ]
+          : outcome === 2
+            ? [
+                { ticks: t(plan.tp1, 1), durationMs: 6_000 },
+                { ticks: t(plan.entryPrice, -2), durationMs: 6_000 },
+              ]
+            : [
+                { ticks: t(plan.tp1, 1), durationMs: 6_000 },
+                { ticks: t(plan.tp2, 1), durationMs: 5_000 },
+                { ticks: t(plan.tp1, -2), durationMs: 6_000 },
+              ];
+    this.path = [fill, ...middle, home];
     this.legStartTicks = this.currentTicks;
     this.legStartTs = ts;
   }

@@ -1,13 +1,17 @@
-// Formatting for traders: money, prices at the instrument's tick precision and percents come from
-// the one formatting module the backtest reports use (src/domain/format.ts); "—" stands for a value
+// Formatting for traders: money, prices at the instrument's tick precision, percents and the names
+// of states, exit reasons and stop rungs come from the one formatting module the backtest reports
+// and the terminal status use (src/domain/format.ts); "—" stands for a value
 // that is missing. Times are in the browser's zone.
 import {
   price as fixedPrice,
   money,
   percent as percentOf,
+  positionStateName,
   signedMoney,
   symbolPrice,
 } from '../../src/domain/format.ts';
+
+export { exitReasonName, stopRungName } from '../../src/domain/format.ts';
 
 const missing = (value: number | null | undefined): value is null | undefined =>
   value === null || value === undefined || !Number.isFinite(value);
@@ -66,17 +70,7 @@ export function duration(ms: number | null | undefined): string {
   return `${hours}h ${minutes % 60}m`;
 }
 
-export const STATE_LABELS: Readonly<Record<string, string>> = {
-  pending_entry: 'pending entry',
-  active: 'active',
-  tp1: 'TP1 hit',
-  tp2: 'TP2 hit',
-  tp3: 'TP3 hit',
-  exiting: 'exiting',
-  closed: 'closed',
-  cancelled: 'cancelled',
-};
-
+/** A position state as a trader reads it ("pending entry", "TP1 hit"). */
 export function stateLabel(state: string): string {
-  return STATE_LABELS[state] ?? state.replace(/_/g, ' ');
+  return positionStateName(state);
 }

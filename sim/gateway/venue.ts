@@ -5,6 +5,7 @@
 import { connectProjectXVenue } from '../../src/adapters/topstepx/venue.ts';
 import type { Venue, VenueContext } from '../../src/ports/venue.ts';
 import { demoCenter, demoHistory } from '../demo-market.ts';
+import { startFeed } from './feed.ts';
 import { type LocalGateway, startLocalGateway } from './index.ts';
 
 export async function createLocalVenue(context: VenueContext): Promise<Venue> {
@@ -20,6 +21,15 @@ export async function createLocalVenue(context: VenueContext): Promise<Venue> {
     'using the local ProjectX gateway',
   );
   const started = gateway;
+  // Without the demo driving prices, an in-process gateway moves its own market: a seeded random
+  // walk of prints, so working orders fill and trades end both ways (a running gateway has its own).
+  const stopFeed =
+    started && !options.demo ? startFeed(started, [...options.symbols], 250, 1, null) : undefined;
+  if (stopFeed)
+    context.logger.info(
+      { symbols: options.symbols },
+      'local gateway market: a seeded random walk, a print every 250 ms',
+    );
   return connectProjectXVenue(
     context,
     {
@@ -36,7 +46,10 @@ export async function createLocalVenue(context: VenueContext): Promise<Venue> {
         ? {
             pushPrice: (contractId: string, price: number) => started.pushPrice(contractId, price),
             lastPrice: (contractId: string) => started.lastPrice(contractId),
-            close: () => started.close(),
+            close: async () => {
+              stopFeed?.();
+              await started.close();
+            },
           }
         : {}),
       fallbackHistory: demoHistory,

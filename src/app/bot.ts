@@ -7,7 +7,7 @@
  */
 
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { asyncScheduler, type Subscription } from 'rxjs';
 import { DemoPrice, demoAlertBody, demoHistory } from '../../sim/demo-market.ts';
 import { createLogger, type Logger } from '../adapters/log/logger.ts';
@@ -39,7 +39,7 @@ import type { SignalProcessor } from '../runtime/signal-processor.ts';
 import { createSettingsSource, type SettingsSource } from '../settings/source.ts';
 import { watchAccount } from './account-balance.ts';
 import type { BotStatus } from './bot-status.ts';
-import type { BotConfig } from './config.ts';
+import { type BotConfig, databaseFor } from './config.ts';
 import { startContractRoll } from './contract-roll.ts';
 import { engineLog } from './engine-log.ts';
 import { attachObservers, type Observers } from './observers.ts';
@@ -83,7 +83,18 @@ export async function startBot(
     rearm: (view, freshVenue) =>
       rearmCommands(view, { freshVenue, protectiveStops: config.protectiveStops, ts: clock.now() }),
   });
-  for (const symbol of config.symbols) bars.seed(symbol, await broker.history(symbol, clock.now()));
+  let historyBars = 0;
+  for (const symbol of config.symbols) {
+    const history = await broker.history(symbol, clock.now());
+    historyBars += history.length;
+    bars.seed(symbol, history);
+  }
+  if (config.broker === 'paper' && !config.demo && historyBars === 0 && !broker.ticks$)
+    parts.say(
+      'no market data: every alert will be FILTERED "no bars in the profile range"; for prices run `npm start -- --demo`, or `npm run local-gateway` with `npm start -- --broker local`, or put PROJECTX_USERNAME and PROJECTX_API_KEY in .env',
+      { marketData: 'none' },
+      'warn',
+    );
   const account = await watchAccount({
     venue: broker,
     processor,
@@ -145,17 +156,22 @@ export async function startBot(
   let stopping: Promise<number> | null = null;
   const stop = (reason: string): Promise<number> => {
     stopping ??= (async () => {
-      logger.info({ reason }, 'stopping: no new webhooks, cancelling pending entries');
+      // The screen goes first: from here on every step is said on the terminal and in the log.
       statusTimer.stop();
+      parts.say(`stopping (${reason}): no new webhooks or alerts`, { reason });
       account.stop();
       for (const t of timers) clearInterval(t);
       await app.close().catch(() => {});
       for (const s of subscriptions) s.unsubscribe();
-      await windDown(node, config, logger);
-      await closeLiveParts(parts, node, peripherals);
-      logger.info('stopped');
-      resolveDone(0);
-      return 0;
+      await windDown(node, config, parts.say);
+      const code = await closeLiveParts(parts, node, peripherals).catch((error: unknown) => {
+        logger.error({ error: String(error) }, 'shutdown step failed');
+        return 1;
+      });
+      parts.say(code === 0 ? 'stopped' : `stopped, with errors (exit code ${code})`, { exitCode: code });
+      await parts.closeLog();
+      resolveDone(code);
+      return code;
     })();
     return stopping;
   };
@@ -168,6 +184,10 @@ export async function startBot(
 /** The live parts, opened in order: logger, store, settings, venue (+ account lock), what to restore. */
 interface LiveParts {
   readonly logger: Logger;
+  /** A line for the trader: the log, and the terminal too while the status screen owns the log. */
+  readonly say: Say;
+  /** Ends the log file (if any) once its last line is written. */
+  readonly closeLog: () => Promise<void>;
   readonly clock: Clock;
   readonly status: BotStatus;
   readonly store: Store;
@@ -185,7 +205,12 @@ interface LiveParts {
 
 async function openLiveParts(config: BotConfig, stdout: NodeJS.WriteStream): Promise<LiveParts> {
   registerBotSecrets(config);
-  const logger = openLogger(config, stdout);
+  const { logger, say, closeLog } = openLogger(config, stdout);
+  const database = databaseFor(config);
+  say(`database: ${database.description}; mode ${database.mode}`, {
+    mode: database.mode,
+    database: database.description,
+  });
   const clock = wallClock;
   const status: BotStatus = {
     lastDecision: null,
@@ -213,6 +238,8 @@ async function openLiveParts(config: BotConfig, stdout: NodeJS.WriteStream): Pro
   const observers = await attachObservers(config, { logger, stdout });
   return {
     logger,
+    say,
+    closeLog,
     clock,
     status,
     store,
@@ -351,6 +378,8 @@ async function serveHttp(
       dashboard: `${url}/`,
       webhook: config.webhook ? `${url}/webhook/tradingview` : null,
       broker: config.broker,
+      mode: databaseFor(config).mode,
+      database: databaseFor(config).description,
       store: store.constructor.name,
     },
     'valuearea is running',
@@ -359,17 +388,28 @@ async function serveHttp(
 }
 
 /** The last flush, then everything closes in the reverse order it opened. */
-async function closeLiveParts(parts: LiveParts, node: TradingNode, peripherals: Peripherals): Promise<void> {
+async function closeLiveParts(
+  parts: LiveParts,
+  node: TradingNode,
+  peripherals: Peripherals,
+): Promise<number> {
   const { logger, store } = parts;
-  await parts.writeQueue
-    .close()
-    .catch((error: unknown) => logger.error({ error: String(error) }, 'final flush failed'));
+  const queued = parts.writeQueue.status;
+  parts.say(
+    `flushing the database (${queued.pendingWrites} writes, ${queued.dirtyPositions} positions to save)`,
+  );
+  let code = 0;
+  await parts.writeQueue.close().catch((error: unknown) => {
+    code = 1;
+    logger.error({ error: String(error) }, 'final flush failed');
+  });
   node.stop();
   await parts.broker.stop();
   await parts.observers.stop();
   await peripherals.stop();
   await store.releaseAccountLock(parts.accountId).catch(() => {});
   await store.close().catch(() => {});
+  return code;
 }
 
 function registerBotSecrets(config: BotConfig): void {
@@ -385,18 +425,40 @@ function registerBotSecrets(config: BotConfig): void {
   registerSecretsFromEnv(process.env);
 }
 
+type Say = (message: string, fields?: Record<string, unknown>, level?: 'info' | 'warn') => void;
+
 /** The status screen owns a terminal: logs then go to a file, announced once before the screen starts. */
-function openLogger(config: BotConfig, stdout: NodeJS.WriteStream): Logger {
+function openLogger(
+  config: BotConfig,
+  stdout: NodeJS.WriteStream,
+): { logger: Logger; say: Say; closeLog: () => Promise<void> } {
   const screenOwnsTerminal = config.status === 'tty' || (config.status === 'auto' && stdout.isTTY === true);
   let destination: { write(line: string): unknown; isTTY?: boolean } = stdout;
+  let closeLog = (): Promise<void> => Promise.resolve();
   if (screenOwnsTerminal) {
-    const logFile = join(dirname(config.pgliteDir), 'valuearea.log');
+    const { logFile } = databaseFor(config);
     mkdirSync(dirname(logFile), { recursive: true });
     const file = createWriteStream(logFile, { flags: 'a' });
-    destination = { write: (line: string) => file.write(line) };
+    let ended = false;
+    destination = { write: (line: string) => (ended ? undefined : file.write(line)) };
+    // process.exit does not wait for a file stream: the last lines (the shutdown) would be lost.
+    closeLog = () =>
+      new Promise<void>((resolve) => {
+        ended = true;
+        file.end(resolve);
+      });
     stdout.write(`valuearea: logs go to ${logFile} while the status screen runs\n`);
   }
-  return createLogger({ level: config.logLevel, pretty: screenOwnsTerminal ? false : 'auto', destination });
+  const logger = createLogger({
+    level: config.logLevel,
+    pretty: screenOwnsTerminal ? false : 'auto',
+    destination,
+  });
+  const say: Say = (message, fields = {}, level = 'info') => {
+    logger[level](fields, message);
+    if (screenOwnsTerminal) stdout.write(`valuearea: ${message}\n`);
+  };
+  return { logger, say, closeLog };
 }
 
 function openStore(config: BotConfig): Promise<Store> {
@@ -404,7 +466,7 @@ function openStore(config: BotConfig): Promise<Store> {
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
     ...(config.supabaseUrl ? { supabaseUrl: config.supabaseUrl } : {}),
     ...(config.supabaseServiceRoleKey ? { supabaseServiceRoleKey: config.supabaseServiceRoleKey } : {}),
-    pgliteDataDir: config.pgliteDir,
+    pgliteDataDir: databaseFor(config).pgliteDir,
   });
 }
 
@@ -520,14 +582,25 @@ function startDemoMarket(
   };
 }
 
-/** Stop: cancel pending entries (and flatten if asked), give the broker a moment to confirm. */
-async function windDown(node: TradingNode, config: BotConfig, logger: Logger): Promise<void> {
+/** Stop: cancel pending entries (and flatten if asked), give the broker a moment to confirm, say what is left. */
+async function windDown(node: TradingNode, config: BotConfig, say: Say): Promise<void> {
   const { runtime } = node;
   const now = Date.now();
-  for (const view of runtime.positions()) {
-    if (view.state === 'pending_entry') runtime.cancel(view.accountId, view.symbol, `shutdown-${now}`, now);
+  const pending = runtime.positions().filter((p) => p.state === 'pending_entry');
+  const open = runtime.positions().filter((p) => p.state !== 'pending_entry' && p.state !== 'closed');
+  say(`cancelling ${pending.length} pending ${pending.length === 1 ? 'entry' : 'entries'}`, {
+    pending: pending.length,
+  });
+  for (const view of pending) runtime.cancel(view.accountId, view.symbol, `shutdown-${now}`, now);
+  if (config.flattenOnExit) {
+    say(
+      `flattening ${open.length} open ${open.length === 1 ? 'position' : 'positions'} (--flatten-on-exit)`,
+      {
+        open: open.length,
+      },
+    );
+    runtime.flatten('manual', now);
   }
-  if (config.flattenOnExit) runtime.flatten('manual', now);
   const deadline = Date.now() + 3_000;
   while (
     Date.now() < deadline &&
@@ -542,11 +615,16 @@ async function windDown(node: TradingNode, config: BotConfig, logger: Logger): P
   ) {
     await new Promise((r) => setTimeout(r, 100));
   }
-  const kept = runtime.positions().filter((p) => p.state !== 'pending_entry');
-  if (kept.length > 0) {
-    logger.info(
-      { positions: kept.map((p) => `${p.symbol} ${p.context.side} ${p.state} stop ${p.context.stop}`) },
-      'open positions kept, protected by their broker-side stops',
-    );
+  const kept = runtime.positions().filter((p) => p.state !== 'pending_entry' && p.state !== 'closed');
+  const protection =
+    config.protectiveStops === 'local'
+      ? 'their stops were held by the bot only (--protective-stops local): unprotected until it runs again'
+      : 'protected by their broker-side stops';
+  if (kept.length > 0 || !config.flattenOnExit) {
+    const positions = kept.map((p) => `${p.symbol} ${p.context.side} ${p.state} stop ${p.context.stop}`);
+    const list = positions.length > 0 ? ` (${positions.join('; ')})` : '';
+    say(`keeping ${kept.length} open ${kept.length === 1 ? 'position' : 'positions'}${list}, ${protection}`, {
+      positions,
+    });
   }
 }

@@ -4,6 +4,7 @@
  * secrets are never echoed.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { getInstrument, SUPPORTED_SYMBOLS } from '../domain/instruments.ts';
@@ -31,7 +32,10 @@ const configSchema = z.object({
   databaseUrl: z.string().min(1).optional(),
   supabaseUrl: z.string().url().optional(),
   supabaseServiceRoleKey: z.string().min(1).optional(),
-  pgliteDir: z.string().min(1),
+  /** Where default databases (data/db/<mode>) and the log file go (VALUEAREA_DATA_DIR; default ./data). */
+  dataDir: z.string().min(1),
+  /** An explicit PGlite folder (config file, PGLITE_DATA_DIR or PGLITE_DIR); unset: one folder per mode. */
+  pgliteDir: z.string().min(1).optional(),
   webhook: z.boolean(),
   webhookSecret: z.string().min(8).optional(),
   demo: z.boolean(),
@@ -109,9 +113,11 @@ Options:
   --config FILE                  JSON file with any of these settings (camelCase keys)
   --host ADDRESS / --port N      HTTP server for webhooks and the dashboard (default 127.0.0.1:8787)
   --database-url URL             a PostgreSQL server (or Supabase's direct connection) instead of PGlite
+                                 (default: PGlite in data/db/<mode>: demo, paper, local, live-<account>)
   --no-webhook                   do not receive webhooks (alerts come from the database only)
   --demo / --no-demo             demo market and alerts (default on with the paper broker)
-  --status auto|tty|plain|off    terminal status screen (default auto)
+  --status auto|tty|plain|off    status: tty = the live screen; plain = one human line per change;
+                                 auto (default) = the screen on a terminal, else a log line per change
   --inspect                      connect the Stately visual inspector (WebSocket)
   --inspect-log FILE             write every actor event to a JSONL file
   --flatten-on-exit              flatten open positions on Ctrl+C (default: keep them, protected)
@@ -125,7 +131,7 @@ Options:
   --help                         this text
 
 Environment (.env): DATABASE_URL, SUPABASE_URL, SUPABASE_SERVICE_ROLE_KEY, WEBHOOK_SECRET,
-PROJECTX_USERNAME, PROJECTX_API_KEY, PROJECTX_API_URL, DASHBOARD_TOKEN, LLM_NOTES_COMMAND,
+PROJECTX_USERNAME, PROJECTX_API_KEY, PROJECTX_API_URL, VALUEAREA_DATA_DIR, PGLITE_DATA_DIR, DASHBOARD_TOKEN, LLM_NOTES_COMMAND,
 DISCORD_WEBHOOK_URL, TELEGRAM_BOT_TOKEN, TELEGRAM_CHAT_ID, LOG_LEVEL, VALUEAREA_SETTINGS (JSON).
 
 ${settingsUsage()}`;
@@ -150,7 +156,7 @@ const FLAG_OPTIONS = {
   'exit-after': { type: 'string' },
   'protective-stops': { type: 'string' },
   'gateway-url': { type: 'string' },
-  help: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const SETTING_FLAG_OPTIONS = Object.fromEntries(
@@ -312,8 +318,12 @@ export function parseCommandLine(
       flags['database-url'] ?? (file.databaseUrl as string | undefined) ?? (env.DATABASE_URL || undefined),
     supabaseUrl: env.SUPABASE_URL || undefined,
     supabaseServiceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY || undefined,
+    dataDir:
+      (file.dataDir as string | undefined) ?? (env.VALUEAREA_DATA_DIR || undefined) ?? DEFAULT_DATA_DIR,
     pgliteDir:
-      (file.pgliteDir as string | undefined) ?? env.PGLITE_DATA_DIR ?? env.PGLITE_DIR ?? './data/pglite',
+      (file.pgliteDir as string | undefined) ??
+      (env.PGLITE_DATA_DIR || undefined) ??
+      (env.PGLITE_DIR || undefined),
     webhook: !(flags['no-webhook'] ?? false) && ((file.webhook as boolean | undefined) ?? true),
     webhookSecret: env.WEBHOOK_SECRET || (file.webhookSecret as string | undefined) || undefined,
     demo: flags['no-demo'] ? false : (flags.demo ?? (file.demo as boolean | undefined) ?? demoDefault),
@@ -349,6 +359,70 @@ export function parseCommandLine(
   if (!result.success) throw new ConfigError(['invalid settings']);
   return { help: flags.help ?? false, config: result.data };
 }
+
+/** Where a run keeps its state by default: the demo, paper, local and each live account apart. */
+export type DatabaseMode = 'demo' | 'paper' | 'local' | `live-${string}` | `dry-run-${string}`;
+
+export function databaseMode(
+  config: Pick<BotConfig, 'broker' | 'demo' | 'dryRun' | 'accountId'>,
+): DatabaseMode {
+  if (config.broker === 'paper') return config.demo ? 'demo' : 'paper';
+  // The local gateway is a simulator whatever the price source: one folder for it.
+  if (config.broker === 'local') return 'local';
+  const account = (config.accountId ?? 'first-account').replace(/[^A-Za-z0-9_-]/g, '_');
+  return config.dryRun ? `dry-run-${account}` : `live-${account}`;
+}
+
+/**
+ * The database a run uses and how to say it on the start line. An explicit setting wins
+ * (--database-url / DATABASE_URL, SUPABASE_URL, pgliteDir / PGLITE_DATA_DIR / PGLITE_DIR);
+ * otherwise PGlite in <dataDir>/db/<mode>, so one mode never counts another's trades.
+ */
+export function databaseFor(
+  config: Pick<
+    BotConfig,
+    'broker' | 'demo' | 'dryRun' | 'accountId' | 'dataDir' | 'pgliteDir' | 'databaseUrl' | 'supabaseUrl'
+  >,
+): {
+  readonly mode: DatabaseMode;
+  readonly pgliteDir: string;
+  readonly explicit: boolean;
+  readonly description: string;
+  readonly logFile: string;
+} {
+  const mode = databaseMode(config);
+  const pgliteDir = config.pgliteDir ?? join(config.dataDir, 'db', mode);
+  // Beside an explicit folder (as before); otherwise data/valuearea.log for every mode.
+  const logFile = join(config.pgliteDir ? dirname(config.pgliteDir) : config.dataDir, 'valuearea.log');
+  if (config.databaseUrl)
+    return {
+      mode,
+      pgliteDir,
+      explicit: true,
+      logFile,
+      description: 'PostgreSQL from --database-url / DATABASE_URL (shared by every mode that uses it)',
+    };
+  if (config.supabaseUrl)
+    return {
+      mode,
+      pgliteDir,
+      explicit: true,
+      logFile,
+      description: 'Supabase from SUPABASE_URL (shared by every mode that uses it)',
+    };
+  return {
+    mode,
+    pgliteDir,
+    explicit: config.pgliteDir !== undefined,
+    logFile,
+    description: config.pgliteDir
+      ? `embedded database in ${pgliteDir} (set explicitly)`
+      : `embedded database in ${pgliteDir} (this mode's own)`,
+  };
+}
+
+/** The folder under which default databases and the log file live, unless VALUEAREA_DATA_DIR moves it. */
+const DEFAULT_DATA_DIR = './data';
 
 function safeJson(text: string): unknown {
   try {

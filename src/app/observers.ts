@@ -180,7 +180,13 @@ export async function attachObservers(
         screen.start();
         return { stop: () => screen.stop(true) };
       }
-      // Not a terminal: one structured line whenever something other than the price changed.
+      if (config.status === 'plain') {
+        // One human line per change (src/adapters/status/plain.ts), on stdout beside the log.
+        const lines = createStatusScreen({ model, stream: options.stdout, format: 'plain' });
+        lines.start();
+        return { stop: () => lines.stop(true) };
+      }
+      // Not a terminal (auto): one structured log line whenever something other than the price changed.
       let last = '';
       const timer = setInterval(() => {
         const current = model();

@@ -1,10 +1,12 @@
 /**
- * How numbers read for a trader, in one place: the terminal and HTML reports, the notifications and
- * the dashboard all format money, prices, percents and R multiples here.
+ * How numbers and names read for a trader, in one place: the terminal and HTML reports, the
+ * notifications, the terminal status and the dashboard format money, prices, percents, R multiples,
+ * durations, exit reasons and stop rungs here.
  * Money: dollars rounded to cents, thousands separated, an ASCII "-" before the "$" ("-$1,234.50"),
  * so text copies into a spreadsheet, a shell or a chat unchanged.
  */
 import { resolveTicker } from './instruments.ts';
+import type { ExitReason, PositionMachineState } from './vocabulary.ts';
 
 const CENTS = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
@@ -63,4 +65,88 @@ export function rMultiple(r: number, digits = 2): string {
   const text = Math.abs(r).toFixed(digits);
   if (Number(text) === 0) return `${text} R`;
   return `${r > 0 ? '+' : '-'}${text} R`;
+}
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const UNITS: readonly (readonly [number, string])[] = [
+  [DAY, 'd'],
+  [HOUR, 'h'],
+  [MINUTE, 'min'],
+  [SECOND, 's'],
+];
+
+/**
+ * A length of time in its two largest units, whole seconds: "0 s", "42 s", "3 min 5 s", "2 h 15 min",
+ * "3 d 4 h"; a zero second unit is left out ("3 min", "2 h").
+ */
+export function duration(ms: number): string {
+  if (!Number.isFinite(ms)) return '—';
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.floor(Math.abs(ms) / SECOND) * SECOND;
+  const first = UNITS.findIndex(([size]) => rest >= size);
+  if (first < 0) return '0 s';
+  const parts: string[] = [];
+  for (const [size, unit] of UNITS.slice(first, first + 2)) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) parts.push(`${count} ${unit}`);
+  }
+  return sign + parts.join(' ');
+}
+
+/** Why a position ended, as a trader says it. */
+export const EXIT_REASON_NAMES: Readonly<Record<ExitReason, string>> = {
+  initial_stop: 'initial stop',
+  stop_breakeven: 'breakeven stop',
+  stop_tp1: 'TP1 stop',
+  stop_tp2: 'TP2 stop',
+  target_tp3: 'TP3 target',
+  opposing_alert: 'opposing alert',
+  close_alert: 'close alert',
+  session_flatten: 'session flatten',
+  guard_flatten: 'guard flatten',
+  broker_flatten: 'broker flatten',
+  manual: 'manual close',
+};
+
+/** An exit reason's name; an unknown reason reads with spaces for underscores. */
+export function exitReasonName(reason: string): string {
+  return (EXIT_REASON_NAMES as Readonly<Record<string, string>>)[reason] ?? reason.replace(/_/g, ' ');
+}
+
+/**
+ * Where the ladder's stop sits for the highest target reached: the plan's stop until TP1, the
+ * average entry after TP1, TP1 after TP2, TP2 after TP3 (docs/backtest-fills.md).
+ */
+export const STOP_RUNG_NAMES: readonly [string, string, string, string] = [
+  'initial stop',
+  'breakeven stop',
+  'TP1 stop',
+  'TP2 stop',
+];
+
+/** The stop's name for a rung (0 none reached, 1..3 the highest target reached). */
+export function stopRungName(rung: number): string {
+  return STOP_RUNG_NAMES[rung] ?? `stop after TP${rung}`;
+}
+
+/** A position's state as a trader reads it. */
+export const POSITION_STATE_NAMES: Readonly<Record<PositionMachineState, string>> = {
+  pending_entry: 'pending entry',
+  active: 'active',
+  tp1: 'TP1 hit',
+  tp2: 'TP2 hit',
+  tp3: 'TP3 hit',
+  cancelling: 'cancelling',
+  exiting: 'exiting',
+  closed: 'closed',
+  cancelled: 'cancelled',
+};
+
+/** A position state's name; an unknown state reads with spaces for underscores. */
+export function positionStateName(state: string): string {
+  return (POSITION_STATE_NAMES as Readonly<Record<string, string>>)[state] ?? state.replace(/_/g, ' ');
 }

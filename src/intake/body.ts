@@ -143,10 +143,11 @@ function parseJson(text: string): ParsedBody {
   return { ok: true, grammar: 'json', fields: value as FieldTree };
 }
 
-/** `key=value` pairs, one per line or separated by `&`, `,` or `;`. Every piece must be a pair. */
+/** `key=value` pairs, one per line or separated by `&`, `,`, `;` or spaces. Every piece must be a pair. */
 function parseKeyValue(text: string): ParsedBody | undefined {
+  // A space before `name=` also separates pairs (`ticker=ES1! action=sell`); other spaces stay in the value.
   const pieces = text
-    .split(/[\r\n&,;]+/)
+    .split(/[\r\n&,;]+|[ \t]+(?=[A-Za-z_][A-Za-z0-9_.]*=)/)
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
   if (pieces.length === 0) return undefined;

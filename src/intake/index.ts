@@ -55,7 +55,7 @@ export interface IntakeConfig {
   readonly maxLagMs?: number | undefined;
   /** Fire times further in the future than this are rejected. Default 10 s. */
   readonly maxClockSkewMs?: number | undefined;
-  /** Accept templates without any time field (key = body hash + time bucket). Default false. */
+  /** Accept templates without any time field (key = body hash + receive-time bucket). Default true; false refuses them with 422. */
   readonly allowMissingTime?: boolean | undefined;
   /** Width of the de-duplication bucket for alerts without a time. Default 60 s. */
   readonly missingTimeBucketMs?: number | undefined;
@@ -482,14 +482,15 @@ async function normalise(
       quantity ?? '',
     ];
     key = `a_${await shortHash(JSON.stringify(material))}`;
-  } else if (config.allowMissingTime) {
+  } else if (config.allowMissingTime ?? true) {
+    // A retry of the same body inside one bucket is a duplicate; the same signal next bucket is new.
     const bucketMs = config.missingTimeBucketMs ?? 60_000;
     const bucket = Math.floor(request.receivedAt / bucketMs);
     key = `b_${await shortHash(`${text.trim()}|${bucket}`)}`;
   } else {
     fail(
       422,
-      'no time field — add "time": "{{timenow}}" so repeats can be told apart and stale alerts ignored (or allow alerts without a time on this route)',
+      'no time field and this route refuses alerts without one — add "time": "{{timenow}}" so repeats can be told apart and stale alerts ignored (or set allowMissingTime on this route)',
       'time',
     );
   }

@@ -293,10 +293,10 @@ describe('3.5 duplicates, stale alerts, time', () => {
     accepted(await run(body({}), { maxClockSkewMs: 5_000 }, { receivedAt: FIRED_AT - 4_000 }));
   });
 
-  it('21. no timestamp: rejected unless the route allows it, then keyed on body hash and a time bucket', async () => {
+  it('21. no timestamp: keyed on body hash and a time bucket, rejected only where the route refuses it', async () => {
     const noTime = JSON.stringify({ symbol: 'ES1!', action: 'buy' });
-    expect(rejected(await run(noTime)).error).toMatch(/^no time field/);
-    const config = { allowMissingTime: true, missingTimeBucketMs: 60_000 };
+    expect(rejected(await run(noTime, { allowMissingTime: false })).error).toMatch(/^no time field/);
+    const config = { missingTimeBucketMs: 60_000 };
     const bucketStart = Math.floor(RECEIVED_AT / 60_000) * 60_000;
     const a = accepted(await run(noTime, config, { receivedAt: bucketStart + 1_000 }));
     const b = accepted(await run(noTime, config, { receivedAt: bucketStart + 59_000 }));

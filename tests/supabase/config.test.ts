@@ -71,19 +71,23 @@ describe('relay configuration', () => {
     ).toEqual([expect.stringContaining('no service key')]);
   });
 
+  it('accepts templates without a time by default, like the bot', () => {
+    expect(relayConfigFromEnv(env(HOSTED)).intake).toMatchObject({ allowMissingTime: true });
+  });
+
   it('passes the intake options through', () => {
     const config = relayConfigFromEnv(
       env({
         ...HOSTED,
         WEBHOOK_MAX_LAG_MS: '30000',
-        WEBHOOK_ALLOW_MISSING_TIME: 'true',
+        WEBHOOK_ALLOW_MISSING_TIME: 'false',
         WEBHOOK_ALLOW_SCALE_IN: 'no',
         WEBHOOK_PIPE_FIELDS: 'secret, strategy ,action,ticker',
       }),
     );
     expect(config.intake).toMatchObject({
       maxLagMs: 30_000,
-      allowMissingTime: true,
+      allowMissingTime: false,
       allowScaleIn: false,
       pipeFields: ['secret', 'strategy', 'action', 'ticker'],
     });

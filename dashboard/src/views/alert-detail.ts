@@ -1,4 +1,6 @@
 // Alert detail: the decision, the plan's levels and the profile panel (candles + volume histogram).
+// The plan's stop (from the plan at entry) and the current ladder stop are shown apart: after TP1
+// the ladder moves the stop, and the plan's risk is still measured from the plan's stop.
 import {
   CandlestickSeries,
   ColorType,
@@ -11,7 +13,7 @@ import {
 } from 'lightweight-charts';
 import { get } from '../api.ts';
 import { h } from '../dom.ts';
-import { price, when } from '../format.ts';
+import { price, stopRungName, when } from '../format.ts';
 import type { AlertDetail, ProfilePanel } from '../types.ts';
 
 type Detail = AlertDetail & { profilePanel: ProfilePanel };
@@ -21,7 +23,8 @@ const LEVEL_COLORS: Record<string, string> = {
   vah: '#3d8bfd',
   val: '#3d8bfd',
   entry: '#d9e1ea',
-  stop: '#f0506e',
+  'plan stop': '#f0506e',
+  'stop now': '#ff8fa3',
   tp1: '#26c281',
   tp2: '#26c281',
   tp3: '#26c281',
@@ -37,8 +40,12 @@ export async function openAlertDetail(
   const a = d.alert;
   const close = h('button', { type: 'button', class: 'ghost', onclick: () => modal.close() }, 'Close ✕');
   const signal = d.signals[0];
-  const levelBox = (label: string, value: string) => h('div', {}, h('b', {}, label), value);
+  const levelBox = (label: string, value: string, testId?: string) =>
+    h('div', { 'data-testid': testId }, h('b', {}, label), value);
   const L = p.levels;
+  const position = d.positions[0];
+  const ended = position?.state === 'closed' || position?.state === 'cancelled';
+  const rung = L.currentStopRung === null ? '' : ` (${stopRungName(L.currentStopRung)})`;
   const chartHost = h('div', { class: 'chart', 'data-testid': 'profile-chart' });
   const histogram = h('canvas', { class: 'histogram', 'data-testid': 'profile-histogram' });
   const content = h(
@@ -86,7 +93,12 @@ export async function openAlertDetail(
         L.confirmationScore === null ? '—' : `${L.confirmationScore.toFixed(0)} / 100`,
       ),
       levelBox('Entry', price(L.entry, p.symbol)),
-      levelBox('Stop', price(L.stop, p.symbol)),
+      levelBox('Plan stop', price(L.planStop, p.symbol), 'plan-stop'),
+      levelBox(
+        ended ? 'Stop at the end' : 'Current stop',
+        `${price(L.currentStop, p.symbol)}${rung}`,
+        'current-stop',
+      ),
       levelBox(
         'TP1 / TP2 / TP3',
         `${price(L.tp1, p.symbol)} / ${price(L.tp2, p.symbol)} / ${price(L.tp3, p.symbol)}`,
@@ -158,7 +170,9 @@ function drawProfile(host: HTMLElement, canvas: HTMLCanvasElement, p: ProfilePan
     ['VAH', p.profile?.vah ?? p.levels.vah],
     ['VAL', p.profile?.val ?? p.levels.val],
     ['entry', p.levels.entry],
-    ['stop', p.levels.stop],
+    ['plan stop', p.levels.planStop],
+    // The moved stop gets its own line only once it differs from the plan's.
+    ['stop now', p.levels.currentStop === p.levels.planStop ? null : p.levels.currentStop],
     ['TP1', p.levels.tp1],
     ['TP2', p.levels.tp2],
     ['TP3', p.levels.tp3],

@@ -1,24 +1,10 @@
 // Trade log: every closed trade, sortable and paginated, filtered by symbol, side and date.
 import { get, query } from '../api.ts';
 import { h } from '../dom.ts';
-import { duration, pnlClass, price, usd, when } from '../format.ts';
+import { duration, exitReasonName, pnlClass, price, usd, when } from '../format.ts';
 import { onLive } from '../live.ts';
 import { type Column, renderPager, renderTable, type SortState } from '../table.ts';
 import type { Paged, StoredTrade } from '../types.ts';
-
-const REASONS: Readonly<Record<string, string>> = {
-  initial_stop: 'initial stop',
-  stop_breakeven: 'stop at break-even',
-  stop_tp1: 'stop at TP1',
-  stop_tp2: 'stop at TP2',
-  target_tp3: 'TP3 target',
-  opposing_alert: 'opposing alert',
-  close_alert: 'close alert',
-  session_flatten: 'session flatten',
-  guard_flatten: 'guard flatten',
-  broker_flatten: 'broker flatten',
-  manual: 'manual',
-};
 
 const columns: Column<StoredTrade>[] = [
   { label: 'Exit', sort: 'exitTime', cell: (t) => h('span', { class: 'mono' }, when(t.exitTime)) },
@@ -34,7 +20,7 @@ const columns: Column<StoredTrade>[] = [
     cell: (t) => h('span', { class: pnlClass(t.netPnl), 'data-testid': 'net' }, usd(t.netPnl)),
   },
   { label: 'Costs', num: true, cell: (t) => usd(t.commissions, false) },
-  { label: 'Exit reason', sort: 'exitReason', cell: (t) => REASONS[t.exitReason] ?? t.exitReason },
+  { label: 'Exit reason', sort: 'exitReason', cell: (t) => exitReasonName(t.exitReason) },
   {
     label: 'Target',
     sort: 'highestTarget',

@@ -10,6 +10,7 @@ import type { BotSettings } from '../../domain/settings.ts';
 import type { DashboardQueries } from '../../ports/dashboard-queries.ts';
 import type { Store } from '../../ports/store.ts';
 import { type ActorView, statechartOf } from './actors.ts';
+import { alertStops, closedTradeOf } from './alert-stops.ts';
 import { isLoopbackHost, requireToken } from './auth.ts';
 import { listBacktestFiles, readBacktestFile, readBacktestHtml } from './backtest-files.ts';
 import { ApiError, notFound, sendApiError } from './errors.ts';
@@ -260,7 +261,11 @@ function registerReadRoutes(api: FastifyInstance, ctx: RouteContext): void {
     const id = Number(parseParams(alertId, (req.params as { id: string }).id, 'id'));
     const detail = await deps.queries.alert(id);
     if (!detail) throw notFound(`alert ${id} does not exist — pick one from GET /api/alerts`);
-    return { ...detail, profilePanel: await profilePanel(detail, await deps.settings(), deps.bars) };
+    const position = detail.positions[0];
+    const live = position && deps.livePositions?.().find((p) => p.positionId === position.id);
+    const trade = position && !live ? await closedTradeOf(deps.queries, position) : null;
+    const stops = alertStops(position, detail.events, { live, trade });
+    return { ...detail, profilePanel: await profilePanel(detail, await deps.settings(), deps.bars, stops) };
   });
 
   api.get('/api/kpis', async (req) => {

@@ -1,6 +1,7 @@
 /**
- * The alert detail's profile panel. Levels (POC/VAH/VAL, entry, stop, targets, confirmation score)
- * come from the stored plan on the alert's position; the histogram and the candles need bars, which
+ * The alert detail's profile panel. Levels (POC/VAH/VAL, entry, targets, confirmation score) come
+ * from the stored plan on the alert's position, the plan's stop and the current ladder stop apart
+ * (alert-stops.ts); the histogram and the candles need bars, which
  * the store does not keep: when the bot gives the dashboard a `bars` source (market data, or the
  * sim's CSV), the profile is recomputed with src/domain/profile.ts over the same lookback window.
  */
@@ -9,6 +10,7 @@ import { computeProfile, type ProfileRow } from '../../domain/profile.ts';
 import type { BotSettings } from '../../domain/settings.ts';
 import type { Bar } from '../../domain/types.ts';
 import type { AlertDetail } from '../../ports/dashboard-queries.ts';
+import { type AlertStops, alertStops } from './alert-stops.ts';
 
 export type BarsSource = (symbol: string, from: number, to: number) => Promise<readonly Bar[]>;
 
@@ -21,7 +23,12 @@ export interface ProfilePanel {
     readonly vah: number | null;
     readonly val: number | null;
     readonly entry: number | null;
-    readonly stop: number | null;
+    /** The stop of the plan at entry (what the trade risked). */
+    readonly planStop: number | null;
+    /** The ladder stop now, or when the position ended; it moves as targets are reached. */
+    readonly currentStop: number | null;
+    /** Highest target reached when the current stop was set: 0 none, 1..3; null unknown. */
+    readonly currentStopRung: number | null;
     readonly tp1: number | null;
     readonly tp2: number | null;
     readonly tp3: number | null;
@@ -45,6 +52,7 @@ export async function profilePanel(
   detail: AlertDetail,
   settings: Pick<BotSettings, 'profileLookbackMinutes' | 'profileRows' | 'valueAreaPercent'>,
   bars: BarsSource | undefined,
+  stops: AlertStops = alertStops(detail.positions[0], detail.events),
 ): Promise<ProfilePanel> {
   const parsed = detail.alert.parsed;
   const position = detail.positions[0];
@@ -59,7 +67,9 @@ export async function profilePanel(
     vah: position?.vah ?? null,
     val: position?.val ?? null,
     entry: position?.entryPrice ?? null,
-    stop: position?.stopPrice ?? null,
+    planStop: stops.planStop,
+    currentStop: stops.currentStop,
+    currentStopRung: stops.currentStopRung,
     tp1: position?.tp1 ?? null,
     tp2: position?.tp2 ?? null,
     tp3: position?.tp3 ?? null,

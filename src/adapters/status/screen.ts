@@ -2,12 +2,14 @@
  * The live status screen. On a terminal it redraws the whole status every second in place (cursor
  * home, each line cleared to its end, the rest of the screen cleared: no flicker), hides the cursor
  * while running and shows it again on stop or process exit. Off a terminal (a pipe, a log file,
- * systemd) it prints one compact plain line when something changed, never a line per second.
+ * systemd, or `format: 'plain'`) it prints one human line per change (src/adapters/status/plain.ts),
+ * never a line per second or per price move.
  * Keep logs off stdout while the TTY screen runs (a log file or stderr), or they scroll it away.
  */
 import { CLEAR_BELOW, CLEAR_LINE_END, CLEAR_SCREEN, CURSOR_HOME, HIDE_CURSOR, SHOW_CURSOR } from './ansi.ts';
 import type { StatusModel } from './model.ts';
-import { compactStatusLine, renderStatus, statusChangeKey } from './render.ts';
+import { plainStatusLines } from './plain.ts';
+import { renderStatus } from './render.ts';
 
 export interface StatusStream {
   write(chunk: string): unknown;
@@ -26,6 +28,11 @@ export interface StatusScreenOptions {
   readonly model: () => StatusModel;
   /** Default: process.stdout. */
   readonly stream?: StatusStream;
+  /**
+   * 'screen': redraw the whole status in place; 'plain': one human line per change. Default: the
+   * screen on a terminal, plain lines anywhere else.
+   */
+  readonly format?: 'screen' | 'plain';
   /** Default 1,000 ms. */
   readonly intervalMs?: number;
   /** Default: on for a TTY unless NO_COLOR is set (https://no-color.org). */
@@ -46,25 +53,27 @@ const globalTimer: IntervalTimer = {
 
 export class StatusScreen {
   private readonly stream: StatusStream;
-  private readonly tty: boolean;
+  /** Redraws the whole screen in place (else prints plain lines). */
+  private readonly redraws: boolean;
   private readonly color: boolean;
   private readonly timer: IntervalTimer;
   private handle: unknown = null;
-  private lastKey: string | null = null;
+  private lastModel: StatusModel | null = null;
   private readonly restore = (): void => {
     this.stream.write(SHOW_CURSOR);
   };
 
   constructor(private readonly options: StatusScreenOptions) {
     this.stream = options.stream ?? process.stdout;
-    this.tty = this.stream.isTTY === true;
+    this.redraws = (options.format ?? (this.stream.isTTY === true ? 'screen' : 'plain')) === 'screen';
     const env = options.env ?? process.env;
-    this.color = options.color ?? (this.tty && (env.NO_COLOR === undefined || env.NO_COLOR === ''));
+    this.color = options.color ?? (this.redraws && (env.NO_COLOR === undefined || env.NO_COLOR === ''));
     this.timer = options.timer ?? globalTimer;
   }
 
+  /** True when it redraws the screen in place (a terminal, or `format: 'screen'`). */
   get isTerminal(): boolean {
-    return this.tty;
+    return this.redraws;
   }
 
   get running(): boolean {
@@ -73,7 +82,7 @@ export class StatusScreen {
 
   start(): void {
     if (this.handle !== null) return;
-    if (this.tty) {
+    if (this.redraws) {
       this.stream.write(HIDE_CURSOR + CLEAR_SCREEN);
       if (this.options.restoreOnExit !== false) process.once('exit', this.restore);
     }
@@ -81,7 +90,7 @@ export class StatusScreen {
     this.handle = this.timer.setInterval(() => this.refresh(), this.options.intervalMs ?? 1_000);
   }
 
-  /** Draw now (TTY) or print a line if something changed (not a TTY). */
+  /** Draw now (screen) or print a line for each thing that changed (plain). */
   refresh(): void {
     let model: StatusModel;
     try {
@@ -90,7 +99,7 @@ export class StatusScreen {
       this.options.onError?.(error);
       return;
     }
-    if (this.tty) {
+    if (this.redraws) {
       const width = this.stream.columns ?? 100;
       const lines = fitHeight(
         renderStatus(model, { width, color: this.color }).split('\n'),
@@ -101,10 +110,9 @@ export class StatusScreen {
       );
       return;
     }
-    const key = statusChangeKey(model);
-    if (key === this.lastKey) return;
-    this.lastKey = key;
-    this.stream.write(`${new Date(model.at).toISOString()} ${compactStatusLine(model)}\n`);
+    const lines = plainStatusLines(this.lastModel, model);
+    this.lastModel = model;
+    if (lines.length > 0) this.stream.write(`${lines.join('\n')}\n`);
   }
 
   /** Stop redrawing; on a terminal, show the cursor again. Draws a last frame first when asked. */
@@ -113,7 +121,7 @@ export class StatusScreen {
     if (finalFrame) this.refresh();
     this.timer.clearInterval(this.handle);
     this.handle = null;
-    if (this.tty) {
+    if (this.redraws) {
       this.restore();
       process.removeListener('exit', this.restore);
     }

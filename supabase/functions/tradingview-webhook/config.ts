@@ -69,7 +69,7 @@ export function relayConfigFromEnv(get: EnvGetter): RelayConfig {
   const intake: IntakeConfig = {
     secrets,
     maxLagMs: integer('WEBHOOK_MAX_LAG_MS', 60_000, 1_000, 3_600_000),
-    allowMissingTime: flag('WEBHOOK_ALLOW_MISSING_TIME', false),
+    allowMissingTime: flag('WEBHOOK_ALLOW_MISSING_TIME', true),
     allowScaleIn: flag('WEBHOOK_ALLOW_SCALE_IN', true),
     ...(pipeFields && pipeFields.length > 0 ? { pipeFields } : {}),
   };

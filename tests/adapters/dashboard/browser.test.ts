@@ -135,6 +135,11 @@ withChromium('dashboard in headless Chromium', () => {
     await modal.locator('[data-testid="levels"]').waitFor();
     expect(await modal.locator('[data-testid="decision"]').textContent()).toContain('EXECUTED');
     expect(await modal.locator('[data-testid="levels"]').textContent()).toContain('78 / 100');
+    // The plan's stop and the ladder stop are labelled apart (this entry was cancelled at rung 0).
+    expect(await modal.locator('[data-testid="plan-stop"]').textContent()).toMatch(/^Plan stop\d+\.\d{2}$/);
+    expect(await modal.locator('[data-testid="current-stop"]').textContent()).toMatch(
+      /^Stop at the end\d+\.\d{2} \(initial stop\)$/,
+    );
     await modal.locator('[data-testid="profile-chart"] canvas').first().waitFor();
     // The histogram has painted rows (non-transparent pixels).
     await expect

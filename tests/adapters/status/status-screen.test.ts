@@ -126,7 +126,7 @@ describe('StatusScreen on a terminal', () => {
 });
 
 describe('StatusScreen off a terminal', () => {
-  it('prints one plain line per change, not one per second', () => {
+  it('prints human lines for what changed, not one per second or per price move', () => {
     const stream = fakeStream(false);
     const clock = manualTimer();
     let current: StatusModel = model();
@@ -135,6 +135,7 @@ describe('StatusScreen off a terminal', () => {
     clock.fire();
     clock.fire();
     expect(stream.writes).toHaveLength(1);
+    expect(stream.writes[0]).toContain('14:32:05 valuearea · paper · account PRAC-1 · times UTC\n');
     current = model({ positions: [{ ...esTp1, lastPrice: 5007, unrealizedPnl: 675 }, nqPending] });
     clock.fire();
     expect(stream.writes).toHaveLength(1);
@@ -142,15 +143,28 @@ describe('StatusScreen off a terminal', () => {
     clock.fire();
     clock.fire();
     expect(stream.writes).toHaveLength(2);
-    expect(stream.writes[1]).toMatch(
-      /^2026-11-20T14:32:05\.000Z status: positions ES tp2 long 2\/2 @5000\.25 stop 5004\.00/,
+    expect(stream.writes[1]).toBe(
+      '14:32:05 ES long 2 @ 5000.25 TP2 hit stop 5004.00 (TP1 stop) P&L +$475.00\n',
     );
-    for (const line of stream.writes) {
-      expect(line).not.toContain('\u001b[');
-      expect(line.endsWith('\n')).toBe(true);
-      expect(line.split('\n')).toHaveLength(2);
+    for (const chunk of stream.writes) {
+      expect(chunk).not.toContain('\u001b[');
+      expect(chunk).not.toMatch(/^[{[]/m);
+      expect(chunk.endsWith('\n')).toBe(true);
     }
     screen.stop();
     expect(stream.writes).toHaveLength(2);
+  });
+
+  it("prints plain lines on a terminal too with format 'plain', and redraws a pipe with 'screen'", () => {
+    const terminal = fakeStream(true);
+    const plain = createStatusScreen({ model: () => model(), stream: terminal, format: 'plain', env: {} });
+    plain.refresh();
+    expect(plain.isTerminal).toBe(false);
+    expect(terminal.writes[0]).not.toContain('\u001b[');
+    expect(terminal.writes[0]).toContain('ES long 2 @ 5000.25 TP1 hit stop 5000.25 (breakeven stop)');
+    const pipe = fakeStream(false);
+    createStatusScreen({ model: () => model(), stream: pipe, format: 'screen', color: false }).refresh();
+    expect(pipe.writes[0]?.startsWith(CURSOR_HOME)).toBe(true);
+    expect(pipe.writes[0]).toContain('Positions (2)');
   });
 });
