@@ -1,7 +1,7 @@
 /**
  * How numbers and names read for a trader, in one place: the terminal and HTML reports, the
  * notifications, the terminal status and the dashboard format money, prices, percents, R multiples,
- * durations, exit reasons and stop rungs here.
+ * exit reasons, stop rungs and position states here.
  * Money: dollars rounded to cents, thousands separated, an ASCII "-" before the "$" ("-$1,234.50"),
  * so text copies into a spreadsheet, a shell or a chat unchanged.
  */
@@ -65,36 +65,6 @@ export function rMultiple(r: number, digits = 2): string {
   const text = Math.abs(r).toFixed(digits);
   if (Number(text) === 0) return `${text} R`;
   return `${r > 0 ? '+' : '-'}${text} R`;
-}
-
-const SECOND = 1_000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const UNITS: readonly (readonly [number, string])[] = [
-  [DAY, 'd'],
-  [HOUR, 'h'],
-  [MINUTE, 'min'],
-  [SECOND, 's'],
-];
-
-/**
- * A length of time in its two largest units, whole seconds: "0 s", "42 s", "3 min 5 s", "2 h 15 min",
- * "3 d 4 h"; a zero second unit is left out ("3 min", "2 h").
- */
-export function duration(ms: number): string {
-  if (!Number.isFinite(ms)) return '—';
-  const sign = ms < 0 ? '-' : '';
-  let rest = Math.floor(Math.abs(ms) / SECOND) * SECOND;
-  const first = UNITS.findIndex(([size]) => rest >= size);
-  if (first < 0) return '0 s';
-  const parts: string[] = [];
-  for (const [size, unit] of UNITS.slice(first, first + 2)) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0) parts.push(`${count} ${unit}`);
-  }
-  return sign + parts.join(' ');
 }
 
 /** Why a position ended, as a trader says it. */
