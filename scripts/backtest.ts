@@ -21,10 +21,11 @@ import { barsFromTicks } from '../sim/replay.ts';
 import { htmlReport } from '../sim/report/html.ts';
 import { jsonReport } from '../sim/report/json.ts';
 import { colorWanted, terminalReport } from '../sim/report/terminal.ts';
+import { guessSymbol } from '../sim/symbol-guess.ts';
 import { createStore, storeConfigFromEnv } from '../src/adapters/store/factory.ts';
 import { rowToAlert } from '../src/adapters/store/rows.ts';
 import { SqlStore } from '../src/adapters/store/sql-store.ts';
-import { getInstrument, resolveTicker, SUPPORTED_SYMBOLS } from '../src/domain/instruments.ts';
+import { getInstrument, SUPPORTED_SYMBOLS } from '../src/domain/instruments.ts';
 import { type BotSettings, DEFAULT_SETTINGS } from '../src/domain/settings.ts';
 import { parseSettingsPatch, SettingsError } from '../src/settings/schema.ts';
 
@@ -82,22 +83,6 @@ function parseDate(flag: string, text: string | undefined): number | undefined {
   const ts = Date.parse(iso.replace(' ', 'T'));
   if (Number.isNaN(ts)) fail(`${flag} "${text}" is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`);
   return ts;
-}
-
-/** ES from "ES_ESZ13_1m….csv", "CME_MINI_ES1!, 1.csv" (TradingView export) or "es-bars.csv". */
-function guessSymbol(path: string): string | undefined {
-  const name = basename(path).replace(/\.[a-z]+$/i, '');
-  const head = name.split(',')[0]!.trim();
-  const parts = head.split('_');
-  const candidates = [
-    ...parts.map((_, i) => parts.slice(i).join('_')), // TradingView: EXCHANGE_TICKER
-    name.split(/[_\-. ,]/)[0] ?? '',
-  ];
-  for (const candidate of candidates) {
-    const resolved = resolveTicker(candidate);
-    if (resolved.ok) return resolved.symbol;
-  }
-  return undefined;
 }
 
 function progressBar(): ((done: number, total: number) => void) | undefined {

@@ -162,6 +162,10 @@ function commandProblems(command: string): string[] {
       if (verb === 'install') continue;
       if (script === undefined) problems.push(`"${part}": not an npm command the docs should show`);
       else if (!(script in scripts)) problems.push(`"${part}": package.json has no script "${script}"`);
+      for (const word of words.slice(2)) {
+        if (!/^(scripts|src|tests|supabase|sim|dashboard|docs)\//.test(word)) continue;
+        if (!existsSync(join(ROOT, word))) problems.push(`"${part}": ${word} does not exist`);
+      }
     } else if (words[0] === 'npx') {
       for (const word of words.slice(2)) {
         if (!/^(scripts|src|tests|supabase|sim|dashboard|docs)(\/|$)/.test(word)) continue;
@@ -258,8 +262,23 @@ describe('every npm/npx command in README.md and docs/*.md', () => {
     expect(shown.filter((s) => !help.includes(s.option))).toEqual([]);
   }, 40_000);
 
+  it('every option shown after `npm run lab --` is listed by `npm run lab -- --help`', () => {
+    const [runner, ...args] = (scripts['lab'] ?? '').split(/\s+/);
+    const help = execFileSync(join(ROOT, 'node_modules', '.bin', runner ?? 'tsx'), [...args, '--help'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    const shown = COMMANDS.filter((c) => /^npm run lab -- /.test(c.command)).flatMap((c) =>
+      [...c.command.matchAll(/\s(--[a-z][a-z-]*)/g)].map((m) => ({ where: c.where, option: m[1] ?? '' })),
+    );
+    expect(shown.length).toBeGreaterThan(5);
+    expect(shown.filter((s) => !help.includes(s.option))).toEqual([]);
+  }, 40_000);
+
   it('flags a missing script and a missing file', () => {
     expect(commandProblems('npm run no-such-script')).toHaveLength(1);
     expect(commandProblems('npx tsx scripts/no-such-file.ts --help')).toHaveLength(1);
+    expect(commandProblems('npm run lab -- --data x.csv --grid docs/no-such-grid.json')).toHaveLength(1);
   });
 });

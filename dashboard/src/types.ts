@@ -15,6 +15,7 @@ export type {
   PageInfo,
   PositionSummary,
   SignalSummary,
+  SweepSummary,
 } from '../../src/ports/dashboard-queries.ts';
 export type { StoredTrade } from '../../src/ports/store.ts';
 

@@ -72,7 +72,7 @@ export function buildEntryPlan(request: EntryPlanRequest): EntryPlanResult {
     };
   }
 
-  const levelsResult = entryLevels(profile, side, instrument, settings.stopBufferTicks);
+  const levelsResult = entryLevels(profile, side, instrument, settings.stopBufferTicks, settings);
   if (!levelsResult.ok) return { ok: false, reason: `${instrument.symbol}: ${levelsResult.reason}`, profile };
   const levels = levelsResult.levels;
 

@@ -157,9 +157,14 @@ function computeTradingDayId(ts: number): string {
   return new Date(date).toISOString().slice(0, 10);
 }
 
-/** Short human duration: 45s, 2m10s, 5m, 1h5m. */
+/** Short human duration: 45s, 2m10s, 5m, 1h5m, 3d4h. */
 export function formatDuration(ms: number): string {
   const total = Math.max(0, Math.round(ms / 1000));
+  const d = Math.floor(total / 86_400);
+  if (d > 0) {
+    const hours = Math.floor((total % 86_400) / 3600);
+    return hours > 0 ? `${d}d${hours}h` : `${d}d`;
+  }
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;

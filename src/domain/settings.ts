@@ -16,6 +16,10 @@ export interface BotSettings {
   readonly dcaLevels: readonly { readonly fraction: number; readonly sizeShare: number }[];
   /** Stop buffer beyond the value-area edge, ticks. */
   readonly stopBufferTicks: number;
+  /** What each take-profit rung aims at (src/domain/levels.ts); the defaults are POC, far value edge, profile extreme. */
+  readonly tp1Target: TargetChoice;
+  readonly tp2Target: TargetChoice;
+  readonly tp3Target: TargetChoice;
   /** Minimum confirmation score (0–100) to trade; 0 disables. */
   readonly confirmationThreshold: number;
   /** Profile lookback in minutes (1m bars). */
@@ -72,6 +76,13 @@ export const DAILY_LOSS_ACTIONS = ['liquidate', 'liquidate_and_block'] as const;
 export type DailyLossAction = (typeof DAILY_LOSS_ACTIONS)[number];
 export const CROSSED_ENTRY_POLICIES = ['refuse', 'replan'] as const;
 export type CrossedEntryPolicy = (typeof CROSSED_ENTRY_POLICIES)[number];
+/**
+ * Where a take-profit rung sits: the POC, the far value-area edge (VAH for a long, VAL for a short),
+ * the profile extreme (high for a long, low for a short), or 1, 2 or 3 times the entry-to-stop
+ * distance beyond the entry.
+ */
+export const TARGET_CHOICES = ['poc', 'value_edge', 'profile_extreme', 'r1', 'r2', 'r3'] as const;
+export type TargetChoice = (typeof TARGET_CHOICES)[number];
 
 /**
  * How a setting is checked and shown. Plain data: the schema (src/settings/schema.ts), the flags,
@@ -175,6 +186,27 @@ export const SETTING_DECLARATIONS: SettingDeclarations = {
     help: 'Stop distance beyond the value-area edge.',
     kind: { type: 'integer', min: 0 },
     example: '4',
+  },
+  tp1Target: {
+    default: 'poc',
+    unit: '',
+    help: 'TP1 at: poc, value_edge (VAH for a long, VAL for a short), profile_extreme (profile high for a long, low for a short), or r1, r2, r3 (1, 2 or 3 times the entry-to-stop distance beyond the entry). Targets out of order refuse the alert.',
+    kind: { type: 'choice', values: TARGET_CHOICES },
+    example: '"poc"',
+  },
+  tp2Target: {
+    default: 'value_edge',
+    unit: '',
+    help: 'TP2 at: the same choices as tp1Target; it must lie beyond TP1 on the profile or the alert is refused.',
+    kind: { type: 'choice', values: TARGET_CHOICES },
+    example: '"value_edge"',
+  },
+  tp3Target: {
+    default: 'profile_extreme',
+    unit: '',
+    help: 'TP3 at: the same choices as tp1Target; it must lie beyond TP2 on the profile or the alert is refused.',
+    kind: { type: 'choice', values: TARGET_CHOICES },
+    example: '"profile_extreme"',
   },
   confirmationThreshold: {
     default: 0,

@@ -138,6 +138,22 @@ export interface BacktestSummary extends Omit<BacktestRecord, 'report'> {
   readonly winRate: number | null;
 }
 
+/** A strategy-lab sweep (`npm run lab`) in the reports folder: the grid it ran and its best cell. */
+export interface SweepSummary {
+  /** Cells run, and of how many in the grid (fewer when sampled at random). */
+  readonly cells: number;
+  readonly gridCells: number;
+  /** What ranked the cells: "netPnl", "maxDrawdown" (lower is better), "sharpe"… */
+  readonly objective: string;
+  readonly constraints: readonly string[];
+  /** The best cell that met the constraints; null (label and value) when none did. */
+  readonly bestLabel: string | null;
+  readonly bestValue: number | null;
+  /** Walk-forward windows run (null: no walk-forward) and its efficiency. */
+  readonly walkForwardWindows: number | null;
+  readonly walkForwardEfficiency: number | null;
+}
+
 export interface DashboardQueries {
   positions(query: PositionsQuery): Promise<Paged<PositionSummary>>;
   trades(query: TradesQuery): Promise<Paged<StoredTrade>>;

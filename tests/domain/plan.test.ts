@@ -76,6 +76,43 @@ describe('buildEntryPlan', () => {
     ).toEqual([4007, 4008, 4004.5, 4004, 4000]);
   });
 
+  it('places the targets the settings choose (1R and 2R, then the profile extreme)', () => {
+    const chosen: BotSettings = {
+      ...settings,
+      tp1Target: 'r1',
+      tp2Target: 'r2',
+      tp3Target: 'profile_extreme',
+    };
+    const levels = (side: 'long' | 'short') => {
+      const result = buildEntryPlan({ bars, side, instrument: es, settings: chosen });
+      return (
+        result.ok && [
+          result.plan.entryPrice,
+          result.plan.stopPrice,
+          result.plan.tp1,
+          result.plan.tp2,
+          result.plan.tp3,
+        ]
+      );
+    };
+    // One point of risk (4 ticks): a long from 4004 aims at 4005 and 4006, a short from 4007 at 4006 and 4005.
+    expect(levels('long')).toEqual([4004, 4003, 4005, 4006, 4010]);
+    expect(levels('short')).toEqual([4007, 4008, 4006, 4005, 4000]);
+  });
+
+  it('refuses an alert whose chosen targets are out of order, naming both settings', () => {
+    const result = buildEntryPlan({
+      bars,
+      side: 'long',
+      instrument: es,
+      settings: { ...settings, tp1Target: 'r3', tp2Target: 'poc' },
+    });
+    expect(result.ok).toBe(false);
+    expect(result.ok === false && result.reason).toMatch(
+      /^ES: long levels are not strictly ordered: TP2 \(POC\) 4004\.5 is not above TP1 \(3R\) 4007 .*; tp2Target poc does not lie beyond tp1Target r3 on this profile/,
+    );
+  });
+
   it('adds DCA legs from the settings', () => {
     const result = buildEntryPlan({
       bars,

@@ -67,5 +67,8 @@ describe('session time', () => {
     expect(formatDuration(300_000)).toBe('5m');
     expect(formatDuration(45_000)).toBe('45s');
     expect(formatDuration(3_900_000)).toBe('1h5m');
+    expect(formatDuration(23 * 3_600_000)).toBe('23h');
+    expect(formatDuration(76 * 3_600_000 + 60_000)).toBe('3d4h');
+    expect(formatDuration(2 * 86_400_000)).toBe('2d');
   });
 });

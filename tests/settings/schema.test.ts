@@ -61,6 +61,17 @@ describe('the settings schema', () => {
     expect(refused([1])[0]).toMatch(/must be a JSON object/);
   });
 
+  it('accepts every target choice for each take-profit rung and refuses anything else, naming the key', () => {
+    for (const key of ['tp1Target', 'tp2Target', 'tp3Target'] as const)
+      for (const value of ['poc', 'value_edge', 'profile_extreme', 'r1', 'r2', 'r3'])
+        expect(parseSettingsPatch({ [key]: value }, 'p')).toEqual({ [key]: value });
+    expect(refused({ tp1Target: 'r4' })).toEqual([
+      'tp1Target: got "r4"; use one of poc, value_edge, profile_extreme, r1, r2, r3, e.g. "tp1Target":"poc"',
+    ]);
+    expect(refused({ tp2Target: 'VAH' })[0]).toMatch(/^tp2Target: got "VAH"; use one of poc, value_edge/);
+    expect(refused({ tp3Target: 3 })[0]).toMatch(/^tp3Target: got 3; use one of /);
+  });
+
   it('accepts any value inside a numeric setting’s declared range (property)', () => {
     const numeric = SETTING_KEYS.filter((k) => {
       const t = SETTING_DECLARATIONS[k].kind.type;
@@ -105,6 +116,16 @@ describe('the command line', () => {
     );
     expect(problems([], { VALUEAREA_SETTINGS: '{"flatbytime":""}' })).toMatch(/did you mean flatByTime\?/);
     expect(problems(['--flat-by-time', '3pm'], {})).toMatch(/^--flat-by-time: got "3pm"/);
+    expect(problems(['--tp1-target', 'r5'], {})).toMatch(
+      /^--tp1-target: got "r5"; use one of poc, value_edge/,
+    );
+  });
+
+  it('takes a target choice per rung from its flag', () => {
+    const { config } = parseCommandLine(['--tp2-target', 'r2', '--tp3-target', 'value_edge'], env);
+    expect(config.settingsLayers).toEqual([
+      { origin: 'flags', values: { tp2Target: 'r2', tp3Target: 'value_edge' } },
+    ]);
   });
 });
 

@@ -1,14 +1,49 @@
 // Backtests: the reports from `npm run backtest` (folder) and the stored runs; open one for its
-// metrics, equity curve and trades, with the self-contained HTML report beside it.
+// metrics, equity curve and trades, with the self-contained HTML report beside it. Strategy-lab
+// sweeps (`npm run lab`) in the folder are listed too, marked "sweep", with their best cell.
 import { ColorType, createChart, LineSeries, type UTCTimestamp } from 'lightweight-charts';
+import { rMultiple } from '../../../src/domain/format.ts';
 import { get, query, withToken } from '../api.ts';
 import { h } from '../dom.ts';
 import { percent, pnlClass, price, usd, when } from '../format.ts';
 import { type Column, renderPager, renderTable, type SortState } from '../table.ts';
-import type { BacktestSummary, Paged } from '../types.ts';
+import type { BacktestSummary, Paged, SweepSummary } from '../types.ts';
 
-type Listed = BacktestSummary & { source: 'file' | 'store'; htmlUrl: string | null };
+/** Stored runs carry no kind: they are backtests. */
+type Listed = BacktestSummary & {
+  source: 'file' | 'store';
+  htmlUrl: string | null;
+  kind?: 'backtest' | 'sweep';
+  sweep?: SweepSummary | null;
+};
 type Opened = Listed & { report: Record<string, unknown> };
+
+/** A lab objective's value as a trader reads it ("—" when missing). */
+function objectiveText(objective: string, value: number | null | undefined): string {
+  if (value === null || value === undefined || !Number.isFinite(value)) return '—';
+  if (objective === 'netPnl') return usd(value);
+  if (objective === 'maxDrawdown') return usd(value, false);
+  if (objective === 'expectancyR') return rMultiple(value);
+  if (objective === 'passProbability' || objective === 'winRate') return percent(value);
+  return value.toFixed(2);
+}
+
+/** "sweep: 200 of 240 cells, best netPnl +$1,500.00 (profileRows=48 …)". */
+export function sweepLine(s: SweepSummary): string {
+  const cells = s.cells === s.gridCells ? `${s.cells} cells` : `${s.cells} of ${s.gridCells} cells`;
+  const best =
+    s.bestLabel === null
+      ? 'no cell met the constraints'
+      : `best ${s.objective} ${objectiveText(s.objective, s.bestValue)} (${s.bestLabel})`;
+  return `sweep: ${cells}, ${best}`;
+}
+
+interface RankedRow {
+  rank?: number;
+  label?: string;
+  broken?: string[];
+  summary?: Record<string, number | null | undefined>;
+}
 
 interface ReportTrade {
   positionId?: string;
@@ -24,7 +59,20 @@ interface ReportTrade {
 }
 
 const listColumns: Column<Listed>[] = [
-  { label: 'Report', cell: (b) => h('strong', {}, b.name || b.id) },
+  {
+    label: 'Report',
+    cell: (b) =>
+      b.kind === 'sweep' && b.sweep
+        ? h(
+            'span',
+            { 'data-sweep': b.id },
+            h('strong', {}, b.name || b.id),
+            ' ',
+            h('span', { class: 'chip' }, 'SWEEP'),
+            h('div', { class: 'muted' }, sweepLine(b.sweep)),
+          )
+        : h('strong', {}, b.name || b.id),
+  },
   { label: 'Symbol', cell: (b) => b.symbol ?? '—' },
   { label: 'Trades', num: true, cell: (b) => (b.trades === null ? '—' : String(b.trades)) },
   {
@@ -52,6 +100,111 @@ const METRICS: [string, string, (v: unknown) => string][] = [
   ['totalCommissions', 'Costs', (v) => usd(v as number, false)],
   ['exposure', 'Exposure', (v) => percent(v as number)],
 ];
+
+function reportLink(b: Listed): Node | null {
+  return b.htmlUrl
+    ? h(
+        'a',
+        { href: withToken(b.htmlUrl), target: '_blank', rel: 'noopener', style: 'margin-left:auto' },
+        'Open the HTML report ↗',
+      )
+    : null;
+}
+
+/** A sweep: its grid, best cell and first ranked cells; the HTML report has the heatmap and the rest. */
+function sweepDetail(b: Opened, s: SweepSummary): Node[] {
+  const cells = (Array.isArray(b.report.cells) ? b.report.cells : []) as RankedRow[];
+  const figures: [string, string][] = [
+    ['Cells run', s.cells === s.gridCells ? String(s.cells) : `${s.cells} of ${s.gridCells}`],
+    ['Objective', s.objective],
+    ['Best cell', s.bestLabel ?? 'none met the constraints'],
+    [`Best ${s.objective}`, objectiveText(s.objective, s.bestValue)],
+    ['Constraints', s.constraints.length === 0 ? 'none' : s.constraints.join(' · ')],
+    [
+      'Walk-forward',
+      s.walkForwardWindows === null
+        ? 'off'
+        : `${s.walkForwardWindows} windows, efficiency ${s.walkForwardEfficiency?.toFixed(2) ?? '—'}`,
+    ],
+  ];
+  const fixed = (v: number | null | undefined) => (typeof v === 'number' ? v.toFixed(2) : '—');
+  const parts: (Node | null)[] = [
+    h(
+      'div',
+      { class: 'toolbar' },
+      h('strong', {}, b.name || b.id),
+      h('span', { class: 'muted' }, `${b.symbol ?? ''} · reports folder · sweep`),
+      reportLink(b),
+    ),
+    h(
+      'div',
+      { class: 'bt-metrics', 'data-testid': 'sweep-metrics' },
+      ...figures.map(([label, value]) => h('div', {}, h('b', {}, label), value)),
+    ),
+    h(
+      'h2',
+      { style: 'padding:0 12px' },
+      'Ranked cells ',
+      h('span', { class: 'muted' }, cells.length > 20 ? `first 20 of ${cells.length}` : String(cells.length)),
+    ),
+    h(
+      'table',
+      { 'data-testid': 'sweep-cells' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ...[
+            'Rank',
+            'Settings',
+            'Trades',
+            'Net P&L',
+            'Profit factor',
+            'Sharpe',
+            'Max drawdown',
+            'Broken',
+          ].map((l) => h('th', {}, l)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        ...cells
+          .slice(0, 20)
+          .map((c) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'num' }, String(c.rank ?? '')),
+              h('td', { class: 'mono' }, c.label ?? ''),
+              h('td', { class: 'num' }, String(c.summary?.trades ?? '—')),
+              h(
+                'td',
+                { class: 'num' },
+                h('span', { class: pnlClass(c.summary?.netPnl) }, usd(c.summary?.netPnl)),
+              ),
+              h('td', { class: 'num' }, fixed(c.summary?.profitFactor)),
+              h('td', { class: 'num' }, fixed(c.summary?.sharpe)),
+              h('td', { class: 'num' }, usd(c.summary?.maxDrawdown, false)),
+              h('td', { class: 'muted' }, (c.broken ?? []).join(' · ') || '—'),
+            ),
+          ),
+      ),
+    ),
+    b.htmlUrl ? h('h2', { style: 'padding:0 12px' }, 'HTML report') : null,
+    b.htmlUrl
+      ? h('iframe', {
+          class: 'report',
+          src: withToken(b.htmlUrl),
+          title: 'Sweep HTML report',
+          'data-testid': 'report-frame',
+        })
+      : null,
+  ];
+  return parts.filter((p): p is Node => p !== null);
+}
 
 export function mountBacktests(root: HTMLElement): () => void {
   const state: SortState = { sort: '', order: 'desc', page: 1, limit: 8 };
@@ -89,6 +242,10 @@ export function mountBacktests(root: HTMLElement): () => void {
     openId = id;
     void load();
     const b = await get<Opened>(`/api/backtests/${encodeURIComponent(id)}`);
+    if (b.kind === 'sweep' && b.sweep) {
+      detailHost.replaceChildren(...sweepDetail(b, b.sweep));
+      return;
+    }
     const metrics = (b.report.metrics ?? {}) as Record<string, unknown>;
     const trades = (Array.isArray(b.report.trades) ? b.report.trades : []) as ReportTrade[];
     const equity = (Array.isArray(metrics.equityCurve) ? metrics.equityCurve : []) as {

@@ -2,27 +2,97 @@
  * Backtest reports written by `npm run backtest -- --json r.json --html r.html` into a folder: each
  * JSON report (format valuearea-backtest/1) is listed; an HTML report with the same base name is
  * offered beside it. Ids are `file.<base name>`, so they never collide with stored backtests.
+ * Strategy-lab sweeps (`npm run lab`, format valuearea-lab/1) in the same folder are listed too, as
+ * kind "sweep", with the best cell's figures as the headline.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BacktestSummary } from '../../ports/dashboard-queries.ts';
+import type { BacktestSummary, SweepSummary } from '../../ports/dashboard-queries.ts';
 
 export const FILE_ID_PREFIX = 'file.';
 const SAFE_BASE = /^[A-Za-z0-9_.-]{1,100}$/;
 
+const BACKTEST_FORMAT = 'valuearea-backtest/';
+const LAB_FORMAT = 'valuearea-lab/';
+
 export interface BacktestFile extends BacktestSummary {
   readonly htmlFile: string | null;
+  /** A single backtest, or a strategy-lab sweep of many. */
+  readonly kind: 'backtest' | 'sweep';
+  /** The sweep's grid and best cell; null for a backtest. */
+  readonly sweep: SweepSummary | null;
 }
 
-function headline(report: unknown): Pick<BacktestSummary, 'symbol' | 'trades' | 'totalNetPnl' | 'winRate'> {
+type Headline = Pick<BacktestSummary, 'symbol' | 'trades' | 'totalNetPnl' | 'winRate'>;
+const numberOrNull = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function headline(report: unknown): Headline {
   const r = (report ?? {}) as { symbol?: unknown; metrics?: Record<string, unknown> };
-  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   return {
     symbol: typeof r.symbol === 'string' ? r.symbol : null,
-    trades: n(r.metrics?.trades),
-    totalNetPnl: n(r.metrics?.totalNetPnl),
-    winRate: n(r.metrics?.winRate),
+    trades: numberOrNull(r.metrics?.trades),
+    totalNetPnl: numberOrNull(r.metrics?.totalNetPnl),
+    winRate: numberOrNull(r.metrics?.winRate),
   };
+}
+
+/**
+ * A lab report's sweep and headline (the best cell's figures); a string back says what is wrong
+ * with the file, and it is skipped.
+ */
+export function sweepOf(report: unknown): { sweep: SweepSummary; headline: Headline } | string {
+  if (!isRecord(report)) return 'not a JSON object';
+  const { objective, cells, gridCells, constraints, best, walkForward } = report;
+  if (typeof objective !== 'string') return 'a lab report without "objective"';
+  if (!Array.isArray(cells)) return 'a lab report without "cells" (the ranked cells)';
+  if (numberOrNull(gridCells) === null) return 'a lab report without "gridCells"';
+  if (best !== null && !(isRecord(best) && typeof best.label === 'string' && isRecord(best.summary)))
+    return 'a lab report whose "best" is neither null nor a cell with a label and a summary';
+  const summary = best === null ? null : (best.summary as Record<string, unknown>);
+  const windows = isRecord(walkForward) && Array.isArray(walkForward.windows) ? walkForward.windows : null;
+  return {
+    sweep: {
+      cells: cells.length,
+      gridCells: gridCells as number,
+      objective,
+      constraints: Array.isArray(constraints) ? constraints.filter((c) => typeof c === 'string') : [],
+      bestLabel: best === null ? null : (best.label as string),
+      bestValue: summary === null ? null : numberOrNull(summary[objective]),
+      walkForwardWindows: windows === null ? null : windows.length,
+      walkForwardEfficiency: isRecord(walkForward) ? numberOrNull(walkForward.efficiency) : null,
+    },
+    headline: {
+      symbol: typeof report.symbol === 'string' ? report.symbol : null,
+      trades: numberOrNull(summary?.trades),
+      totalNetPnl: numberOrNull(summary?.netPnl),
+      winRate: numberOrNull(summary?.winRate),
+    },
+  };
+}
+
+/** The listing of one report file; null when it is no report of ours, a string when it is a broken one. */
+function listingOf(
+  base: string,
+  createdAt: number,
+  htmlFile: string | null,
+  report: unknown,
+): BacktestFile | string | null {
+  const format = isRecord(report) ? report.format : undefined;
+  if (typeof format !== 'string') return null;
+  const common = {
+    id: `${FILE_ID_PREFIX}${base}`,
+    name: base,
+    createdAt,
+    params: { file: `${base}.json` },
+    htmlFile,
+  };
+  if (format.startsWith(BACKTEST_FORMAT))
+    return { ...common, kind: 'backtest', sweep: null, ...headline(report) };
+  if (!format.startsWith(LAB_FORMAT)) return null;
+  const lab = sweepOf(report);
+  if (typeof lab === 'string') return lab;
+  return { ...common, kind: 'sweep', sweep: lab.sweep, ...lab.headline };
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -52,17 +122,11 @@ export async function listBacktestFiles(
     const path = join(dir, name);
     try {
       const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
-      const report = JSON.parse(text) as { format?: unknown };
-      if (typeof report.format !== 'string' || !report.format.startsWith('valuearea-backtest/')) continue;
+      const report = JSON.parse(text) as unknown;
       const htmlFile = (await exists(join(dir, `${base}.html`))) ? `${base}.html` : null;
-      out.push({
-        id: `${FILE_ID_PREFIX}${base}`,
-        name: base,
-        createdAt: info.mtimeMs,
-        params: { file: name },
-        htmlFile,
-        ...headline(report),
-      });
+      const listed = listingOf(base, info.mtimeMs, htmlFile, report);
+      if (typeof listed === 'string') onSkip?.(name, listed);
+      else if (listed !== null) out.push(listed);
     } catch (error) {
       onSkip?.(name, error instanceof Error ? error.message : String(error));
     }
@@ -82,17 +146,22 @@ export async function readBacktestFile(
   const [text, info] = await Promise.all([readFile(path, 'utf8'), stat(path)]);
   const report = JSON.parse(text) as unknown;
   const htmlFile = (await exists(join(dir, `${base}.html`))) ? `${base}.html` : null;
-  return {
-    summary: {
-      id,
-      name: base,
-      createdAt: info.mtimeMs,
-      params: { file: `${base}.json` },
-      htmlFile,
-      ...headline(report),
-    },
-    report,
-  };
+  const listed = listingOf(base, info.mtimeMs, htmlFile, report);
+  // Opened by id, a file of another format reads as a backtest, as it always has.
+  const summary: BacktestFile =
+    listed !== null && typeof listed !== 'string'
+      ? listed
+      : {
+          id,
+          name: base,
+          createdAt: info.mtimeMs,
+          params: { file: `${base}.json` },
+          htmlFile,
+          kind: 'backtest',
+          sweep: null,
+          ...headline(report),
+        };
+  return { summary, report };
 }
 
 export async function readBacktestHtml(dir: string, id: string): Promise<string | null> {
