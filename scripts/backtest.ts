@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { alertsFromRecords, type BacktestAlert, demoSignals, loadAlertFile } from '../sim/alerts.ts';
-import { runBacktest } from '../sim/backtest.ts';
+import { NO_GUARDS, runBacktest } from '../sim/backtest.ts';
 import {
   type BarSeries,
   loadMarketCsv,
@@ -54,8 +54,9 @@ Options:
   --demo-period <n>   moving average length of the demo signals (default 60 bars)
   --settings <json>   bot settings to override, e.g. {"riskPerTrade":250,"profileLookbackMinutes":120}
                       (a JSON file path or inline JSON; keys as in src/domain/settings.ts)
-  --no-guards         turn the daily-loss and trailing-drawdown guards off (they latch until a
-                      manual reset, which a backtest never gives: the rest of the run is refused)
+  --no-guards         turn the daily-loss and trailing loss limits off (they latch until a manual
+                      reset, which a backtest never gives: the rest of the run is refused); the
+                      account rules become custom, with no loss limit and no profit target
   --slippage <ticks>  market and stop fills, ticks against you (default 1)
   --fill-on-touch     limits fill when price touches them (default: must trade through)
   --mc-runs <n>       Monte Carlo runs of the Combine verdict (bootstrap of days; default 10000)
@@ -145,7 +146,7 @@ async function main(argv: string[]): Promise<void> {
 
   const settings: Partial<BotSettings> = {
     ...(v.settings === undefined ? {} : parseSettings(v.settings)),
-    ...(v['no-guards'] ? { dailyLossLimit: 0, trailingDrawdown: 0 } : {}),
+    ...(v['no-guards'] ? NO_GUARDS : {}),
   };
   const csvOptions = { tickSize: instrument.tickSize, ...(v.tz ? { timeZone: v.tz } : {}) };
   // Bars before --from still feed the profile lookback of the first alerts.

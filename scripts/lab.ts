@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { NO_GUARDS } from '../sim/backtest.ts';
 import { type LabData, runCell } from '../sim/lab/cell.ts';
 import { inlineExecutor, type LabExecutor } from '../sim/lab/executor.ts';
 import { GRID_EXAMPLE, GridError, gridSize, type LabSpec, labCells, loadGrid } from '../sim/lab/grid.ts';
@@ -47,7 +48,8 @@ Options:
   --path <policy>     intrabar path: conservative (default), direction
   --slippage <ticks>  market and stop fills, ticks against you (default 1)
   --fill-on-touch     limits fill when price touches them (default: must trade through)
-  --no-guards         daily-loss and trailing-drawdown guards off (as in npm run backtest)
+  --no-guards         no daily or trailing loss limit: custom account rules (as in npm run backtest;
+                      the pass probability is then 0: custom rules have no profit target)
   --mc-runs <n>       Monte Carlo runs per cell for the pass probability (default 2000)
   --demo-period <n>   moving average length of the demo signals (default 60 bars)
   --workers <n>       worker threads (default: one per core, here ${defaultWorkers()})
@@ -197,7 +199,7 @@ function prepare(v: Values, dataPath: string, gridPath: string): Prepared {
       to: parseDate('--to', v.to),
       demoPeriod: wholeNumber('--demo-period', v['demo-period'], 2, 100_000) ?? 60,
       policy,
-      settings: { ...spec.settings, ...(v['no-guards'] ? { dailyLossLimit: 0, trailingDrawdown: 0 } : {}) },
+      settings: { ...spec.settings, ...(v['no-guards'] ? NO_GUARDS : {}) },
       exchange: {
         ...(slippage === undefined ? {} : { slippageTicks: slippage }),
         fillOnTouch: v['fill-on-touch'] ?? false,

@@ -96,6 +96,18 @@ export interface BacktestRisk {
   readonly bestDayShare: number | null;
 }
 
+/**
+ * `--no-guards`: no personal daily loss limit and no trailing loss limit. The account's rules become
+ * 'custom' (startingBalance and maxPosition from the settings, no Maximum Loss Limit, no profit
+ * target), since a named Topstep profile carries its own loss limit that would still latch; the
+ * Combine verdict of such a run is therefore never a pass.
+ */
+export const NO_GUARDS: Pick<BotSettings, 'accountRules' | 'dailyLossLimit' | 'trailingDrawdown'> = {
+  accountRules: 'custom',
+  dailyLossLimit: 0,
+  trailingDrawdown: 0,
+};
+
 /** The CME calendar must cover every trading day the alerts fall on, or the run stops here with why. */
 export function checkCalendarCoverage(symbol: string, alerts: readonly { readonly ts: number }[]): void {
   const group = productGroup(symbol);

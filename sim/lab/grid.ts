@@ -266,7 +266,7 @@ export interface LabCell {
   /** Index in the whole grid (mixed radix over the parameters in file order): stable across runs. */
   readonly index: number;
   readonly values: Readonly<Record<string, SettingValue>>;
-  /** "profileRows=48 valueAreaPercent=0.7". */
+  /** "profileRows=48 valueAreaPercent=70". */
   readonly label: string;
 }
 

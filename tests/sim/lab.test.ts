@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { demoSignals } from '../../sim/alerts.ts';
-import { runBacktest } from '../../sim/backtest.ts';
+import { NO_GUARDS, runBacktest } from '../../sim/backtest.ts';
 import { loadBarsCsv } from '../../sim/csv.ts';
 import { type LabData, runCell } from '../../sim/lab/cell.ts';
 import { inlineExecutor } from '../../sim/lab/executor.ts';
@@ -19,6 +19,8 @@ import {
 } from '../../sim/lab/objective.ts';
 import { threadExecutor } from '../../sim/lab/threads.ts';
 import { stableStringify } from '../../sim/report/json.ts';
+import { resolveAccountRules } from '../../src/domain/account-rules.ts';
+import { DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
 import { rangeBoundCsv } from './synthetic.ts';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -355,4 +357,16 @@ describe('npm run lab', () => {
     },
     180_000,
   );
+});
+
+describe('--no-guards (npm run backtest and npm run lab)', () => {
+  it('leaves no loss limit at all: the Topstep profile’s own limit would still latch otherwise', () => {
+    const named = resolveAccountRules(DEFAULT_SETTINGS);
+    expect(named.maxLossLimit).toBeGreaterThan(0);
+    const off = resolveAccountRules({ ...DEFAULT_SETTINGS, ...NO_GUARDS });
+    expect(off.maxLossLimit).toBe(0);
+    expect(off.profitTarget).toBeNull();
+    expect({ ...DEFAULT_SETTINGS, ...NO_GUARDS }.dailyLossLimit).toBe(0);
+    expect(off.startingBalance).toBe(DEFAULT_SETTINGS.startingBalance);
+  });
 });
