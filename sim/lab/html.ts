@@ -339,8 +339,8 @@ body { font: 14px system-ui, sans-serif; margin: 24px; color: #1e222d; backgroun
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 28px; } h3 { font-size: 14px; margin: 12px 0 6px; }
 .summary { display: grid; grid-template-columns: repeat(4, minmax(160px, 1fr)); gap: 8px 24px; }
 .summary div span { display: block; color: #787b86; font-size: 12px; }
-.summary b { font-weight: 500; overflow-wrap: anywhere; }
-.summary div { min-width: 0; }
+.summary b { font-weight: 500; }
+.summary div { min-width: 0; overflow-wrap: anywhere; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 td, th { padding: 3px 10px; border-bottom: 1px solid #e0e3eb; text-align: right; }
 td.text, th { text-align: left; }

@@ -393,7 +393,11 @@ function walkForwardReport(
       maxDrawdown: Math.round(m.maxDrawdown * 100) / 100,
       expectancyR: r2(m.expectancyR),
       winRate: r2(m.winRate),
-      equity: m.dailyReturns.map((d) => [d.day, Math.round((d.startEquity + d.netPnl) * 100) / 100] as const),
+      // From the starting balance at the close of the day before the first out-of-sample day.
+      equity: [
+        [windows[0]!.inSample.lastDay, m.startingBalance] as const,
+        ...m.dailyReturns.map((d) => [d.day, Math.round((d.startEquity + d.netPnl) * 100) / 100] as const),
+      ],
     },
     efficiency: traded.length > 0 && inPerDay > 0 ? r2(outPerDay / inPerDay) : null,
     meanInSampleObjective: mean(rows.map((r) => r.inSampleObjective)),
