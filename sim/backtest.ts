@@ -18,7 +18,7 @@ import { type AlertDecision, type BacktestTrade, EngineTarget, type PlannedLevel
 import { type ExchangeConfig, type FillRecord, SimulatedExchange } from './exchange.ts';
 import type { EngineDecision, JournalEntry } from './journal.ts';
 import type { PathPolicy } from './path.ts';
-import { type ReplayStats, replay } from './replay.ts';
+import { type HistoryCache, type ReplayStats, replay } from './replay.ts';
 import { type FillRule, fillRules } from './report/fill-rules.ts';
 import { type CombineVerdict, combineVerdict, type MonteCarloOptions } from './report/verdict.ts';
 
@@ -45,6 +45,8 @@ export interface BacktestConfig {
   readonly decisionLog?: EngineDecision[];
   /** Runs and seed of the Combine verdict's Monte Carlo (report/verdict.ts; default 10,000 runs, seed 1). */
   readonly monteCarlo?: MonteCarloOptions;
+  /** Profile history shared across runs over the same bars (replay.ts HistoryCache; the lab). */
+  readonly history?: HistoryCache;
 }
 
 export interface BacktestResult {
@@ -141,6 +143,7 @@ export function runBacktest(config: BacktestConfig): BacktestResult {
     protectiveStops: config.protectiveStops,
     journal: config.journal,
     decisionLog: config.decisionLog,
+    ...(config.history ? { history: config.history } : {}),
   });
   const stats = replay({
     symbol: config.symbol,

@@ -24,7 +24,7 @@ import type { VirtualClock } from './clock.ts';
 import type { BarSeries } from './csv.ts';
 import type { SimulatedExchange } from './exchange.ts';
 import { decisionOf, type EngineDecision, type JournalEntry } from './journal.ts';
-import { type BarHistory, historyBefore, type ReplayTarget } from './replay.ts';
+import { type BarHistory, type HistoryCache, historyBefore, type ReplayTarget } from './replay.ts';
 
 export interface BacktestTrade extends TradeRecord {
   /** Dollars per point per contract, for the metrics module. */
@@ -69,6 +69,8 @@ export interface EngineTargetOptions {
   readonly journal?: JournalEntry[];
   /** When given, every engine decision (commands, outcomes) is appended here. */
   readonly decisionLog?: EngineDecision[];
+  /** Profile history shared by runs over the same bars (the lab's cells in one worker). */
+  readonly history?: HistoryCache;
 }
 
 export class EngineTarget implements ReplayTarget {
@@ -95,13 +97,15 @@ export class EngineTarget implements ReplayTarget {
     if (journal)
       options.exchange.events$.subscribe((event) => journal.push({ kind: 'broker', ts: event.ts, event }));
     const decisionLog = options.decisionLog;
-    const { bars, barMs, settings } = options;
+    const { bars, barMs, settings, history } = options;
     this.node = createTradingNode({
       clock: options.clock,
       venue: { accountId: this.accountId, broker: options.exchange, contractId: (symbol) => `SIM.${symbol}` },
       settings: () => settings,
       bars: {
-        barsBefore: (_symbol, ts, minutes) => historyBefore(bars, ts, barMs, minutes * 60_000).toBars(),
+        barsBefore: history
+          ? (_symbol, ts, minutes) => history.barsBefore(bars, ts, barMs, minutes * 60_000)
+          : (_symbol, ts, minutes) => historyBefore(bars, ts, barMs, minutes * 60_000).toBars(),
       },
       guardState: initialGuardState({ startingBalance: startingBalanceOf(settings) }, options.startTs),
       protectiveStops: options.protectiveStops ?? 'broker',

@@ -113,6 +113,44 @@ export function historyBefore(bars: BarSeries, ts: number, barMs: number, lookba
   };
 }
 
+/**
+ * The profile history of one bar series, built once per (first bar, last bar) and handed out as the
+ * same frozen array every time: the lab's cells in one worker ask for the same windows over and over.
+ * Series that share the cache's buffer (the lab's window slices all start at its first bar) share the
+ * entries. (The profiles themselves are not memoised: computeProfile is about 2% of a cell, and
+ * keeping every window's profile for every option set cost more memory than it saved time.)
+ */
+export class HistoryCache {
+  private readonly entries = new Map<number, readonly Bar[]>();
+  private readonly buffer: ArrayBufferLike;
+  private readonly offset: number;
+  private held = 0;
+  constructor(
+    series: BarSeries,
+    /** Bars kept at most, over every window (about 100 bytes each); beyond it windows are built, not kept. */
+    private readonly limit = 1_000_000,
+  ) {
+    this.buffer = series.ts.buffer;
+    this.offset = series.ts.byteOffset;
+  }
+
+  barsBefore(bars: BarSeries, ts: number, barMs: number, lookbackMs: number): readonly Bar[] {
+    const history = historyBefore(bars, ts, barMs, lookbackMs);
+    // Only a series that starts where the cache's does has the same bar at the same index.
+    if (bars.ts.buffer !== this.buffer || bars.ts.byteOffset !== this.offset) return history.toBars();
+    const start = (history.ts.byteOffset - this.offset) / 8;
+    const key = start * 4_294_967_296 + history.length;
+    const hit = this.entries.get(key);
+    if (hit) return hit;
+    const built = Object.freeze(history.toBars());
+    if (this.held + built.length <= this.limit) {
+      this.entries.set(key, built);
+      this.held += built.length;
+    }
+    return built;
+  }
+}
+
 /** Settling period after the data ends: the last price repeats so market exits can fill. */
 const SETTLE_POINTS = 5;
 const SETTLE_STEP_MS = 1000;

@@ -11,6 +11,7 @@ import { runBacktest } from '../backtest.ts';
 import { type BarSeries, sliceBars } from '../csv.ts';
 import type { ExchangeConfig } from '../exchange.ts';
 import type { PathPolicy } from '../path.ts';
+import type { HistoryCache } from '../replay.ts';
 import type { MonteCarloOptions } from '../report/verdict.ts';
 import type { SettingValue } from './grid.ts';
 import type { CellSummary } from './objective.ts';
@@ -28,6 +29,11 @@ export interface LabData {
   readonly settings: Partial<BotSettings>;
   readonly exchange: ExchangeConfig;
   readonly monteCarlo: MonteCarloOptions;
+  /**
+   * The profile history of `bars`, built once and shared by the cells of this process or thread
+   * (each thread makes its own). Never changes a result: tests/sim/lab.test.ts runs with and without.
+   */
+  readonly history?: HistoryCache;
 }
 
 export interface LabWindow {
@@ -83,6 +89,7 @@ export function runCell(data: LabData, task: CellTask): CellResult {
     settings,
     exchange: data.exchange,
     monteCarlo: data.monteCarlo,
+    ...(data.history ? { history: data.history } : {}),
     ...(startTs === null ? {} : { startTs }),
   });
   const m = result.metrics;

@@ -12,6 +12,7 @@ import { type BacktestAlert, demoSignals, loadAlertFile } from '../alerts.ts';
 import { type BarSeries, loadMarketCsv, sliceBars } from '../csv.ts';
 import type { ExchangeConfig } from '../exchange.ts';
 import { inferBarMs, type PathPolicy } from '../path.ts';
+import { HistoryCache } from '../replay.ts';
 import type { LabData } from './cell.ts';
 
 export interface LabSource {
@@ -109,5 +110,6 @@ export function loadLabData(source: LabSource, options: LoadOptions = {}): LabDa
     settings: source.settings,
     exchange: source.exchange,
     monteCarlo: source.monteCarlo,
+    history: new HistoryCache(bars),
   };
 }

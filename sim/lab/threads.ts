@@ -18,7 +18,8 @@ export function defaultWorkers(): number {
 }
 
 export function threadExecutor(data: LabData, workers = defaultWorkers()): LabExecutor {
-  const { bars, ...rest } = data;
+  // The history cache stays behind: each worker builds its own over the shared bars.
+  const { bars, history: _history, ...rest } = data;
   const shared = shareBars(bars);
   const entry = new URL('./thread-worker.ts', import.meta.url).href;
   const pool: Worker[] = [];

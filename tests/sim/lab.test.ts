@@ -18,6 +18,7 @@ import {
   parseConstraint,
 } from '../../sim/lab/objective.ts';
 import { threadExecutor } from '../../sim/lab/threads.ts';
+import { HistoryCache } from '../../sim/replay.ts';
 import { stableStringify } from '../../sim/report/json.ts';
 import { resolveAccountRules } from '../../src/domain/account-rules.ts';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.ts';
@@ -217,6 +218,43 @@ describe('lab cells are the backtest', () => {
     expect(cell.trades!.map((t) => [t.positionId, t.netPnl])).toEqual(
       direct.trades.map((t) => [t.positionId, t.netPnl]),
     );
+  });
+
+  it('the shared profile history changes no result: every cell equal with and without it, and it is used', () => {
+    const data = syntheticData();
+    const cached = { ...data, history: new HistoryCache(data.bars) };
+    const spec = parseGrid({
+      parameters: { profileRows: [24, 48], valueAreaPercent: [60, 70], tp2Target: ['value_edge', 'r2'] },
+    });
+    const tasks = labCells(spec).map((c) => ({
+      key: `c${c.index}`,
+      cell: c.index,
+      values: c.values,
+      window: null,
+      keepTrades: true,
+    }));
+    const plain = tasks.map((t) => runCell(data, t));
+    const shared = tasks.map((t) => runCell(cached, t));
+    expect(plain.some((r) => r.summary.trades > 0)).toBe(true);
+    expect(stableStringify(shared)).toBe(stableStringify(plain));
+    // The same window comes back as the same frozen array, built once.
+    const ts = data.bars.ts[2000]!;
+    const a = cached.history.barsBefore(data.bars, ts, 60_000, 240 * 60_000);
+    expect(cached.history.barsBefore(data.bars, ts, 60_000, 240 * 60_000)).toBe(a);
+    expect(Object.isFrozen(a)).toBe(true);
+    expect(a).toHaveLength(240);
+    // Past its bar limit the cache builds windows without keeping them.
+    const small = new HistoryCache(data.bars, 300);
+    const first = small.barsBefore(data.bars, ts, 60_000, 240 * 60_000);
+    expect(small.barsBefore(data.bars, ts, 60_000, 240 * 60_000)).toBe(first);
+    const later = data.bars.ts[3000]!;
+    const second = small.barsBefore(data.bars, later, 60_000, 240 * 60_000);
+    expect(small.barsBefore(data.bars, later, 60_000, 240 * 60_000)).not.toBe(second);
+    expect(small.barsBefore(data.bars, later, 60_000, 240 * 60_000)).toEqual(second);
+    // A series over other memory is never served from the cache.
+    const copy = loadBarsCsv(synthetic, { tickSize: 0.25 });
+    expect(cached.history.barsBefore(copy, ts, 60_000, 240 * 60_000)).not.toBe(a);
+    expect(cached.history.barsBefore(copy, ts, 60_000, 240 * 60_000)).toEqual(a);
   });
 
   it('walk-forward windows roll or stay anchored over trading days, and too few days say how many there are', () => {
