@@ -15,7 +15,7 @@ import { inlineExecutor, type LabExecutor } from '../sim/lab/executor.ts';
 import { GRID_EXAMPLE, GridError, gridSize, type LabSpec, labCells, loadGrid } from '../sim/lab/grid.ts';
 import { labHtmlReport } from '../sim/lab/html.ts';
 import { plannedRuns, runLab, WalkForwardError, walkForwardWindows } from '../sim/lab/lab.ts';
-import { type LabSource, LabSourceError, loadLabData, sha256File } from '../sim/lab/source.ts';
+import { type LabSource, loadLabData, sha256File } from '../sim/lab/source.ts';
 import { labTerminalReport, progressReporter } from '../sim/lab/terminal.ts';
 import { defaultWorkers, threadExecutor } from '../sim/lab/threads.ts';
 import { PATH_POLICIES, type PathPolicy } from '../sim/path.ts';
