@@ -232,8 +232,8 @@ export const SETTING_DECLARATIONS: SettingDeclarations = {
   valueAreaPercent: {
     default: 70,
     unit: '%',
-    help: 'Share of the volume inside the value area.',
-    kind: { type: 'number', min: 0, max: 100, minExclusive: true },
+    help: 'Share of the volume inside the value area, in percent (70 means 70%; a fraction like 0.7 is refused).',
+    kind: { type: 'number', min: 1, max: 100 },
     example: '70',
   },
   entryTimeoutMs: {
