@@ -46,7 +46,9 @@ describe('the settings schema', () => {
       /^valueAreaPercent: got 0; use a number from 1 to 100 \(%\)/,
     );
     // A fraction is the common slip (0.7 for 70%): it would be a 0.7% value area.
-    expect(refused({ valueAreaPercent: 0.7 })[0]).toMatch(/^valueAreaPercent: got 0.7; use a number from 1 to 100 \(%\)/);
+    expect(refused({ valueAreaPercent: 0.7 })[0]).toMatch(
+      /^valueAreaPercent: got 0.7; use a number from 1 to 100 \(%\)/,
+    );
     expect(refused({ dcaLevels: [{ fraction: 1.5, sizeShare: 1 }] })[0]).toMatch(/^dcaLevels:/);
   });
 
