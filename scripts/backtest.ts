@@ -21,7 +21,7 @@ import { barsFromTicks } from '../sim/replay.ts';
 import { htmlReport } from '../sim/report/html.ts';
 import { jsonReport } from '../sim/report/json.ts';
 import { colorWanted, terminalReport } from '../sim/report/terminal.ts';
-import { guessSymbol } from '../sim/symbol-guess.ts';
+import { guessSymbol, parseUtcDate } from '../sim/symbol-guess.ts';
 import { createStore, storeConfigFromEnv } from '../src/adapters/store/factory.ts';
 import { rowToAlert } from '../src/adapters/store/rows.ts';
 import { SqlStore } from '../src/adapters/store/sql-store.ts';
@@ -76,13 +76,8 @@ function fail(message: string): never {
 
 function parseDate(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text)
-    ? `${text}T00:00:00Z`
-    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(text)
-      ? text
-      : `${text}Z`;
-  const ts = Date.parse(iso.replace(' ', 'T'));
-  if (Number.isNaN(ts)) fail(`${flag} "${text}" is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`);
+  const ts = parseUtcDate(text);
+  if (ts === null) fail(`${flag} "${text}" is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`);
   return ts;
 }
 

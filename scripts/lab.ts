@@ -20,7 +20,7 @@ import { labTerminalReport, progressReporter } from '../sim/lab/terminal.ts';
 import { defaultWorkers, threadExecutor } from '../sim/lab/threads.ts';
 import { PATH_POLICIES, type PathPolicy } from '../sim/path.ts';
 import { stableStringify } from '../sim/report/json.ts';
-import { guessSymbol } from '../sim/symbol-guess.ts';
+import { guessSymbol, parseUtcDate } from '../sim/symbol-guess.ts';
 import { getInstrument, SUPPORTED_SYMBOLS } from '../src/domain/instruments.ts';
 import { formatDuration } from '../src/domain/session-time.ts';
 
@@ -73,13 +73,8 @@ function fail(message: string): never {
 
 function parseDate(flag: string, text: string | undefined): number | null {
   if (text === undefined) return null;
-  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text)
-    ? `${text}T00:00:00Z`
-    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(text)
-      ? text
-      : `${text}Z`;
-  const ts = Date.parse(iso.replace(' ', 'T'));
-  if (Number.isNaN(ts)) fail(`${flag} "${text}" is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`);
+  const ts = parseUtcDate(text);
+  if (ts === null) fail(`${flag} "${text}" is not a date; use YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)`);
   return ts;
 }
 

@@ -1,4 +1,4 @@
-/** The symbol a market-data file is of, from its name: shared by `npm run backtest` and `npm run lab`. */
+/** What `npm run backtest` and `npm run lab` read the same way: a file's symbol, a UTC date option. */
 import { basename } from 'node:path';
 import { resolveTicker } from '../src/domain/instruments.ts';
 
@@ -16,4 +16,15 @@ export function guessSymbol(path: string): string | undefined {
     if (resolved.ok) return resolved.symbol;
   }
   return undefined;
+}
+
+/** "2013-10-08", "2013-10-08T13:30", "2013-10-08 13:30Z" or with an offset → epoch ms (UTC unless an offset is given); null when it is not a date. */
+export function parseUtcDate(text: string): number | null {
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(text)
+    ? `${text}T00:00:00Z`
+    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(text)
+      ? text
+      : `${text}Z`;
+  const ts = Date.parse(iso.replace(' ', 'T'));
+  return Number.isNaN(ts) ? null : ts;
 }

@@ -5,16 +5,10 @@
  * sandboxed frame. Every string from the report is escaped; the output is a function of the report
  * alone (no generation time), like the report itself.
  */
-import { money, percent, rMultiple } from '../../src/domain/format.ts';
+import { money } from '../../src/domain/format.ts';
 import { escapeHtml } from '../report/escape.ts';
 import type { HeatmapData, LabReport, RankedCell, WalkForwardReport } from './lab.ts';
-import {
-  type CellSummary,
-  type ConstraintMetric,
-  figure,
-  LOWER_IS_BETTER,
-  OBJECTIVE_NAMES,
-} from './objective.ts';
+import { type CellSummary, figure, figureText, LOWER_IS_BETTER, OBJECTIVE_NAMES } from './objective.ts';
 
 const TOP_ROWS = 20;
 const LINE_COLOURS = ['#2962ff', '#e91e63', '#ff9800', '#089981', '#7e57c2', '#795548'];
@@ -24,27 +18,6 @@ const esc = (value: unknown) => escapeHtml(String(value));
 const fixed = (v: number | null, digits = 2) => (v === null ? 'n/a' : v.toFixed(digits));
 const pnlClass = (v: number | null) => (v === null || v === 0 ? '' : v > 0 ? 'win' : 'loss');
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
-/** A figure as a trader reads it: money, ratio, R or percent by what it measures. */
-export function figureText(metric: ConstraintMetric, value: number | null): string {
-  if (value === null || Number.isNaN(value)) return 'n/a';
-  switch (metric) {
-    case 'netPnl':
-    case 'maxDrawdown':
-      return money(value);
-    case 'profitFactor':
-      return value === Number.POSITIVE_INFINITY ? '∞' : value.toFixed(2);
-    case 'sharpe':
-      return value.toFixed(2);
-    case 'expectancyR':
-      return rMultiple(value);
-    case 'passProbability':
-    case 'winRate':
-      return percent(value);
-    case 'trades':
-      return String(value);
-  }
-}
 
 const cell = (text: string, cls = '') => `<td${cls === '' ? '' : ` class="${cls}"`}>${esc(text)}</td>`;
 const textCell = (text: string) => `<td class="text">${esc(text)}</td>`;

@@ -70,14 +70,7 @@ export interface WalkForwardReport {
   readonly anchored: boolean;
   readonly windows: readonly WalkForwardWindow[];
   /** The out-of-sample trades of every window, one account from the first window's start. */
-  readonly stitched: {
-    readonly trades: number;
-    readonly netPnl: number;
-    readonly profitFactor: number | null;
-    readonly sharpe: number | null;
-    readonly maxDrawdown: number;
-    readonly expectancyR: number | null;
-    readonly winRate: number | null;
+  readonly stitched: Omit<CellSummary, 'passProbability' | 'verdict'> & {
     readonly equity: readonly (readonly [string, number])[];
   };
   /**
@@ -146,13 +139,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   let base = 0;
   const progress: OnCellDone = (_r, done) => options.onProgress?.(base + done, total);
 
-  const fullTasks: CellTask[] = cells.map((c) => ({
-    key: `c${c.index}`,
-    cell: c.index,
-    values: c.values,
-    window: null,
-    keepTrades: false,
-  }));
+  const fullTasks: CellTask[] = cells.map((c) => cellTask(c, null, ''));
   const full = await executor.run(fullTasks, progress);
   base += fullTasks.length;
   const ranked = rank(cells, full, spec);
@@ -161,14 +148,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
   if (spec.walkForward) {
     const inTasks: CellTask[] = [];
     windows.forEach((w, wi) => {
-      for (const c of cells)
-        inTasks.push({
-          key: `c${c.index}.w${wi + 1}.in`,
-          cell: c.index,
-          values: c.values,
-          window: { from: w.inSample.from, to: w.inSample.to },
-          keepTrades: false,
-        });
+      for (const c of cells) inTasks.push(cellTask(c, w.inSample, `.w${wi + 1}.in`));
     });
     const inResults = await executor.run(inTasks, progress);
     base += inTasks.length;
@@ -180,14 +160,7 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
     const outTasks: CellTask[] = [];
     windows.forEach((w, wi) => {
       const pick = chosen[wi];
-      if (pick)
-        outTasks.push({
-          key: `c${pick.index}.w${wi + 1}.out`,
-          cell: pick.index,
-          values: pick.values,
-          window: { from: w.outOfSample.from, to: w.outOfSample.to },
-          keepTrades: true,
-        });
+      if (pick) outTasks.push(cellTask(pick, w.outOfSample, `.w${wi + 1}.out`, true));
     });
     const outResults = await executor.run(outTasks, progress);
     base += outTasks.length;
@@ -229,6 +202,22 @@ export async function runLab(options: LabRunOptions): Promise<LabReport> {
       .slice(0, 5)
       .map((c) => ({ index: c.index, label: c.label, equity: byIndex.get(c.index)!.equity })),
     walkForward,
+  };
+}
+
+/** A cell over the whole data (window null) or one window; out-of-sample runs keep their trades. */
+function cellTask(
+  cell: Pick<LabCell, 'index' | 'values'>,
+  window: LabWindow | null,
+  suffix: string,
+  keepTrades = false,
+): CellTask {
+  return {
+    key: `c${cell.index}${suffix}`,
+    cell: cell.index,
+    values: cell.values,
+    window: window ? { from: window.from, to: window.to } : null,
+    keepTrades,
   };
 }
 

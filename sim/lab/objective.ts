@@ -2,6 +2,8 @@
  * What the lab ranks cells by, and the constraints a cell must meet to be ranked at all.
  * Every figure comes from the backtest's own metrics (docs/metrics.md) and Combine verdict.
  */
+import { money, percent, rMultiple } from '../../src/domain/format.ts';
+
 export const OBJECTIVES = [
   'netPnl',
   'profitFactor',
@@ -99,4 +101,25 @@ export function compareCells(
     return LOWER_IS_BETTER.has(objective) ? va - vb : vb - va;
   }
   return a.index - b.index;
+}
+
+/** A figure as a trader reads it: money, ratio, R or percent by what it measures (the HTML and terminal reports). */
+export function figureText(metric: ConstraintMetric, value: number | null, missing = 'n/a'): string {
+  if (value === null || Number.isNaN(value)) return missing;
+  switch (metric) {
+    case 'netPnl':
+    case 'maxDrawdown':
+      return money(value);
+    case 'profitFactor':
+      return value === Number.POSITIVE_INFINITY ? '∞' : value.toFixed(2);
+    case 'sharpe':
+      return value.toFixed(2);
+    case 'expectancyR':
+      return rMultiple(value);
+    case 'passProbability':
+    case 'winRate':
+      return percent(value);
+    case 'trades':
+      return String(value);
+  }
 }

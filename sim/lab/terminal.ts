@@ -3,29 +3,14 @@
  * anything runs, and the summary (best cells, walk-forward windows). Numbers read as in
  * src/domain/format.ts.
  */
-import { money, percent } from '../../src/domain/format.ts';
+import { money } from '../../src/domain/format.ts';
 import { formatDuration } from '../../src/domain/session-time.ts';
 import type { LabReport } from './lab.ts';
-import { type CellSummary, type ConstraintMetric, figure, OBJECTIVE_NAMES } from './objective.ts';
+import { type CellSummary, type ConstraintMetric, figure, figureText, OBJECTIVE_NAMES } from './objective.ts';
 
-/** A figure as a trader reads it: money, a ratio, a probability. */
+/** A figure for the terminal: as in the HTML report, with — for an undefined one. */
 export function formatFigure(metric: ConstraintMetric, value: number | null): string {
-  if (value === null) return '—';
-  if (value === Number.POSITIVE_INFINITY) return '∞';
-  switch (metric) {
-    case 'netPnl':
-    case 'maxDrawdown':
-      return money(value);
-    case 'passProbability':
-    case 'winRate':
-      return percent(value);
-    case 'expectancyR':
-      return `${value.toFixed(2)} R`;
-    case 'trades':
-      return String(value);
-    default:
-      return value.toFixed(2);
-  }
+  return figureText(metric, value, '—');
 }
 
 export function cellFigure(summary: CellSummary, metric: ConstraintMetric): string {
