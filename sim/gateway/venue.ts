@@ -6,12 +6,47 @@ import { connectProjectXVenue } from '../../src/adapters/topstepx/venue.ts';
 import type { Venue, VenueContext } from '../../src/ports/venue.ts';
 import { demoCenter, demoHistory } from '../demo-market.ts';
 import { startFeed } from './feed.ts';
-import { type LocalGateway, startLocalGateway } from './index.ts';
+import { DEFAULT_ACCOUNT, type LocalGateway, startLocalGateway } from './index.ts';
+
+/** Gateways this process started for several accounts, by URL: their lanes share its price hooks. */
+const shared = new Map<string, LocalGateway>();
+
+/**
+ * One in-process gateway holding every configured account (an accounts list on --broker local):
+ * each account's venue connects to it as its own client, as each would to TopstepX. Without the demo
+ * it moves its own market (the seeded random walk below).
+ */
+export async function startSharedLocalGateway(options: {
+  readonly accounts: readonly { readonly id: string; readonly name: string; readonly balance: number }[];
+  readonly symbols: readonly string[];
+  readonly demo: boolean;
+}): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const accounts = options.accounts.map((a) => {
+    const id = Number(a.id);
+    if (!Number.isSafeInteger(id) || id <= 0)
+      throw new Error(
+        `accounts: "${a.id}" is not a number; the local gateway's accounts are numbered like TopstepX's, e.g. "id": "1001"`,
+      );
+    return { ...DEFAULT_ACCOUNT, id, name: a.name, balance: a.balance };
+  });
+  const gateway = await startLocalGateway({ port: 0, accounts });
+  shared.set(gateway.baseUrl, gateway);
+  const stopFeed = options.demo ? undefined : startFeed(gateway, [...options.symbols], 250, 1, null);
+  return {
+    url: gateway.baseUrl,
+    async close() {
+      stopFeed?.();
+      shared.delete(gateway.baseUrl);
+      await gateway.close();
+    },
+  };
+}
 
 export async function createLocalVenue(context: VenueContext): Promise<Venue> {
   const { options, env } = context;
   let gateway: LocalGateway | undefined;
   let baseUrl = options.gatewayUrl;
+  const sharedGateway = baseUrl ? shared.get(baseUrl) : undefined;
   if (!baseUrl) {
     gateway = await startLocalGateway({ port: 0 });
     baseUrl = gateway.baseUrl;
@@ -50,6 +85,13 @@ export async function createLocalVenue(context: VenueContext): Promise<Venue> {
               stopFeed?.();
               await started.close();
             },
+          }
+        : {}),
+      ...(sharedGateway
+        ? {
+            // Its owner closes it (startSharedLocalGateway), after every account disconnected.
+            pushPrice: (contractId: string, price: number) => sharedGateway.pushPrice(contractId, price),
+            lastPrice: (contractId: string) => sharedGateway.lastPrice(contractId),
           }
         : {}),
       fallbackHistory: demoHistory,

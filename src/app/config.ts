@@ -12,6 +12,7 @@ import { type BotSettings, SETTING_DECLARATIONS, SETTING_KEYS } from '../domain/
 import { settingFlag } from '../settings/flags.ts';
 import { parseSettingsPatch, SettingsError } from '../settings/schema.ts';
 import type { SettingsLayer } from '../settings/source.ts';
+import { type AccountConfig, parseAccounts } from './accounts.ts';
 import { VENUE_KINDS } from './venues.ts';
 
 export class ConfigError extends Error {
@@ -27,6 +28,8 @@ const configSchema = z.object({
   dryRun: z.boolean(),
   symbols: z.array(z.string()).min(1),
   accountId: z.string().min(1).optional(),
+  /** Several accounts from one process (src/app/accounts.ts); empty: the one account of accountId. */
+  accounts: z.array(z.custom<AccountConfig>()),
   host: z.string().min(1),
   port: z.number().int().min(0).max(65_535),
   databaseUrl: z.string().min(1).optional(),
@@ -109,7 +112,8 @@ Options:
   --paper                        same as --broker paper
   --dry-run                      connect for real data, only log the orders it would send
   --symbol ES[,NQ…]              symbols to trade (default ES)
-  --account-id ID                TopstepX account id (default: the first active account)
+  --account-id ID                TopstepX account id (default: the first active account); several
+                                 accounts: an "accounts" list in --config (docs/accounts.md)
   --config FILE                  JSON file with any of these settings (camelCase keys)
   --host ADDRESS / --port N      HTTP server for webhooks and the dashboard (default 127.0.0.1:8787)
   --database-url URL             a PostgreSQL server (or Supabase's direct connection) instead of PGlite
@@ -304,12 +308,34 @@ export function parseCommandLine(
         );
     }
   }
+  let accounts: AccountConfig[] = [];
+  const accountsRaw =
+    file.accounts !== undefined
+      ? { raw: file.accounts, origin: 'accounts' }
+      : env.VALUEAREA_ACCOUNTS
+        ? { raw: safeJson(env.VALUEAREA_ACCOUNTS), origin: 'VALUEAREA_ACCOUNTS' }
+        : null;
+  if (accountsRaw) {
+    const parsedAccounts = parseAccounts(accountsRaw.raw, accountsRaw.origin);
+    problems.push(...parsedAccounts.problems);
+    accounts = parsedAccounts.accounts;
+    if (flags['account-id'] !== undefined)
+      problems.push(
+        `--account-id: the ${accountsRaw.origin} list already names the accounts to trade; drop --account-id, or drop the list to trade one account`,
+      );
+  }
   const demoDefault = broker === 'paper' || broker === 'local';
   const candidate = {
     broker,
     dryRun: flags['dry-run'] ?? (file.dryRun as boolean | undefined) ?? false,
     symbols,
-    accountId: flags['account-id'] ?? (file.accountId as string | undefined) ?? env.PROJECTX_ACCOUNT_ID,
+    // With a list, the first account names the database folder (data/db/live-<id>), as with one account.
+    accountId:
+      accounts[0]?.id ??
+      flags['account-id'] ??
+      (file.accountId as string | undefined) ??
+      env.PROJECTX_ACCOUNT_ID,
+    accounts,
     host: flags.host ?? (file.host as string | undefined) ?? env.HOST ?? '127.0.0.1',
     port:
       number('--port', flags.port ?? (file.port !== undefined ? String(file.port) : undefined) ?? env.PORT) ??

@@ -46,9 +46,12 @@ export interface FilterInput {
   readonly confirmationScore: number | null;
   /** Contracts the signal would trade. */
   readonly contracts: number;
+  /** Set when this account is disabled in the accounts configuration: its label, for the reason. */
+  readonly disabledAccount?: string | undefined;
 }
 
 export type FilterCode =
+  | 'account_disabled'
   | 'bot_disabled'
   | 'market_type'
   | 'blacklist'
@@ -73,6 +76,11 @@ export function evaluateFilters(input: FilterInput): FilterResult {
   const { settings, symbol, action } = input;
   if (action === 'close' || action === 'cancel') return PASS;
 
+  if (input.disabledAccount !== undefined)
+    return refuse(
+      'account_disabled',
+      `account ${input.disabledAccount} is disabled in the accounts configuration; set "enabled": true to trade it`,
+    );
   if (!settings.isActive)
     return refuse('bot_disabled', 'the bot is paused; enable it in the settings to trade');
 

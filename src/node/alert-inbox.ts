@@ -17,12 +17,23 @@ export interface AlertInboxDeps {
   /** The alert row `alertId` is decided: record the decision's reason on it. */
   readonly markProcessed: (alertId: number, reason: string | null) => void;
   readonly onReceived?: (alert: StoredAlert) => void;
+  /**
+   * Several accounts decide each alert (src/app/accounts.ts): their ids and labels. The row is
+   * marked once every account decided, with each account's reason; unset: one decision per alert.
+   */
+  readonly accounts?: readonly { readonly accountId: string; readonly label: string }[];
+}
+
+interface PendingRow {
+  readonly id: number;
+  /** The latest decision of each account. */
+  readonly decisions: Map<string, SignalDecision>;
 }
 
 export class AlertInbox {
   private readonly seen = new Set<number>();
-  /** Alert key → row id, until its decision is known. */
-  private readonly rows = new Map<string, number>();
+  /** Alert key → its row, until every account's decision is final. */
+  private readonly rows = new Map<string, PendingRow>();
 
   constructor(private readonly deps: AlertInboxDeps) {}
 
@@ -32,7 +43,7 @@ export class AlertInbox {
     this.seen.add(alert.id);
     if (this.seen.size > MAX_REMEMBERED) this.seen.delete(this.seen.values().next().value as number);
     const parsed = alert.parsed;
-    this.rows.set(parsed.key, alert.id);
+    this.rows.set(parsed.key, { id: alert.id, decisions: new Map() });
     this.deps.onReceived?.(alert);
     this.deps.decide({
       key: parsed.key,
@@ -45,14 +56,20 @@ export class AlertInbox {
 
   /** A decision: the alert row it came from (if any) is marked processed with its reason. */
   decided(decision: SignalDecision): void {
-    const alertId = this.rows.get(decision.alertKey);
-    if (alertId === undefined) return;
-    this.markProcessed(alertId, decision);
-  }
-
-  private markProcessed(alertId: number, decision: SignalDecision): void {
-    // Until the decision is final (EXECUTING → EXECUTED, PENDING → …) a later one records its reason again.
-    if (!OPEN_STATUSES.has(decision.status)) this.rows.delete(decision.alertKey);
-    this.deps.markProcessed(alertId, decision.reason);
+    const row = this.rows.get(decision.alertKey);
+    if (row === undefined) return;
+    const accounts = this.deps.accounts;
+    row.decisions.set(accounts ? decision.accountId : '', decision);
+    const all = accounts
+      ? accounts.map((a) => row.decisions.get(a.accountId))
+      : [row.decisions.get('')];
+    if (all.some((d) => d === undefined)) return; // another account has not decided it yet
+    const decisions = all as SignalDecision[];
+    // Until every decision is final (EXECUTING → EXECUTED, PENDING → …) a later one records the reasons again.
+    if (decisions.every((d) => !OPEN_STATUSES.has(d.status))) this.rows.delete(decision.alertKey);
+    const reason = accounts
+      ? decisions.map((d, i) => `${accounts[i]?.label}: ${d.reason ?? d.status}`).join('; ')
+      : (decision.reason ?? null);
+    this.deps.markProcessed(row.id, reason);
   }
 }

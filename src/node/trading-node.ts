@@ -77,6 +77,10 @@ export interface TradingNodeParts {
   readonly onRuntime?: (runtime: EngineRuntime) => void;
   /** In order: outputs reach them in this order, before the processor sees them. */
   readonly observers: readonly NodeObserver[];
+  /** Several accounts in one process: the account's tag, ending its ids (src/app/accounts.ts). */
+  readonly idScope?: string;
+  /** The account's label while it is disabled in the accounts configuration. */
+  readonly accountDisabled?: () => string | undefined;
 }
 
 export interface TradingNode {
@@ -121,6 +125,8 @@ export function createTradingNode(parts: TradingNodeParts): TradingNode {
     bars: (symbol, ts, minutes) => parts.bars.barsBefore(symbol, ts, minutes),
     contractId: venue.contractId,
     ...(venue.health ? { health: venue.health } : {}),
+    ...(parts.idScope === undefined ? {} : { idScope: parts.idScope }),
+    ...(parts.accountDisabled ? { accountDisabled: parts.accountDisabled } : {}),
     guardState: guards,
     onGuardState: (state) => {
       const previous = guards;

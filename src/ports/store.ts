@@ -110,7 +110,8 @@ export interface TradeRecord {
 }
 
 export interface ExecutionEvent {
-  readonly entityType: 'signal' | 'position';
+  /** 'account': a broker-state repair on that account (entityId = the account id). */
+  readonly entityType: 'signal' | 'position' | 'account';
   readonly entityId: string;
   readonly fromState: string | null;
   readonly toState: string;
@@ -197,7 +198,11 @@ export interface Store {
   getAlert(id: number): Promise<StoredAlert | null>;
   setAlertStatus(id: number, status: AlertStatus, reason: string | null): Promise<void>;
   /** Alerts with status 'received' and no signal yet, oldest first (catch-up sweep); page with afterId. */
-  unprocessedAlerts(limit: number, afterId?: number): Promise<StoredAlert[]>;
+  /**
+   * Alerts not handled yet, oldest first. `accounts` (default 1): how many accounts decide each alert;
+   * an alert stays unhandled until that many accounts have a decision (docs/accounts.md).
+   */
+  unprocessedAlerts(limit: number, afterId?: number, accounts?: number): Promise<StoredAlert[]>;
   /**
    * Call `onNewAlert` with the id of every alert inserted from now on (LISTEN/NOTIFY or Realtime).
    * Best effort: ids may be missed while disconnected; the sweep in alert-stream.ts covers that.

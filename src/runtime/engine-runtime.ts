@@ -81,6 +81,8 @@ export class EngineRuntime {
   private readonly protectiveStops: ProtectiveStopMode;
   /** Per position: the tail of its held commands (see `holdCommand`). */
   private readonly held = new Map<string, Promise<void>>();
+  /** Positions being adopted from the broker: their entry is the broker's fill, not an order. */
+  private readonly adopting = new Map<string, { readonly price: number; readonly ts: number }>();
   /** Ticks delivered to the engine / seen, for benchmarks and the status line. */
   ticksRouted = 0;
   ticksSeen = 0;
@@ -135,6 +137,17 @@ export class EngineRuntime {
   }
 
   open(request: OpenPositionRequest, ts: number): void {
+    this.engine.send({ type: 'open', ts, request });
+  }
+
+  /**
+   * Take over a position the broker holds that the engine did not open (unknown exposure, adopt
+   * policy): a position actor of its own, whose entry is not sent as an order but filled at once at
+   * the broker's average price and size; from there it is an ordinary position (its protective stop
+   * placed, its ladder walked, its exits sent).
+   */
+  adopt(request: OpenPositionRequest, fill: { readonly price: number }, ts: number): void {
+    this.adopting.set(request.positionId, { price: fill.price, ts });
     this.engine.send({ type: 'open', ts, request });
   }
 
@@ -256,6 +269,28 @@ export class EngineRuntime {
 
   private execute(command: EngineCommand): void {
     if (command.type === 'moveStop' && this.protectiveStops === 'local') return;
+    const adopted = command.type === 'placeEntry' ? this.adopting.get(command.positionId) : undefined;
+    if (command.type === 'placeEntry' && adopted) {
+      // The contracts are already held at the broker: the entry leg is filled where the broker filled it.
+      this.adopting.delete(command.positionId);
+      for (const leg of command.legs) {
+        const orderId = `adopted-${leg.tag}`;
+        const ts = adopted.ts;
+        const side = command.side;
+        const events: BrokerEvent[] = [
+          { type: 'order.accepted', ts, tag: leg.tag, orderId },
+          // Fees: the broker charged them on its own fill; its balance (which the guards follow) has them.
+          { type: 'order.filled', ts, tag: leg.tag, orderId, price: adopted.price, quantity: leg.quantity, side, fees: 0 },
+        ];
+        queueMicrotask(() => {
+          for (const event of events) {
+            this.outputs$.next({ type: 'broker', event });
+            this.engine.send(event);
+          }
+        });
+      }
+      return;
+    }
     const pending = this.held.get(command.positionId);
     const hold = this.options.holdCommand?.(command);
     if (pending === undefined && hold === undefined) {

@@ -65,7 +65,8 @@ export function positionRecord(
   const finished = state === 'closed' || state === 'cancelled';
   return {
     id: ctx.positionId,
-    signalId: ctx.signalId,
+    // An adopted position (taken over from the broker) has no signal.
+    signalId: ctx.signalId === '' ? null : ctx.signalId,
     alertId: extra.alertId,
     accountId: ctx.accountId,
     symbol: ctx.symbol,

@@ -56,6 +56,8 @@ export interface IncomingAlert {
 }
 
 export interface SignalDecision {
+  /** The account that decided it (several accounts decide one alert each on their own). */
+  readonly accountId: string;
   readonly signalId: string;
   readonly alertKey: string;
   readonly symbol: string;
@@ -83,6 +85,13 @@ export interface SignalProcessorDeps {
   readonly onDecision?: (decision: SignalDecision) => void;
   /** When trading stopped or resumed and why, and every guard flatten (the backtest report lists them). */
   readonly onGuardEvent?: (event: GuardEvent) => void;
+  /**
+   * Several accounts in one process: this account's tag ends its signal and position ids (so its
+   * order tags), making one alert idempotent per account. Unset: the single-account ids.
+   */
+  readonly idScope?: string;
+  /** The account's label while it is disabled in the accounts configuration (entries refused). */
+  readonly accountDisabled?: () => string | undefined;
 }
 
 export interface GuardEvent {
@@ -105,8 +114,9 @@ export interface BalanceCheck {
 const DEFAULT_GUARD_CHECK_MS = 1_000;
 
 /** Ids that fit the order-tag alphabet and length (tags are `${positionId}-e0`, at most 40 chars). */
-export function idFromKey(prefix: string, key: string): string {
-  return `${prefix}${key.replace(/[^A-Za-z0-9_]/g, '_')}`.slice(0, 34);
+export function idFromKey(prefix: string, key: string, scope?: string): string {
+  const id = `${prefix}${key.replace(/[^A-Za-z0-9_]/g, '_')}`;
+  return scope === undefined ? id.slice(0, 34) : `${id.slice(0, 33 - scope.length)}_${scope}`;
 }
 
 interface SignalEntry {
@@ -251,7 +261,7 @@ export class SignalProcessor {
   /** Decide one alert at event time `ts`. Synchronous: the decision (or EXECUTING) is known on return. */
   process(alert: IncomingAlert, ts: number): SignalDecision {
     this.roll(ts);
-    const signalId = idFromKey('s', alert.key);
+    const signalId = idFromKey('s', alert.key, this.deps.idScope);
     const existing = this.signals.get(signalId);
     if (existing) return this.decisionOf(signalId, existing, ts);
     const actor = createActor(signalMachine, { input: { signalId, ts } });
@@ -399,6 +409,7 @@ export class SignalProcessor {
         health: this.deps.health?.(),
         confirmationScore: score,
         contracts: planned.ok ? planned.plan.quantity : 1,
+        disabledAccount: this.deps.accountDisabled?.(),
       });
       if (!filter.pass) {
         actor.send({ type: 'filter.rejected', ts, reason: filter.reason });
@@ -465,7 +476,7 @@ export class SignalProcessor {
     const { runtime, accountId } = this.deps;
     runtime.open(
       {
-        positionId: idFromKey('p', alert.key),
+        positionId: idFromKey('p', alert.key, this.deps.idScope),
         signalId,
         accountId,
         symbol: alert.symbol,
@@ -481,6 +492,75 @@ export class SignalProcessor {
       },
       ts,
     );
+  }
+
+  /**
+   * A position the broker holds that the engine did not open (the reconciler's unknown exposure,
+   * adopt policy): it becomes a position actor of its own with a ladder from the current profile, the
+   * levels an alert on its side would get (stop beyond the value-area edge, the three targets), at
+   * the broker's average price and size. Refused with a reason (the caller then flattens it) when the
+   * symbol is unknown, the profile cannot be built, or the stop would already be through the market.
+   */
+  adoptPosition(
+    position: {
+      readonly brokerPositionId: string;
+      readonly symbol: string;
+      readonly contractId: string;
+      readonly side: 'long' | 'short';
+      readonly quantity: number;
+      readonly averagePrice: number;
+    },
+    ts: number,
+  ): { readonly ok: true; readonly positionId: string } | { readonly ok: false; readonly reason: string } {
+    const { runtime, accountId } = this.deps;
+    const settings = this.deps.settings();
+    const instrument = getInstrument(position.symbol);
+    if (!instrument) return { ok: false, reason: `${position.symbol} is not a supported instrument` };
+    const planned = buildEntryPlan({
+      bars: this.deps.bars(position.symbol, ts, settings.profileLookbackMinutes),
+      side: position.side,
+      instrument,
+      settings,
+    });
+    if (!planned.ok) return { ok: false, reason: `no ladder can be built: ${planned.reason}` };
+    // The plan's entry on the tick grid; the fill keeps the broker's exact average (P&L from it).
+    const entryPrice = fromTicks(toTicks(position.averagePrice, instrument), instrument);
+    const last = runtime.lastPrice(position.symbol) ?? entryPrice;
+    const stop = planned.plan.stopPrice;
+    const through = position.side === 'long' ? stop >= Math.min(entryPrice, last) : stop <= Math.max(entryPrice, last);
+    if (through)
+      return {
+        ok: false,
+        reason: `the profile's stop ${stop} is already through the position (average ${entryPrice}, last ${last})`,
+      };
+    const plan: EntryPlan = {
+      ...planned.plan,
+      entryPrice,
+      legs: [{ price: entryPrice, quantity: position.quantity }],
+      quantity: position.quantity,
+      riskDollars:
+        Math.round(
+          (Math.abs(entryPrice - stop) / instrument.tickSize) * instrument.tickValue * position.quantity * 100,
+        ) / 100,
+    };
+    const positionId = idFromKey('a', position.brokerPositionId, this.deps.idScope);
+    runtime.adopt(
+      {
+        positionId,
+        // No signal: the position came from the broker (stored with signal_id null).
+        signalId: '',
+        accountId,
+        symbol: position.symbol,
+        contractId: position.contractId,
+        instrument: { tickSize: instrument.tickSize, tickValue: instrument.tickValue, decimals: instrument.decimals },
+        plan,
+        expiresAt: ts + settings.entryTimeoutMs,
+        closeAtTp3: settings.closeAtTp3,
+      },
+      { price: position.averagePrice },
+      ts,
+    );
+    return { ok: true, positionId };
   }
 
   /** The position id when it is a pending entry (the engine replaces it with the new plan). */
@@ -656,6 +736,7 @@ export class SignalProcessor {
     this.deps.onSignal?.(record, emitted);
     if (emitted.type === 'signal.transition' && status !== 'EXECUTING') {
       this.deps.onDecision?.({
+        accountId: this.deps.accountId,
         signalId,
         alertKey: entry.alert.key,
         symbol: entry.alert.symbol,
@@ -672,6 +753,7 @@ export class SignalProcessor {
   private decisionOf(signalId: string, entry: SignalEntry, ts: number): SignalDecision {
     const ctx = entry.actor.getSnapshot().context;
     return {
+      accountId: this.deps.accountId,
       signalId,
       alertKey: entry.alert.key,
       symbol: entry.alert.symbol,

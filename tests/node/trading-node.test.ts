@@ -75,6 +75,7 @@ describe('AlertInbox', () => {
       parsed: { key, symbol: 'ES', action: 'buy', dialect: 'json' },
     }) as unknown as StoredAlert;
   const decision = (alertKey: string, status: SignalDecision['status']): SignalDecision => ({
+    accountId: 'A1',
     signalId: `s${alertKey}`,
     alertKey,
     symbol: 'ES',

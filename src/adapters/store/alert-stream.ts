@@ -17,6 +17,8 @@ export interface AlertStreamOptions {
   readonly sweepIntervalMs?: number;
   /** Rows per read (default 100). */
   readonly pageSize?: number;
+  /** How many accounts decide each alert (default 1): see Store.unprocessedAlerts. */
+  readonly accounts?: number;
   /** How many delivered ids to remember for de-duplication (default 10,000). */
   readonly rememberIds?: number;
   readonly onError?: (error: StoreError) => void;
@@ -60,7 +62,7 @@ export function alertStream(store: AlertSourceStore, options: AlertStreamOptions
           readAgain = false;
           let afterId = 0;
           for (;;) {
-            const page = await store.unprocessedAlerts(pageSize, afterId);
+            const page = await store.unprocessedAlerts(pageSize, afterId, options.accounts ?? 1);
             for (const alert of page) {
               if (stopped) return;
               if (delivered.has(alert.id)) continue;

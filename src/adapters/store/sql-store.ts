@@ -171,12 +171,12 @@ export class SqlStore implements Store {
     if (rows.length === 0) throw invalidInput('setAlertStatus', 'id', `${id} is not a stored alert`);
   }
 
-  async unprocessedAlerts(limit: number, afterId = 0): Promise<StoredAlert[]> {
+  async unprocessedAlerts(limit: number, afterId = 0, accounts = 1): Promise<StoredAlert[]> {
     positiveLimit('unprocessedAlerts', limit);
     const rows = await this.rows(
       'unprocessedAlerts',
-      'select to_jsonb(a) as row from unprocessed_alerts($1, $2) a',
-      [limit, afterId],
+      'select to_jsonb(a) as row from unprocessed_alerts($1, $2, $3) a',
+      [limit, afterId, accounts],
     );
     return rows.map(rowToAlert);
   }

@@ -174,11 +174,15 @@ export class SupabaseStore implements Store {
     if (rows.length === 0) throw invalidInput('setAlertStatus', 'id', `${id} is not a stored alert`);
   }
 
-  async unprocessedAlerts(limit: number, afterId = 0): Promise<StoredAlert[]> {
+  async unprocessedAlerts(limit: number, afterId = 0, accounts = 1): Promise<StoredAlert[]> {
     positiveLimit('unprocessedAlerts', limit);
     const rows = await this.rows(
       'unprocessedAlerts',
-      this.client.rpc('unprocessed_alerts', { p_limit: limit, p_after_id: afterId }),
+      this.client.rpc('unprocessed_alerts', {
+        p_limit: limit,
+        p_after_id: afterId,
+        ...(accounts === 1 ? {} : { p_accounts: accounts }),
+      }),
     );
     return rows.map(rowToAlert);
   }

@@ -87,6 +87,7 @@ describe('KPIs', () => {
 describe('signal decisions in the feed', () => {
   it('carries a filtered decision with its reason', () => {
     const decision: SignalDecision = {
+      accountId: 'A1',
       signalId: 's9',
       alertKey: 'k9',
       symbol: 'NQ',
