@@ -118,6 +118,10 @@ const positionSetup = setup({
       event.type === 'tick' && rungReached(context, event.price) >= params.rung,
     closesAtTp3: ({ context, event }) =>
       context.closeAtTp3 && event.type === 'tick' && rungReached(context, event.price) === 3,
+    /** The event is about the protective stop order the position currently relies on. */
+    isCurrentStop: ({ context, event }) =>
+      (event.type === 'order.rejected' || event.type === 'order.cancelled') &&
+      event.tag === stopTag(context.positionId, context.stopSeq),
     isExitOrderDead: ({ context, event }) =>
       (event.type === 'order.rejected' || event.type === 'order.cancelled') &&
       tagKind(context, event) === 'exit',
@@ -246,7 +250,9 @@ const positionSetup = setup({
       )
         return {};
       // Only the current stop order counts (a replayed cancel of an older one changes nothing).
-      // The next sync places a fresh stop under a new tag; the ladder still guards in memory meanwhile.
+      // A cancelled stop is placed again at once under a new tag (the open states sync right after);
+      // a rejected one waits for the next sync (or the venue's periodic check), so a stop the broker
+      // keeps refusing cannot loop. The ladder still guards in memory meanwhile.
       return { stopSeq: context.stopSeq + 1, stopQty: 0, stopOrderPrice: null, lastTs: event.ts };
     }),
     /** Start leaving an open position: cancel working entry legs and flatten the open size at market. */
@@ -400,7 +406,12 @@ function openState(rung: Rung) {
       'position.flattened': { actions: 'brokerFlattened' },
       'order.accepted': { actions: 'legAccepted' },
       'order.rejected': { actions: ['legEnded', 'stopOrderLost'] },
-      'order.cancelled': { actions: ['legEnded', 'stopOrderLost'] },
+      // The broker cancelled the stop we rely on (or it vanished from the book): re-place it now,
+      // not at the next rung. Any other cancel (an entry leg, an older stop) places nothing.
+      'order.cancelled': [
+        { guard: 'isCurrentStop', actions: ['stopOrderLost', 'syncProtectiveStop'] },
+        { actions: 'legEnded' },
+      ],
       'order.filled': [
         { guard: 'isEntryFill', actions: ['entryFill', 'syncProtectiveStop'] },
         {

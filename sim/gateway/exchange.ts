@@ -77,6 +77,8 @@ export interface ExchangeRules extends PlacementRules {
 }
 
 const PLACEABLE_TYPES = new Set([1, 2, 4, 5, 6, 7]);
+/** StopLimit, Stop, TrailingStop. */
+const STOP_TYPES: ReadonlySet<number> = new Set([3, 4, 5]);
 
 /** Called before a placement is booked (the risk engine): an outcome refuses it, null lets it through. */
 export type PlaceGuard = (
@@ -333,6 +335,24 @@ export class Exchange {
     for (const child of this.childrenOf(order.id))
       if (WORKING_STATUSES.has(child.status)) this.finish(child, 3);
     return { errorCode: 0, errorMessage: null };
+  }
+
+  /**
+   * Fault: the broker silently drops a working stop. It becomes Cancelled in REST (Order/search shows
+   * it, searchOpen and v2/query no longer list it) but no event goes out, so no hub update follows.
+   * `orderId` names the stop; without it the account's oldest working stop goes. Null when none.
+   */
+  dropWorkingStop(accountId: number, orderId?: number): OrderRecord | null {
+    const order =
+      orderId === undefined
+        ? this.orderList(accountId).find((o) => o.status === 1 && STOP_TYPES.has(o.type))
+        : this.orderBook.get(orderId);
+    if (!order || order.accountId !== accountId) return null;
+    if (order.status !== 1 || !STOP_TYPES.has(order.type)) return null;
+    order.status = 3;
+    order.updatedAt = this.now();
+    this.awaitingPrice.delete(order.id);
+    return order;
   }
 
   private finish(order: OrderRecord, status: OrderStatusCode): void {

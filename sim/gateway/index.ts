@@ -95,6 +95,13 @@ export interface LocalGatewayFaults {
   inject(hub: HubName, target: string, args: unknown[]): void;
   /** Whether 429 answers carry Retry-After (default on). */
   retryAfter(enabled: boolean): void;
+  /**
+   * The broker silently drops a working (status 1) stop order: it becomes Cancelled (3) in REST
+   * (`Order/search` shows it cancelled, `Order/searchOpen` and `v2/query` no longer list it) and NO
+   * GatewayUserOrder event is sent. `orderId` picks the stop (default: the account's oldest working
+   * stop). Returns the dropped order as REST now renders it, or null when there was none to drop.
+   */
+  dropWorkingStop(accountId: number, orderId?: number): GatewayOrder | null;
 }
 
 export interface LocalGateway {
@@ -314,6 +321,10 @@ export async function startLocalGateway(options: LocalGatewayOptions = {}): Prom
       closeHubs: (hub, opts = {}) => hubs.close(hub, opts),
       inject: (hub, target, args) => hubs.inject(hub, target, args),
       retryAfter: (enabled) => rest.setRetryAfter(enabled),
+      dropWorkingStop: (accountId, orderId) => {
+        const dropped = exchange.dropWorkingStop(accountId, orderId);
+        return dropped ? renderOrder(dropped, entityTimestamps) : null;
+      },
     },
     orders: (accountId) => exchange.orderList(accountId).map((o) => renderOrder(o, entityTimestamps)),
     positions: (accountId) =>

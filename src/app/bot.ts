@@ -256,7 +256,7 @@ interface OpenedLane {
   readonly status: BotStatus;
   readonly venue: Venue;
   /** The runtime once built: the venue's reconciler then asks it what is open. */
-  readonly engine: { runtime: EngineRuntime | null };
+  readonly engine: { runtime: EngineRuntime | null; processor: SignalProcessor | null };
   readonly restored: Restored;
   readonly bars: BarBook;
   readonly settings: () => BotSettings;
@@ -330,7 +330,10 @@ async function openLanes(config: BotConfig, shared: SharedParts): Promise<Opened
         ...(gatewayUrl ? { gatewayUrl } : {}),
       };
       const stored = account ? allStored.filter((p) => p.accountId === account.id) : allStored;
-      const engine: { runtime: EngineRuntime | null } = { runtime: null };
+      const engine: { runtime: EngineRuntime | null; processor: SignalProcessor | null } = {
+        runtime: null,
+        processor: null,
+      };
       const venue = await openVenue(laneConfig, {
         clock,
         logger: accountLogger,
@@ -560,6 +563,8 @@ function wireLane(
       { onDecision: (decision) => observers.onDecision(decision) },
     ],
   });
+  // From here the venue may adopt unknown broker positions into this account's own ladders.
+  lane.engine.processor = node.processor;
   return {
     accountId,
     name: lane.name,

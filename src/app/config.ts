@@ -50,6 +50,8 @@ const configSchema = z.object({
   exitAfterMs: z.number().int().positive().optional(),
   gatewayUrl: z.string().url().optional(),
   protectiveStops: z.enum(['broker', 'bracket', 'local']),
+  /** A broker position the bot does not know: adopt it into a ladder of its own, or flatten it. */
+  unknownPositions: z.enum(['adopt', 'flatten']),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
   dashboardToken: z.string().min(8).optional(),
   notesCommand: z.string().optional(),
@@ -130,6 +132,9 @@ Options:
                                  broker), riding on the entry order as a stop-loss bracket, active
                                  from the fill even if the bot is down (bracket; TopstepX: needs
                                  Auto OCO Brackets), or kept in memory only (local)
+  --unknown-positions adopt|flatten
+                                 a broker position the bot did not open: adopt it into a ladder of
+                                 its own from the current profile (default), or flatten it
   --exit-after SECONDS           stop by itself after this long (demos, tests)
   --gateway-url URL              local gateway to use with --broker local (default: start one)
   --help                         this text
@@ -146,6 +151,7 @@ const FLAG_OPTIONS = {
   'dry-run': { type: 'boolean' },
   symbol: { type: 'string' },
   'account-id': { type: 'string' },
+  'unknown-positions': { type: 'string' },
   config: { type: 'string' },
   host: { type: 'string' },
   port: { type: 'string' },
@@ -180,6 +186,7 @@ const SETTING_NAMES: Record<string, string> = {
   status: '--status',
   exitAfterMs: '--exit-after',
   protectiveStops: '--protective-stops',
+  unknownPositions: '--unknown-positions',
   gatewayUrl: '--gateway-url',
   dashboardToken: 'DASHBOARD_TOKEN',
   logLevel: 'LOG_LEVEL',
@@ -195,6 +202,7 @@ const HOW_TO_FIX: Record<string, string> = {
   status: 'use --status auto, tty, plain or off',
   exitAfterMs: 'give a number of seconds, e.g. --exit-after 60',
   protectiveStops: 'use --protective-stops broker, bracket or local',
+  unknownPositions: 'use --unknown-positions adopt or flatten',
   supabaseUrl: 'use your project URL, e.g. https://abcd.supabase.co',
   gatewayUrl: 'use the URL the local gateway printed, e.g. http://127.0.0.1:5400',
   logLevel: 'use one of fatal, error, warn, info, debug, trace, silent',
@@ -361,6 +369,8 @@ export function parseCommandLine(
     exitAfterMs: number('--exit-after', flags['exit-after'], 1000),
     gatewayUrl: flags['gateway-url'] ?? (file.gatewayUrl as string | undefined),
     protectiveStops: flags['protective-stops'] ?? (file.protectiveStops as string | undefined) ?? 'broker',
+    unknownPositions:
+      flags['unknown-positions'] ?? (file.unknownPositions as string | undefined) ?? 'adopt',
     logLevel: env.LOG_LEVEL ?? (file.logLevel as string | undefined) ?? 'info',
     dashboardToken: env.DASHBOARD_TOKEN || undefined,
     notesCommand: env.LLM_NOTES_COMMAND ?? (file.notesCommand as string | undefined),

@@ -38,6 +38,7 @@ export function engineLog(logger: Logger): NodeObserver {
       logger.info(
         {
           alertKey: decision.alertKey,
+          ...(decision.positionId ? { positionId: decision.positionId } : {}),
           symbol: decision.symbol,
           action: decision.action,
           status: decision.status,

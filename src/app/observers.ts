@@ -11,8 +11,10 @@ import { positionMachine } from '../../machines/position/machine.ts';
 import { signalMachine } from '../../machines/signal/machine.ts';
 import {
   ActorObserver,
+  type DashboardDeps,
   type DashboardEvent,
-  dashboardEventsFromRuntime,
+  type DashboardQueries,
+  dashboardEventsFromLanes,
   dashboardExposed,
   dashboardQueriesFor,
   registerDashboard,
@@ -22,46 +24,40 @@ import {
 import { createJsonlInspectionLog } from '../adapters/inspect/jsonl-log.ts';
 import type { Logger } from '../adapters/log/logger.ts';
 import {
+  type AccountStatusSources,
   alertStatusOf,
+  buildAccountsStatusModel,
   buildStatusModel,
   compactStatusLine,
   connectionsOf,
   createStatusScreen,
+  type GuardStatus,
   statusChangeKey,
 } from '../adapters/status/index.ts';
 import type { WriteQueue } from '../adapters/store/write-queue.ts';
 import { lossLimitFloor, resolveAccountRules } from '../domain/account-rules.ts';
-import type { GuardState } from '../domain/guards.ts';
 import { resetGuard } from '../domain/guards.ts';
-import type { BotSettings } from '../domain/settings.ts';
 import type { Store, StoredAlert } from '../ports/store.ts';
-import type { BarBook } from '../runtime/bar-book.ts';
-import type { EngineRuntime } from '../runtime/engine-runtime.ts';
-import type { SignalDecision, SignalProcessor } from '../runtime/signal-processor.ts';
+import type { SignalDecision } from '../runtime/signal-processor.ts';
 import type { SettingsSource } from '../settings/source.ts';
-import type { BotStatus } from './bot-status.ts';
+import { type AccountLane, laneLabel } from './account-lane.ts';
 import type { BotConfig } from './config.ts';
 
+/** Read on every redraw: each lane's positions, guards (processor), settings and status. */
 export interface StatusInputs {
-  readonly runtime: EngineRuntime;
-  readonly processor: SignalProcessor;
-  readonly status: BotStatus;
+  readonly lanes: readonly AccountLane[];
   readonly writeQueue: WriteQueue;
-  readonly guardState: GuardState;
-  readonly settings: BotSettings;
   readonly url: string | null;
 }
 
+/** The lanes are read when the dashboard is registered (their runtimes' outputs are merged then). */
 export interface DashboardInputs {
   readonly store: Store;
-  readonly runtime: EngineRuntime;
-  readonly processor: SignalProcessor;
-  readonly status: BotStatus;
+  readonly lanes: readonly AccountLane[];
   readonly writeQueue: WriteQueue;
   readonly config: BotConfig;
   readonly logger: Logger;
-  readonly accountId: string;
-  readonly bars: BarBook;
+  /** The shared settings (pause, the dashboard's changes); each lane's own are `lane.settings()`. */
   readonly settings: SettingsSource;
 }
 
@@ -76,7 +72,12 @@ export interface Observers {
 
 export async function attachObservers(
   config: BotConfig,
-  options: { readonly logger: Logger; readonly stdout: NodeJS.WriteStream },
+  options: {
+    readonly logger: Logger;
+    readonly stdout: NodeJS.WriteStream;
+    /** Where the dashboard's app comes from and its clock (tests serve a build of their own). */
+    readonly dashboardApp?: Pick<DashboardDeps, 'distDir' | 'buildIfMissing' | 'now' | 'backtestsDir'>;
+  },
 ): Promise<Observers> {
   const { logger } = options;
   const inspectors: ((event: InspectionEvent) => void)[] = [];
@@ -98,53 +99,28 @@ export async function attachObservers(
     logger.info({ file: config.inspectLog }, 'inspection log: every actor event goes to this JSONL file');
   }
   let publish: ((event: DashboardEvent) => void) | undefined;
+  // Decisions carry the account id only; the dashboard shows its name beside it.
+  let nameOf: (accountId: string) => string | undefined = () => undefined;
 
   return {
     inspect: (event) => {
       for (const inspect of inspectors) inspect(event);
     },
-    onDecision: (decision) => publish?.(signalEventFromDecision(decision)),
+    onDecision: (decision) => publish?.(signalEventFromDecision(decision, nameOf(decision.accountId))),
     onAlert: () => {},
     async registerDashboard(app, inputs) {
-      const { store, runtime, processor } = inputs;
       let queries: ReturnType<typeof dashboardQueriesFor>;
       try {
-        queries = dashboardQueriesFor(store);
+        queries = dashboardQueriesFor(inputs.store);
       } catch (error) {
         logger.warn({ reason: (error as Error).message }, 'dashboard off');
         return;
       }
+      const lanes = inputs.lanes;
+      nameOf = (accountId) => lanes.find((l) => l.accountId === accountId)?.name;
       const handle = registerDashboard(app, {
-        queries,
-        settings: async () => inputs.settings.current(),
-        live$: dashboardEventsFromRuntime({
-          outputs$: runtime.outputs$,
-          livePositions: () => runtime.positions().map(toLivePosition),
-        }),
-        livePositions: () => runtime.positions().map(toLivePosition),
-        actors: actorObserver,
-        machines: [engineMachine, positionMachine, signalMachine],
-        controls: {
-          // Through the live settings: the next alert already sees the change.
-          pause: () => inputs.settings.pause(),
-          resume: () => inputs.settings.resume(),
-          updateSettings: (patch) => inputs.settings.update(patch, 'dashboard'),
-          flattenAll: async () => runtime.flatten('manual', Date.now()),
-          resetGuard: async (which) => processor.setGuardState(resetGuard(processor.guardState(), which)),
-          paused: () => inputs.settings.paused(),
-        },
-        token: config.dashboardToken,
-        exposed: dashboardExposed(config.host),
-        backtestsDir: 'reports',
-        liveGuards: () => [
-          {
-            accountId: inputs.accountId,
-            state: processor.guardState(),
-            balance: processor.balanceCheck(),
-            brokerBlocked: processor.brokerBlocked(),
-          },
-        ],
-        bars: async (symbol, from, to) => inputs.bars.barsBefore(symbol, to, Math.ceil((to - from) / 60_000)),
+        ...laneDashboardDeps(inputs, { queries, actors: actorObserver }),
+        ...options.dashboardApp,
       });
       publish = (event) => handle.publish(event);
       handle.ready.catch((error: unknown) =>
@@ -153,24 +129,51 @@ export async function attachObservers(
     },
     startStatus(inputs) {
       if (config.status === 'off') return { stop() {} };
+      const guardsOf = (lane: AccountLane): GuardStatus => {
+        const settings = lane.settings();
+        const state = lane.processor.guardState();
+        return {
+          state,
+          dailyLossLimit: settings.dailyLossLimit,
+          lossLimitFloor: lossLimitFloor(resolveAccountRules(settings), state.highWaterMark),
+          riskBuffer: settings.riskBuffer,
+          unrealizedPnl: lane.runtime.positions().reduce((sum, p) => sum + p.unrealizedPnl, 0),
+          brokerBlocked: lane.processor.brokerBlocked(),
+          balance: lane.processor.balanceCheck(),
+        };
+      };
+      const laneSources = (lane: AccountLane): AccountStatusSources => ({
+        accountId: lane.accountId,
+        account: laneLabel(lane),
+        enabled: lane.enabled,
+        canTrade: lane.status.canTrade ?? null,
+        positions: lane.runtime.positions(),
+        lastAlert: lane.status.lastDecision ? alertStatusOf(lane.status.lastDecision) : null,
+        connections: connectionsOf(lane.status.health),
+        guards: guardsOf(lane),
+      });
       const model = () => {
         const i = inputs();
-        const positions = i.runtime.positions();
-        return buildStatusModel({
+        const mode = `${config.broker}${config.dryRun ? ' (dry run)' : ''}${config.demo ? ' · demo' : ''}${i.url ? ` · ${i.url}` : ''}`;
+        const [only, ...others] = i.lanes;
+        // One account: the screen as it always was, with the account named in its first line.
+        if (only && others.length === 0) {
+          const one = laneSources(only);
+          return buildStatusModel({
+            at: Date.now(),
+            mode,
+            account: one.account,
+            positions: one.positions,
+            lastAlert: one.lastAlert ?? null,
+            connections: one.connections ?? [],
+            guards: one.guards ?? null,
+            writeQueue: i.writeQueue.status,
+          });
+        }
+        return buildAccountsStatusModel({
           at: Date.now(),
-          mode: `${config.broker}${config.dryRun ? ' (dry run)' : ''}${config.demo ? ' · demo' : ''}${i.url ? ` · ${i.url}` : ''}`,
-          positions,
-          lastAlert: i.status.lastDecision ? alertStatusOf(i.status.lastDecision) : null,
-          connections: connectionsOf(i.status.health),
-          guards: {
-            state: i.guardState,
-            dailyLossLimit: i.settings.dailyLossLimit,
-            lossLimitFloor: lossLimitFloor(resolveAccountRules(i.settings), i.guardState.highWaterMark),
-            riskBuffer: i.settings.riskBuffer,
-            unrealizedPnl: positions.reduce((sum, p) => sum + p.unrealizedPnl, 0),
-            brokerBlocked: i.processor.brokerBlocked(),
-            balance: i.processor.balanceCheck(),
-          },
+          mode,
+          accounts: i.lanes.map(laneSources),
           writeQueue: i.writeQueue.status,
         });
       };
@@ -193,13 +196,90 @@ export async function attachObservers(
         const key = statusChangeKey(current);
         if (key !== last) {
           last = key;
-          logger.info({ status: compactStatusLine(current) }, 'status');
+          // One account: the line as it always was, the account beside it (several: the line names each).
+          const account = current.account === undefined ? {} : { account: current.account };
+          logger.info({ ...account, status: compactStatusLine(current) }, 'status');
         }
       }, 1_000);
       return { stop: () => clearInterval(timer) };
     },
     async stop() {
       for (const close of closers) await close().catch(() => {});
+    },
+  };
+}
+
+/**
+ * The dashboard over the lanes: every lane's positions, events (merged, each naming its account),
+ * live guards with the lane's own settings, and controls that act on one lane or all of them.
+ * Exported for the tests, which serve it from a built app of their own.
+ */
+export function laneDashboardDeps(
+  inputs: DashboardInputs,
+  parts: { readonly queries: DashboardQueries; readonly actors: ActorObserver },
+): DashboardDeps {
+  const { lanes, config } = inputs;
+  const { queries } = parts;
+  const actorObserver = parts.actors;
+  const lanePositions = (lane: AccountLane) =>
+    lane.runtime.positions().map((view) => ({ ...toLivePosition(view), accountName: lane.name }));
+  const livePositions = () => lanes.flatMap(lanePositions);
+  /** The lanes an account id names: that one, or every lane without one. */
+  const lanesFor = (accountId: string | undefined): readonly AccountLane[] => {
+    if (accountId === undefined) return lanes;
+    const lane = lanes.find((l) => l.accountId === accountId);
+    if (!lane) throw new Error(`no account ${accountId} in this process`);
+    return [lane];
+  };
+  return {
+    queries,
+    settings: async () => inputs.settings.current(),
+    live$: dashboardEventsFromLanes(
+      lanes.map((lane) => ({
+        runtime: { outputs$: lane.runtime.outputs$, livePositions: () => lanePositions(lane) },
+        account: { id: lane.accountId, name: lane.name },
+      })),
+    ),
+    livePositions,
+    actors: actorObserver,
+    machines: [engineMachine, positionMachine, signalMachine],
+    controls: {
+      // Through the live settings: the next alert already sees the change.
+      pause: () => inputs.settings.pause(),
+      resume: () => inputs.settings.resume(),
+      updateSettings: (patch) => inputs.settings.update(patch, 'dashboard'),
+      flattenAll: async (accountId) => {
+        for (const lane of lanesFor(accountId)) lane.runtime.flatten('manual', Date.now());
+      },
+      // One lane's guard: a reset never clears another account's breach.
+      resetGuard: async (which, accountId) => {
+        const [lane, ...others] = lanesFor(accountId);
+        if (!lane || others.length > 0) throw new Error('reset guard: name the account');
+        lane.processor.setGuardState(resetGuard(lane.processor.guardState(), which));
+      },
+      paused: () => inputs.settings.paused(),
+    },
+    token: config.dashboardToken,
+    exposed: dashboardExposed(config.host),
+    backtestsDir: 'reports',
+    accounts: () => lanes.map((lane) => ({ accountId: lane.accountId, name: lane.name })),
+    liveGuards: () =>
+      lanes.map((lane) => ({
+        accountId: lane.accountId,
+        name: lane.name,
+        state: lane.processor.guardState(),
+        balance: lane.processor.balanceCheck(),
+        brokerBlocked: lane.processor.brokerBlocked(),
+        settings: lane.settings(),
+      })),
+    // Lanes may trade different symbols: the first lane with bars for the symbol answers.
+    bars: async (symbol, from, to) => {
+      const minutes = Math.ceil((to - from) / 60_000);
+      for (const lane of lanes) {
+        const bars = lane.bars.barsBefore(symbol, to, minutes);
+        if (bars.length > 0) return bars;
+      }
+      return [];
     },
   };
 }

@@ -11,6 +11,7 @@ import type { Clock } from '../ports/index.ts';
 import type { PositionRecord } from '../ports/store.ts';
 import type { Venue, VenueFactory } from '../ports/venue.ts';
 import type { EngineRuntime } from '../runtime/engine-runtime.ts';
+import type { SignalProcessor } from '../runtime/signal-processor.ts';
 import type { BotConfig } from './config.ts';
 
 export const VENUES = {
@@ -30,7 +31,7 @@ export function openVenue(
     readonly clock: Clock;
     readonly logger: Logger;
     readonly storedPositions: () => readonly PositionRecord[];
-    readonly engine: { readonly runtime: EngineRuntime | null };
+    readonly engine: { readonly runtime: EngineRuntime | null; readonly processor?: SignalProcessor | null };
   },
 ): Promise<Venue> {
   const { logger } = deps;
@@ -42,7 +43,11 @@ export function openVenue(
       protectiveStops: config.protectiveStops,
       demo: config.demo,
       gatewayUrl: config.gatewayUrl,
+      unknownPositions: config.unknownPositions,
+      reconcileIntervalMs: reconcileIntervalMs(config.accounts.length),
     },
+    // A broker position the engine does not know becomes a ladder actor of its own (or is refused, then flattened).
+    adoptPosition: (position) => deps.engine.processor?.adoptPosition(position, deps.clock.now()) ?? null,
     clock: deps.clock,
     logger: {
       debug: (o, m) => logger.debug(o, m),
@@ -71,4 +76,13 @@ export function openVenue(
         }));
     },
   });
+}
+
+/**
+ * The desired-state pass costs two REST reads per account: every 5 s for up to four accounts, then
+ * 5 s more per four (ProjectX allows 200 requests a minute; whether per token, user or address is
+ * unconfirmed, so every account on one login is counted against one budget: docs/accounts.md).
+ */
+export function reconcileIntervalMs(accounts: number): number {
+  return 5_000 * Math.max(1, Math.ceil(accounts / 4));
 }

@@ -21,6 +21,10 @@ export interface VenueOptions {
   readonly demo: boolean;
   /** A local gateway already running (else the local venue starts one). */
   readonly gatewayUrl?: string | undefined;
+  /** A broker position the bot does not know: adopt it into a ladder of its own (default), or flatten it. */
+  readonly unknownPositions?: 'adopt' | 'flatten';
+  /** How often the broker's book is compared with the engine's and repaired, ms (default 5 s). */
+  readonly reconcileIntervalMs?: number;
 }
 
 export interface VenueLogger {
@@ -46,7 +50,28 @@ export interface VenueContext {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** What the engine holds: the stored rows until it is restored, then its live positions. */
   readonly knownPositions: () => readonly KnownOpenPosition[];
+  /**
+   * Take over a broker position the engine does not know (unknown exposure, adopt policy) into a
+   * ladder actor of its own (SignalProcessor.adoptPosition); refused with a reason (the venue then
+   * flattens it), or null while the engine is not running yet (left open, asked again next pass).
+   */
+  readonly adoptPosition?: (position: UnknownBrokerPosition) => AdoptOutcome | null;
 }
+
+/** A position the broker holds that the engine did not open. */
+export interface UnknownBrokerPosition {
+  /** The broker's position id (ids of the adopted position derive from it). */
+  readonly brokerPositionId: string;
+  readonly symbol: string;
+  readonly contractId: string;
+  readonly side: Side;
+  readonly quantity: number;
+  readonly averagePrice: number;
+}
+
+export type AdoptOutcome =
+  | { readonly ok: true; readonly positionId: string }
+  | { readonly ok: false; readonly reason: string };
 
 /** A root symbol's active contract changed (a quarterly roll): new entries go to `to`. */
 export interface ContractChange {
@@ -70,6 +95,24 @@ export interface AccountState {
   readonly ts: number;
 }
 
+/**
+ * One repair the venue made because the broker's book differed from what the engine holds (a stop
+ * that stopped working, an orphan order, an unknown position): for the operator's log and alerts.
+ */
+export interface VenueRepair {
+  readonly kind: 'stop_replaced' | 'order_cancelled' | 'position_flattened' | 'position_adopted';
+  readonly accountId: string;
+  readonly positionId?: string;
+  /** The broker's order id (stop_replaced: the stop that was lost; order_cancelled: the orphan). */
+  readonly orderId?: string;
+  readonly contractId?: string;
+  /** What was found and done, in words (e.g. "stop 1234 (tag p1-s1) is no longer working …"). */
+  readonly reason: string;
+  readonly ts: number;
+  /** Which check found it: the periodic desired-state pass, start, a hub reconnect, … */
+  readonly detectedBy: 'periodic' | 'start' | 'reconnect' | 'user-hub-poll' | 'broker-flat' | 'other';
+}
+
 export interface Venue {
   readonly kind: string;
   readonly accountId: string;
@@ -78,6 +121,8 @@ export interface Venue {
   /** Market data. */
   readonly ticks$?: Observable<PriceTick>;
   readonly health$?: Observable<ExchangeHealth>;
+  /** Repairs the venue made to bring the broker's book back to what the engine holds (see VenueRepair). */
+  readonly repairs$?: Observable<VenueRepair>;
   /** Paper: every price also goes to the simulated exchange's matching. */
   onPrice?(symbol: string, price: number, ts: number, size: number): void;
   /** Local gateway in-process: demo prices go to the gateway and come back through the market hub. */

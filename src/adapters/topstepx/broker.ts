@@ -65,6 +65,12 @@ export class TopstepxBroker implements Broker {
   /** Stop-loss brackets: the children heard of, and their adoption as protective stops. */
   private readonly brackets: BracketStops;
   private closing = false;
+  /**
+   * Set by the first "Brackets cannot be used with Position Brackets" rejection: the account's
+   * bracket setting is wrong (ProjectX has no API to read it, so the first bracketed entry is the
+   * probe). Later bracketed entries are refused here with the same fix, without burning REST calls.
+   */
+  private bracketSettingError: string | null = null;
   /** Orders and fills are read from REST from this time on (a day before this instance started). */
   private readonly searchFrom: number;
 
@@ -138,6 +144,50 @@ export class TopstepxBroker implements Broker {
 
   knownOrderTags(): string[] {
     return [...this.ledger.byTag.keys()];
+  }
+
+  /**
+   * What this instance knows of the order behind `tag`: placed (its id, whether it ended, when it was
+   * created), refused, or nothing yet (never sent, or its placement is still in flight).
+   */
+  orderStateOf(
+    tag: string,
+  ): { orderId: number; terminal: boolean; createdAt: number } | 'rejected' | undefined {
+    const tracked = this.ledger.byTag.get(tag);
+    if (tracked)
+      return { orderId: tracked.orderId, terminal: tracked.terminal, createdAt: tracked.createdAt };
+    return this.ledger.rejectedTags.has(tag) ? 'rejected' : undefined;
+  }
+
+  /**
+   * The desired-state check found the order behind `tag` gone from the broker's book although no hub
+   * event said so (a broker that dropped a working stop): end it in the ledger and tell the engine
+   * once, as `order.cancelled`. `order` is the broker's own record of it when REST still has one.
+   * True when the engine was told now (false: unknown tag, or already ended).
+   */
+  reportOrderLost(tag: string, order: Order | null): boolean {
+    const tracked = this.ledger.byTag.get(tag);
+    if (!tracked || tracked.terminal) return false;
+    tracked.terminal = true;
+    if (this.ledger.cancelledOrders.has(tracked.orderId)) return false;
+    this.ledger.accepted(tag, tracked.orderId, tracked.createdAt);
+    this.ledger.cancelled(tag, tracked.orderId, order?.updatedAt ?? this.now());
+    return true;
+  }
+
+  /**
+   * The engine has no protective stop out for a position the broker holds (its last stop was
+   * refused): tell it the stop it would place next, `tag`, is missing, so it places one under the
+   * following tag. Once per tag; never for a tag this instance placed or saw refused.
+   */
+  reportStopMissing(tag: string): boolean {
+    if (this.ledger.byTag.has(tag) || this.ledger.rejectedTags.has(tag)) return false;
+    return this.ledger.missing(tag, this.now());
+  }
+
+  /** Why bracketed entries are refused on this account (its bracket setting), or null. */
+  configurationError(): string | null {
+    return this.bracketSettingError;
   }
 
   /** The tag this instance knows an order by (its customTag, or the stop tag an adopted bracket child serves). */
@@ -231,6 +281,11 @@ export class TopstepxBroker implements Broker {
         const bracketTicks = this.options.bracketStops
           ? this.brackets.ticksFor(command, contractId)
           : undefined;
+        if (bracketTicks !== undefined && this.bracketSettingError) {
+          // The account refused brackets once already: refuse here, naming the fix, until it changes.
+          for (const leg of command.legs) this.ledger.rejected(leg.tag, this.bracketSettingError, this.now());
+          return;
+        }
         if (bracketTicks !== undefined) this.brackets.bracketed.add(command.positionId);
         for (const leg of command.legs) {
           await this.place(command.positionId, {
@@ -371,15 +426,20 @@ export class TopstepxBroker implements Broker {
     }
     if (outcome.outcome === 'rejected') {
       // The account setting brackets need (§8.2): say how to fix it where the trader reads the reason.
-      const fix =
-        request.stopLossBracket && /Position Brackets/i.test(outcome.message)
-          ? '; set the account to Auto OCO Brackets in TopstepX, or run with --protective-stops broker'
-          : '';
-      this.ledger.rejected(
-        request.customTag,
-        `${outcome.message} (errorCode ${outcome.code})${fix}`,
-        this.now(),
-      );
+      const wrongSetting =
+        request.stopLossBracket !== undefined && /Position Brackets/i.test(outcome.message);
+      const fix = wrongSetting
+        ? '; set the account to Auto OCO Brackets in TopstepX, or run with --protective-stops broker'
+        : '';
+      const reason = `${outcome.message} (errorCode ${outcome.code})${fix}`;
+      if (wrongSetting && !this.bracketSettingError) {
+        this.bracketSettingError = reason;
+        this.log.error(
+          { accountId: this.options.accountId, tag: request.customTag, reason },
+          'topstepx broker: this account refuses stop-loss brackets (its Position Brackets setting); every bracketed entry is refused until the setting is Auto OCO Brackets or the bot runs with --protective-stops broker',
+        );
+      }
+      this.ledger.rejected(request.customTag, reason, this.now());
       return;
     }
     const price = request.limitPrice ?? request.stopPrice ?? null;
@@ -451,6 +511,19 @@ export class TopstepxBroker implements Broker {
       return;
     }
     if (!current) {
+      // A stop placed again after the broker lost the previous one (tag s2 on): the broker may have
+      // flattened the position itself (its liquidation cancels working stops first). A stop for a
+      // position that is gone would open one the other way, so check it is still held.
+      if ((parseTag(command.tag)?.index ?? 1) > 1) {
+        const held = await this.closableSize(contractId, command.side, command.quantity);
+        if (held <= 0) {
+          this.log.warn(
+            { tag: command.tag, contractId },
+            'topstepx broker: no stop placed again: the broker no longer holds the position (reconciliation tells the engine)',
+          );
+          return;
+        }
+      }
       await this.place(command.positionId, {
         accountId: this.options.accountId,
         contractId,

@@ -26,6 +26,8 @@ export class BrokerEventLedger {
   readonly rejectedTags = new Set<string>();
   readonly cancelledOrders = new Set<number>();
   readonly seenFills = new Set<number>();
+  /** Tags reported missing without ever being placed (see `missing`). */
+  readonly missingTags = new Set<string>();
   /** Positions already reported closed by the broker itself. */
   readonly flattenedPositions = new Set<string>();
   /** Fills whose order id has no tag yet (the order event comes later). */
@@ -94,6 +96,17 @@ export class BrokerEventLedger {
     if (this.cancelledOrders.has(orderId)) return;
     this.cancelledOrders.add(orderId);
     this.events.next({ type: 'order.cancelled', ts, tag, orderId: String(orderId) });
+  }
+
+  /**
+   * An order the engine expects under `tag` was never placed (its predecessor was refused): reported
+   * as `order.cancelled` with no order id, once per tag, so the engine places the next one.
+   */
+  missing(tag: string, ts: number): boolean {
+    if (this.missingTags.has(tag)) return false;
+    this.missingTags.add(tag);
+    this.events.next({ type: 'order.cancelled', ts, tag, orderId: '' });
+    return true;
   }
 
   /** The broker closed what is left of `positionId` by itself; reported once per position. */

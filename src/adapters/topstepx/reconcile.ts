@@ -3,16 +3,22 @@
  * before new signals are accepted. `reconcile` only reads and diffs; `applyReconciliation` acts on the
  * diff (ingest missed fills, cancel orphan orders, adopt or flatten unknown exposure). `Reconciler`
  * runs both on start, on every `reconnected$`, and when a REST poll catches the user hub missing an
- * event, and keeps a gate closed while it runs.
+ * event, and keeps a gate closed while it runs. Its desired-state pass (`checkDesiredState`, every
+ * few seconds and after each reconnect) compares the broker's working orders and positions with
+ * what the engine holds: a protective stop that stopped working without any hub event is reported
+ * to the engine, which places it again; orphans and new unknown exposure escalate to a full run.
+ * Every repair is published on `repairs$`.
  */
 import { BehaviorSubject, filter, firstValueFrom, type Observable, Subject, type Subscription } from 'rxjs';
-import { parseTag } from '../../domain/tags.ts';
+import { parseTag, stopTag } from '../../domain/tags.ts';
 import type { Side } from '../../domain/types.ts';
+import type { VenueRepair } from '../../ports/venue.ts';
 import type { TopstepxBroker } from './broker.ts';
 import { isTerminalState, OrderType, PositionTypeCode, WORKING_STATUSES } from './enums.ts';
 import { describe } from './http.ts';
 import type { HubName, HubReconnect } from './hubs.ts';
 import { type AdapterLogger, silentLogger } from './log.ts';
+import type { AdoptOutcome } from '../../ports/venue.ts';
 import type { HalfTrade, Order, Position } from './models.ts';
 import { placeOrderIdempotent } from './place.ts';
 import type { ProjectXRest } from './rest.ts';
@@ -23,6 +29,25 @@ export interface KnownPosition {
   readonly side: Side;
   readonly quantity: number;
 }
+
+/**
+ * A protective stop the engine holds for an open position (broker or bracket stops): the tag of its
+ * current stop order, what it should cover and where.
+ */
+export interface ExpectedStop {
+  readonly positionId: string;
+  readonly tag: string;
+  readonly contractId: string;
+  readonly quantity: number;
+  readonly stopPrice: number;
+  /**
+   * False when the engine has no stop order out for the position (its last one was refused): `tag` is
+   * then the one it would place next. Default true.
+   */
+  readonly commanded?: boolean;
+}
+
+export type RepairTrigger = VenueRepair['detectedBy'];
 
 export interface ReconcileInput {
   readonly accountId: number;
@@ -86,7 +111,6 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
     const tag = o.customTag ?? input.tagOf?.(o.id);
     if (tag) tagOfOrder.set(o.id, tag);
   }
-  const workingIds = new Set(working.map((o) => o.id));
 
   const byContract = new Map(open.map((p) => [p.contractId, p]));
   const knownContracts = new Set(input.knownPositions.map((p) => p.contractId));
@@ -116,17 +140,7 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
     return tag !== undefined && known.has(tag);
   });
 
-  const ordersToCancel = working.filter((o) => {
-    if (byContract.has(o.contractId)) return false;
-    // A bracket child waits for its working parent (it is cancelled with it).
-    if (o.parentOrderId != null && workingIds.has(o.parentOrderId)) return false;
-    const tag = o.customTag ?? tagOfOrder.get(o.id);
-    const kind = tag ? parseTag(tag)?.kind : undefined;
-    // A known entry leg may rest without a position; stops, exits and stray stop orders may not.
-    if (tag && known.has(tag) && kind === 'entry') return false;
-    if (kind === 'stop' || kind === 'exit') return true;
-    return o.type === OrderType.Stop || o.type === OrderType.TrailingStop || o.type === OrderType.StopLimit;
-  });
+  const ordersToCancel = orphanOrders(working, open, known, (id) => tagOfOrder.get(id));
 
   const ourOrders = history.filter((o) => {
     const tag = tagOfOrder.get(o.id);
@@ -143,6 +157,31 @@ export async function reconcile(rest: ProjectXRest, input: ReconcileInput): Prom
     workingOrders: working,
     brokerPositions: open,
   };
+}
+
+/**
+ * Working orders (Suspended bracket legs included) with no live position to protect or open: stops,
+ * exits and stray stop orders on a contract the broker holds nothing of. A known entry leg may rest.
+ */
+export function orphanOrders(
+  working: readonly Order[],
+  positions: readonly Position[],
+  knownTags: ReadonlySet<string>,
+  tagOf: (orderId: number) => string | undefined,
+): Order[] {
+  const held = new Set(positions.filter((p) => p.size > 0).map((p) => p.contractId));
+  const workingIds = new Set(working.map((o) => o.id));
+  return working.filter((o) => {
+    if (held.has(o.contractId)) return false;
+    // A bracket child waits for its working parent (it is cancelled with it).
+    if (o.parentOrderId != null && workingIds.has(o.parentOrderId)) return false;
+    const tag = o.customTag ?? tagOf(o.id);
+    const kind = tag ? parseTag(tag)?.kind : undefined;
+    // A known entry leg may rest without a position; stops, exits and stray stop orders may not.
+    if (tag && knownTags.has(tag) && kind === 'entry') return false;
+    if (kind === 'stop' || kind === 'exit') return true;
+    return o.type === OrderType.Stop || o.type === OrderType.TrailingStop || o.type === OrderType.StopLimit;
+  });
 }
 
 /**
@@ -205,6 +244,10 @@ export interface ApplyResult {
   readonly flattened: readonly Position[];
   /** Positions left open for the runtime to protect (policy 'adopt'). */
   readonly adopted: readonly Position[];
+  /** Adopted positions taken into a ladder actor of their own: broker position id → the engine's position id. */
+  readonly adoptedInto?: ReadonlyMap<number, string>;
+  /** Why a position was flattened when the policy was to adopt it (it could not be). */
+  readonly flattenReasons?: ReadonlyMap<number, string>;
   readonly replayedFills: number;
   readonly problems: readonly string[];
 }
@@ -221,6 +264,8 @@ export async function applyReconciliation(
     broker?: TopstepxBroker;
     accountId: number;
     unknownExposure: UnknownExposurePolicy;
+    /** Adopt policy: take the position into a ladder actor (null: the engine is not running yet). */
+    adopt?: ((position: Position) => AdoptOutcome | null) | undefined;
   },
 ): Promise<ApplyResult> {
   const problems: string[] = [];
@@ -246,10 +291,18 @@ export async function applyReconciliation(
   }
   const flattened: Position[] = [];
   const adopted: Position[] = [];
+  const adoptedInto = new Map<number, string>();
+  const flattenReasons = new Map<number, string>();
   for (const position of diff.unknownExposure) {
     if (options.unknownExposure === 'adopt') {
-      adopted.push(position);
-      continue;
+      const outcome = options.adopt?.(position) ?? null;
+      if (outcome === null || outcome.ok) {
+        adopted.push(position);
+        if (outcome?.ok) adoptedInto.set(position.id, outcome.positionId);
+        continue;
+      }
+      // It cannot get a ladder: an unprotected position is the worse outcome, so it is flattened.
+      flattenReasons.set(position.id, outcome.reason);
     }
     const outcome = await placeOrderIdempotent(options.rest, {
       accountId: options.accountId,
@@ -262,7 +315,7 @@ export async function applyReconciliation(
     if (outcome.outcome === 'placed') flattened.push(position);
     else problems.push(`flatten ${position.contractId} (${position.size}): ${outcome.message}`);
   }
-  return { cancelled, flattened, adopted, replayedFills, problems };
+  return { cancelled, flattened, adopted, adoptedInto, flattenReasons, replayedFills, problems };
 }
 
 export interface ReconcileReport {
@@ -286,6 +339,8 @@ export interface ReconcilerOptions {
     tagOf?: (orderId: number) => string | undefined;
     /** True for fill ids already delivered to the engine (they are not missed). */
     isFillSeen?: (fillId: number) => boolean;
+    /** The protective stops the engine holds (broker or bracket stops; empty with local stops). */
+    expectedStops?: readonly ExpectedStop[];
   };
   readonly hubs?: {
     readonly reconnected$: Observable<HubReconnect>;
@@ -295,41 +350,72 @@ export interface ReconcilerOptions {
   readonly lookbackMs?: number;
   /** A terminal order the hub has not reported this long after its update counts as missed (default 5 s). */
   readonly hubGraceMs?: number;
+  /**
+   * A stop created less than this long ago is not looked for among the working orders yet (a
+   * placement just answered may not be listed yet; default 2 s: the order itself is asked before
+   * anything is re-placed, so a short grace costs one read, never a second stop).
+   */
+  readonly stopGraceMs?: number;
   readonly now?: () => number;
   readonly logger?: AdapterLogger;
+  /** Adopt policy: take an unknown position into a ladder actor (see applyReconciliation). */
+  readonly adopt?: (position: Position) => AdoptOutcome | null;
 }
 
 /** Runs reconciliation at start and after every reconnect; `ready$` is false while it runs. */
 export class Reconciler {
   readonly ready$: Observable<boolean>;
   readonly reconciled$: Observable<ReconcileReport>;
+  /** Every repair made (a lost stop reported, an orphan cancelled, unknown exposure flattened or adopted). */
+  readonly repairs$: Observable<VenueRepair>;
   private readonly ready = new BehaviorSubject(false);
   private readonly reports = new Subject<ReconcileReport>();
+  private readonly repairs = new Subject<VenueRepair>();
   private running: Promise<ReconcileReport> | null = null;
-  private again: string | null = null;
+  private again: { reason: string; trigger: RepairTrigger } | null = null;
   private subscription: Subscription | null = null;
   private poll: ReturnType<typeof setInterval> | null = null;
+  private desiredTimer: ReturnType<typeof setInterval> | null = null;
+  private desiredRun: Promise<VenueRepair[]> | null = null;
+  /** Broker positions already reported adopted (the adopt policy leaves them open: report them once). */
+  private readonly adoptedReported = new Set<number>();
+  /** Unknown broker positions seen by the last desired-state pass (escalated when seen twice). */
+  private unknownSeen = new Set<number>();
   private readonly now: () => number;
   private readonly log: AdapterLogger;
 
   constructor(private readonly options: ReconcilerOptions) {
     this.ready$ = this.ready.asObservable();
     this.reconciled$ = this.reports.asObservable();
+    this.repairs$ = this.repairs.asObservable();
     this.now = options.now ?? Date.now;
     this.log = options.logger ?? silentLogger;
   }
 
-  /** First reconciliation, then one after every hub reconnect. */
+  /** First reconciliation, then one after every hub reconnect (and a desired-state pass after it, when on). */
   async start(): Promise<ReconcileReport> {
     this.subscription =
-      this.options.hubs?.reconnected$.subscribe((r) => void this.run(`${r.hub} hub ${r.reason}`)) ?? null;
-    return this.run('start');
+      this.options.hubs?.reconnected$.subscribe((r) => {
+        const after = this.run(`${r.hub} hub ${r.reason}`, 'reconnect');
+        if (this.desiredTimer)
+          void after
+            .then(() => this.checkDesiredState('reconnect'))
+            .catch((error: unknown) =>
+              this.log.warn(
+                { error: describe(error) },
+                'topstepx: desired-state check after a reconnect failed',
+              ),
+            );
+      }) ?? null;
+    return this.run('start', 'start');
   }
 
   stop(): void {
     this.subscription?.unsubscribe();
     if (this.poll) clearInterval(this.poll);
     this.poll = null;
+    if (this.desiredTimer) clearInterval(this.desiredTimer);
+    this.desiredTimer = null;
   }
 
   isReady(): boolean {
@@ -342,13 +428,13 @@ export class Reconciler {
   }
 
   /** Reconcile now; calls during a run coalesce into one more run afterwards. */
-  run(reason: string): Promise<ReconcileReport> {
+  run(reason: string, trigger: RepairTrigger = 'other'): Promise<ReconcileReport> {
     this.ready.next(false);
     if (this.running) {
-      this.again = reason;
+      this.again = { reason, trigger };
       return this.running;
     }
-    const once = async (why: string): Promise<ReconcileReport> => {
+    const once = async (why: string, by: RepairTrigger): Promise<ReconcileReport> => {
       const known = this.options.knownState();
       const at = this.now();
       const diff = await reconcile(this.options.rest, {
@@ -359,6 +445,7 @@ export class Reconciler {
         isFillSeen: known.isFillSeen,
         since: at - (this.options.lookbackMs ?? 24 * 3_600_000),
       });
+      const lostStops = this.options.reportOnly ? [] : this.stopsEndedAtBroker(known.expectedStops, diff);
       const applied = this.options.reportOnly
         ? { cancelled: [], flattened: [], adopted: diff.unknownExposure, replayedFills: 0, problems: [] }
         : await applyReconciliation(diff, {
@@ -366,6 +453,7 @@ export class Reconciler {
             broker: this.options.broker,
             accountId: this.options.accountId,
             unknownExposure: this.options.unknownExposure,
+            adopt: this.options.adopt,
           });
       const report = { reason: why, at, diff, applied };
       this.log.info(
@@ -380,15 +468,27 @@ export class Reconciler {
         },
         'topstepx: reconciled',
       );
+      // Replaying our orders' states told the engine of stops the broker ended without a hub event.
+      for (const { stop, order } of lostStops) {
+        const state = this.options.broker?.orderStateOf(stop.tag);
+        if (typeof state !== 'object' || !state.terminal) continue;
+        this.emitRepair(
+          this.stopRepair(stop, by, {
+            orderId: order.id,
+            reason: `stop ${order.id} (tag ${stop.tag}) was ${order.state} at the broker and no hub event said so: re-placed (${why})`,
+          }),
+        );
+      }
+      this.publishApplied(diff, applied, why, by);
       this.reports.next(report);
       return report;
     };
     const loop = async (): Promise<ReconcileReport> => {
-      let report = await once(reason);
+      let report = await once(reason, trigger);
       while (this.again !== null) {
-        const why = this.again;
+        const next = this.again;
         this.again = null;
-        report = await once(why);
+        report = await once(next.reason, next.trigger);
       }
       return report;
     };
@@ -401,6 +501,198 @@ export class Reconciler {
         this.running = null;
       });
     return this.running;
+  }
+
+  /** A run's actions as repair records (adopted positions once each: the policy leaves them open). */
+  private publishApplied(diff: ReconcileDiff, applied: ApplyResult, why: string, by: RepairTrigger): void {
+    if (this.options.reportOnly) return;
+    const accountId = String(this.options.accountId);
+    const ts = this.now();
+    for (const id of applied.cancelled) {
+      const order = diff.ordersToCancel.find((o) => o.id === id);
+      const tag = order?.customTag ?? this.options.broker?.tagOf(id);
+      const positionId = tag ? parseTag(tag)?.positionId : undefined;
+      this.emitRepair({
+        kind: 'order_cancelled',
+        accountId,
+        ...(positionId ? { positionId } : {}),
+        orderId: String(id),
+        ...(order ? { contractId: order.contractId } : {}),
+        reason: `order ${id}${tag ? ` (tag ${tag})` : ''} was working with no position to protect or open on ${order?.contractId ?? 'its contract'}: cancelled (${why})`,
+        ts,
+        detectedBy: by,
+      });
+    }
+    for (const p of applied.flattened) {
+      const refused = applied.flattenReasons?.get(p.id);
+      this.emitRepair({
+        kind: 'position_flattened',
+        accountId,
+        contractId: p.contractId,
+        reason: `the broker holds ${p.size} ${p.contractId} the bot does not know about: ${refused ? `it cannot be adopted (${refused}), so it was flattened at market` : 'flattened at market'} (${why})`,
+        ts,
+        detectedBy: by,
+      });
+    }
+    for (const p of applied.adopted) {
+      const into = applied.adoptedInto?.get(p.id);
+      // Left open (the engine not running yet) is reported once; the adoption itself always.
+      if (!into && this.adoptedReported.has(p.id)) continue;
+      if (!into) this.adoptedReported.add(p.id);
+      this.emitRepair({
+        kind: 'position_adopted',
+        accountId,
+        ...(into ? { positionId: into } : {}),
+        contractId: p.contractId,
+        reason: into
+          ? `the broker holds ${p.size} ${p.contractId} at ${p.averagePrice} the bot did not know about: adopted into a ladder of its own as position ${into}, its stop placed (${why})`
+          : `the broker holds ${p.size} ${p.contractId} the bot does not know about: left open until the engine runs (unknown exposure policy 'adopt'; ${why})`,
+        ts,
+        detectedBy: by,
+      });
+    }
+  }
+
+  /** Expected stops still live in the ledger whose order REST shows cancelled or expired. */
+  private stopsEndedAtBroker(
+    stops: readonly ExpectedStop[] | undefined,
+    diff: ReconcileDiff,
+  ): { stop: ExpectedStop; order: Order }[] {
+    const broker = this.options.broker;
+    if (!broker) return [];
+    return (stops ?? []).flatMap((stop) => {
+      const state = stop.commanded === false ? undefined : broker.orderStateOf(stop.tag);
+      if (typeof state !== 'object' || state.terminal) return [];
+      const order = diff.ourOrders.find(
+        (o) => o.id === state.orderId && (o.state === 'cancelled' || o.state === 'expired'),
+      );
+      return order ? [{ stop, order }] : [];
+    });
+  }
+
+  private emitRepair(repair: VenueRepair): void {
+    this.log.warn({ ...repair }, `topstepx: repair: ${repair.reason}`);
+    this.repairs.next(repair);
+  }
+
+  /**
+   * The desired-state pass: one read of the working orders and one of the open positions, compared
+   * with what the engine holds (projectx-gateway.md §13.4).
+   *
+   * - A known position the broker still holds whose current stop order is no longer working (the
+   *   broker dropped or cancelled it without a hub event): after `searchOrderById` confirms it ended
+   *   and did not fill, the broker's ledger reports `order.cancelled` for its tag (once), and the
+   *   position machine places a fresh stop under the next tag. Not missing: a stop whose placement is
+   *   in flight (its tag not yet known, or created within `stopGraceMs`), one that filled (the fill
+   *   path and a full run handle it), an adopted bracket child that is working (it counts as the stop).
+   * - A position with no stop out because its last one was refused (`commanded: false`): the tag it
+   *   would place next is reported missing, so it tries again. At most once per pass: a broker that
+   *   keeps refusing costs one placement per period, never a loop.
+   * - Orphan working orders, unknown exposure seen on two passes in a row (a fill the engine has not
+   *   processed yet is not unknown), a known position the broker no longer holds: a full `run`.
+   *
+   * Returns the stop repairs it made. Concurrent calls share one pass.
+   */
+  checkDesiredState(trigger: RepairTrigger = 'periodic'): Promise<VenueRepair[]> {
+    if (this.desiredRun) return this.desiredRun;
+    this.desiredRun = this.desiredPass(trigger).finally(() => {
+      this.desiredRun = null;
+    });
+    return this.desiredRun;
+  }
+
+  private async desiredPass(trigger: RepairTrigger): Promise<VenueRepair[]> {
+    const broker = this.options.broker;
+    if (!broker || this.options.reportOnly) return [];
+    if (this.running) await this.running.catch(() => undefined);
+    const { accountId, rest } = this.options;
+    const [working, positions] = await Promise.all([
+      rest.queryOrders({ accountId, statuses: WORKING_STATUSES }),
+      rest.searchOpenPositions(accountId),
+    ]);
+    const known = this.options.knownState();
+    const open = positions.filter((p) => p.size > 0);
+    const held = new Set(open.map((p) => p.contractId));
+    const workingIds = new Set(working.map((o) => o.id));
+    const grace = this.options.stopGraceMs ?? 2_000;
+    const repairs: VenueRepair[] = [];
+    const escalate: string[] = [];
+    for (const stop of known.expectedStops ?? []) {
+      if (!held.has(stop.contractId) || stop.quantity <= 0) continue; // flat: the full run's business
+      const state = broker.orderStateOf(stop.tag);
+      if (stop.commanded === false) {
+        if (state === undefined && broker.reportStopMissing(stop.tag)) {
+          const previous = previousStopTag(stop);
+          repairs.push(
+            this.stopRepair(stop, trigger, {
+              reason: `position ${stop.positionId} holds ${stop.quantity} ${stop.contractId} with no protective stop working${previous ? ` (stop ${previous} was refused)` : ''}: placing it again at ${stop.stopPrice}`,
+            }),
+          );
+        }
+        continue;
+      }
+      // Not placed yet (in flight), refused (the engine already moved on), or ended as reported.
+      if (state === undefined || state === 'rejected' || state.terminal) continue;
+      if (workingIds.has(state.orderId) || this.now() - state.createdAt < grace) continue;
+      // Absence from the working list is not proof (§13.5): ask for the order itself.
+      const order = await rest.searchOrderById(accountId, state.orderId);
+      if (order && !isTerminalState(order.state)) continue;
+      if (order?.state === 'filled') {
+        escalate.push(`stop ${state.orderId} (tag ${stop.tag}) filled without a hub event`);
+        continue;
+      }
+      if (!broker.reportOrderLost(stop.tag, order)) continue;
+      repairs.push(
+        this.stopRepair(stop, trigger, {
+          orderId: state.orderId,
+          reason: `stop ${state.orderId} (tag ${stop.tag}) is no longer working at the broker (${order ? `REST shows it ${order.state}` : 'REST does not know it'}) and no hub event said so: re-placed for ${stop.quantity} at ${stop.stopPrice}`,
+        }),
+      );
+    }
+    for (const repair of repairs) this.emitRepair(repair);
+
+    const knownTags = new Set(known.knownOrderTags);
+    const orphans = orphanOrders(working, open, knownTags, (id) => known.tagOf?.(id));
+    if (orphans.length > 0) escalate.push(`orphan order(s) ${orphans.map((o) => o.id).join(', ')}`);
+    const knownContracts = new Set(known.knownPositions.map((p) => p.contractId));
+    const unknown = open.filter((p) => !knownContracts.has(p.contractId) && !this.adoptedReported.has(p.id));
+    const persistent = unknown.filter((p) => this.unknownSeen.has(p.id));
+    this.unknownSeen = new Set(unknown.map((p) => p.id));
+    if (persistent.length > 0)
+      escalate.push(`unknown position(s) on ${persistent.map((p) => p.contractId).join(', ')}`);
+    const gone = known.knownPositions.filter((p) => p.quantity > 0 && !held.has(p.contractId));
+    if (gone.length > 0)
+      escalate.push(`position(s) ${gone.map((p) => p.positionId).join(', ')} no longer held at the broker`);
+    if (escalate.length > 0) await this.run(`desired state: ${escalate.join('; ')}`, trigger);
+    return repairs;
+  }
+
+  private stopRepair(
+    stop: ExpectedStop,
+    trigger: RepairTrigger,
+    detail: { orderId?: number; reason: string },
+  ): VenueRepair {
+    return {
+      kind: 'stop_replaced',
+      accountId: String(this.options.accountId),
+      positionId: stop.positionId,
+      ...(detail.orderId !== undefined ? { orderId: String(detail.orderId) } : {}),
+      contractId: stop.contractId,
+      reason: detail.reason,
+      ts: this.now(),
+      detectedBy: trigger,
+    };
+  }
+
+  /** Run the desired-state pass every `intervalMs` (and after every reconnect's run). */
+  startDesiredState(intervalMs: number): void {
+    if (this.desiredTimer) clearInterval(this.desiredTimer);
+    this.desiredTimer = setInterval(() => {
+      this.checkDesiredState('periodic').catch((error) =>
+        this.log.warn({ error: describe(error) }, 'topstepx: desired-state check failed'),
+      );
+    }, intervalMs);
+    this.desiredTimer.unref?.();
   }
 
   /**
@@ -425,7 +717,7 @@ export class Reconciler {
     const reason = `user hub missed ${missed.length} order update(s) (order ${missed.map((o) => o.id).join(', ')}); REST shows them ${missed.map((o) => o.state).join(', ')}`;
     this.log.warn({ orders: missed.map((o) => o.id) }, `topstepx: ${reason}`);
     this.ready.next(false);
-    await Promise.all([this.options.hubs?.markStale('user', reason), this.run(reason)]);
+    await Promise.all([this.options.hubs?.markStale('user', reason), this.run(reason, 'user-hub-poll')]);
     return missed.length;
   }
 
@@ -439,4 +731,10 @@ export class Reconciler {
     }, intervalMs);
     this.poll.unref?.();
   }
+}
+
+/** The stop tag before `stop.tag` (the one refused), if any. */
+function previousStopTag(stop: ExpectedStop): string | undefined {
+  const parsed = parseTag(stop.tag);
+  return parsed && parsed.index > 1 ? stopTag(stop.positionId, parsed.index - 1) : undefined;
 }

@@ -6,15 +6,20 @@
  */
 import { resolveTicker } from '../../domain/instruments.ts';
 import type { MarketData } from '../../ports/index.ts';
-import type { ContractChange } from '../../ports/venue.ts';
+import type { AdoptOutcome, ContractChange } from '../../ports/venue.ts';
 import { TopstepxBroker } from './broker.ts';
 import type { ProjectXConfig } from './config.ts';
 import { resolveContract } from './contracts.ts';
 import { ProjectXHubs, type ProjectXHubsOptions } from './hubs.ts';
 import { type AdapterLogger, silentLogger } from './log.ts';
 import { marketDataFromHubs } from './market-data.ts';
-import type { Account, Contract } from './models.ts';
-import { type KnownPosition, Reconciler, type UnknownExposurePolicy } from './reconcile.ts';
+import type { Account, Contract, Position } from './models.ts';
+import {
+  type ExpectedStop,
+  type KnownPosition,
+  Reconciler,
+  type UnknownExposurePolicy,
+} from './reconcile.ts';
 import { ProjectXRest } from './rest.ts';
 
 export interface TopstepxSessionOptions {
@@ -25,6 +30,8 @@ export interface TopstepxSessionOptions {
   /** Entries carry the plan's stop as a stop-loss bracket (see TopstepxBrokerOptions.bracketStops). */
   readonly bracketStops?: boolean;
   readonly unknownExposure?: UnknownExposurePolicy;
+  /** Adopt policy: take an unknown position into a ladder actor (null: not yet; see applyReconciliation). */
+  readonly adopt?: (position: Position) => AdoptOutcome | null;
   /** What the engine believes after restoring its snapshot (default: nothing open). */
   readonly knownPositions?: () => readonly KnownPosition[];
   /**
@@ -32,8 +39,19 @@ export interface TopstepxSessionOptions {
    * while one does (default: the contracts of `knownPositions`).
    */
   readonly contractsInUse?: () => readonly string[];
+  /**
+   * The protective stops the engine holds (broker or bracket stops; default none): what the
+   * desired-state pass looks for among the broker's working orders.
+   */
+  readonly expectedStops?: () => readonly ExpectedStop[];
   /** Poll REST for events the user hub missed while orders work (ms; 0 disables; default 15 s). */
   readonly userHubPollMs?: number;
+  /**
+   * Compare the broker's working orders and positions with what the engine holds and repair the
+   * difference (a stop the broker dropped, an orphan order, unknown exposure): every this many ms and
+   * after each reconnect (0 disables; default 5 s; never in a dry run). Two REST reads a pass.
+   */
+  readonly desiredStateIntervalMs?: number;
   /**
    * After the user hub reports a contract flat while the engine still holds a position on it, wait
    * this long for our own fills to arrive, then reconcile (the broker may have closed it: ms; 1.5 s).
@@ -109,12 +127,14 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
     hubs,
     accountId: account.id,
     unknownExposure: options.unknownExposure ?? 'adopt',
+    ...(options.adopt ? { adopt: options.adopt } : {}),
     reportOnly: options.dryRun ?? false,
     knownState: () => ({
       knownPositions: options.knownPositions?.() ?? [],
       knownOrderTags: broker.knownOrderTags(),
       tagOf: (orderId: number) => broker.tagOf(orderId),
       isFillSeen: (fillId: number) => broker.hasSeenFill(fillId),
+      expectedStops: options.expectedStops?.() ?? [],
     }),
     logger: log,
   });
@@ -128,6 +148,8 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
   tokenTimer.unref?.();
   const pollMs = options.userHubPollMs ?? 15_000;
   if (pollMs > 0 && !options.dryRun) reconciler.startPolling(pollMs);
+  const desiredMs = options.desiredStateIntervalMs ?? 5_000;
+  if (desiredMs > 0 && !options.dryRun) reconciler.startDesiredState(desiredMs);
   // A contract the broker reports flat while the engine still holds it: the broker closed it by itself
   // (auto-liquidation at the deadline, a loss limit, a manual close) unless our own fills follow.
   const flatTimers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -141,7 +163,7 @@ export async function startTopstepxSession(options: TopstepxSessionOptions): Pro
       );
       if (!held) return;
       reconciler
-        .run(`broker reports ${p.contractId} flat`)
+        .run(`broker reports ${p.contractId} flat`, 'broker-flat')
         .catch((error: unknown) =>
           log.warn({ error: String(error) }, 'topstepx: reconcile after a broker flat failed'),
         );

@@ -7,10 +7,13 @@ import { filter, from, ReplaySubject, switchMap } from 'rxjs';
 import { getInstrument } from '../../domain/instruments.ts';
 import { stopTag } from '../../domain/tags.ts';
 import type { Bar, Instrument } from '../../domain/types.ts';
-import type { AccountState, Venue, VenueContext } from '../../ports/venue.ts';
+import type { PositionView } from '../../ports/engine.ts';
+import type { AccountState, RestoredEngine, Venue, VenueContext } from '../../ports/venue.ts';
 import { fetchBars } from './bars.ts';
 import { loadProjectXConfig, type ProjectXConfig } from './config.ts';
+import { PositionTypeCode } from './enums.ts';
 import type { Account } from './models.ts';
+import type { ExpectedStop } from './reconcile.ts';
 import { startTopstepxSession, type TopstepxSession } from './session.ts';
 
 /** What a gateway in this process adds (the local gateway): prices pushed in, its last price. */
@@ -38,15 +41,40 @@ export async function connectProjectXVenue(
   hooks: ProjectXVenueHooks,
 ): Promise<Venue> {
   const { options, logger } = context;
+  /** The engine once restored (afterRestore): the desired-state pass reads its protective stops. */
+  let engine: RestoredEngine | null = null;
+  let started: TopstepxSession | null = null;
   const session: TopstepxSession = await startTopstepxSession({
+    unknownExposure: options.unknownPositions ?? 'adopt',
+    ...(options.reconcileIntervalMs === undefined ? {} : { desiredStateIntervalMs: options.reconcileIntervalMs }),
+    // Only once the engine runs (afterRestore): until then an unknown position is left as it is.
+    adopt: (position) => {
+      if (!engine || !started || !context.adoptPosition) return null;
+      const symbol = [...started.contracts].find(([, c]) => c.id === position.contractId)?.[0];
+      if (!symbol)
+        return {
+          ok: false,
+          reason: `${position.contractId} is not one of the contracts this bot trades (${options.symbols.join(', ')})`,
+        };
+      return context.adoptPosition({
+        brokerPositionId: String(position.id),
+        symbol,
+        contractId: position.contractId,
+        side: position.type === PositionTypeCode.Long ? 'long' : 'short',
+        quantity: position.size,
+        averagePrice: position.averagePrice,
+      });
+    },
     config: projectx,
     symbols: options.symbols,
     dryRun: options.dryRun,
     bracketStops: options.protectiveStops === 'bracket',
     knownPositions: () => context.knownPositions().filter((p) => p.quantity > 0),
     contractsInUse: () => context.knownPositions().map((p) => p.contractId),
+    expectedStops: () => (engine && options.protectiveStops !== 'local' ? expectedStopsOf(engine) : []),
     logger,
   });
+  started = session;
   const accountId = String(session.account.id);
   const lastPrices = new Map<string, number>();
   // The front month's prints (a rolled month a position still holds trades at another price).
@@ -96,6 +124,7 @@ export async function connectProjectXVenue(
     broker: session.broker,
     account$: account$.asObservable(),
     ticks$: session.marketData.ticks$,
+    repairs$: session.reconciler.repairs$,
     ...(session.marketData.health$ ? { health$: session.marketData.health$ } : {}),
     ...(pushPrice
       ? {
@@ -156,16 +185,17 @@ export async function connectProjectXVenue(
     async accountBalance() {
       return (await readAccount())?.balance ?? null;
     },
-    async afterRestore(engine) {
+    async afterRestore(restored) {
+      engine = restored;
       await session.reconciler.whenReady();
-      const views = engine.positions();
+      const views = restored.positions();
       if (views.length === 0 || options.dryRun) return;
       // The previous process may have died between a broker event and its consequence (an entry
       // filled, the stop not yet placed): tell the restored actors what the broker did meanwhile,
       // then re-send what they had asked for. Both are idempotent.
       const resynced = await session.broker
         .resync(() =>
-          engine.positions().map((v) => ({
+          restored.positions().map((v) => ({
             positionId: v.positionId,
             entryFilled: Object.fromEntries(v.context.legs.map((l) => [l.tag, l.filled])),
             exitedQty: v.context.exitedQty,
@@ -177,7 +207,7 @@ export async function connectProjectXVenue(
           logger.error({ error: String(error) }, 'could not resync the restored positions with the broker');
           return { orders: 0, fills: 0 };
         });
-      const commands = engine.positions().flatMap((view) => engine.rearm(view, false));
+      const commands = restored.positions().flatMap((view) => restored.rearm(view, false));
       logger.info(
         {
           orders: resynced.orders,
@@ -197,4 +227,32 @@ export async function connectProjectXVenue(
       await hooks.close?.();
     },
   };
+}
+
+const OPEN_STATES: ReadonlySet<string> = new Set(['active', 'tp1', 'tp2', 'tp3']);
+
+/**
+ * The protective stop each open position holds: its current stop tag, for the size and price last
+ * commanded; a position whose last stop was refused (none commanded) asks for its open size at the
+ * ladder's stop under the tag it would place next.
+ */
+export function expectedStopsOf(engine: {
+  positions(): readonly Pick<PositionView, 'positionId' | 'state' | 'context'>[];
+}): ExpectedStop[] {
+  return engine.positions().flatMap((view) => {
+    const ctx = view.context;
+    const open = ctx.filledQty - ctx.exitedQty;
+    if (!OPEN_STATES.has(view.state) || open <= 0) return [];
+    const commanded = ctx.stopQty > 0;
+    return [
+      {
+        positionId: view.positionId,
+        tag: stopTag(view.positionId, ctx.stopSeq),
+        contractId: ctx.contractId,
+        quantity: commanded ? ctx.stopQty : open,
+        stopPrice: commanded ? (ctx.stopOrderPrice ?? ctx.stop) : ctx.stop,
+        commanded,
+      },
+    ];
+  });
 }
