@@ -1,4 +1,5 @@
 // Control actions (pause, resume, flatten all, reset a latched guard): token + typed confirmation.
+import { accountList, accountName, selectedAccount, severalAccounts } from './accounts.ts';
 import { ApiFailure, post, setToken, token } from './api.ts';
 import { h } from './dom.ts';
 
@@ -23,7 +24,24 @@ export function openControls(modal: HTMLDialogElement, body: HTMLElement, onDone
     h('option', { value: 'dailyLoss' }, 'daily loss'),
     h('option', { value: 'trailingDrawdown' }, 'trailing drawdown'),
   );
-  const rows = ACTIONS.map(({ action, word, label, danger }) => {
+  // Several accounts: flatten acts on the selected one (every one under All); a guard is one account's.
+  const chosen = selectedAccount();
+  const several = severalAccounts();
+  const accountSelect = h(
+    'select',
+    { 'data-testid': 'guard-account', 'aria-label': 'Account' },
+    ...accountList().map((a) =>
+      h('option', { value: a.accountId, selected: a.accountId === chosen }, accountName(a.accountId)),
+    ),
+  );
+  const labelOf = (action: string, label: string): string =>
+    action === 'flatten-all' && several
+      ? chosen === null
+        ? 'Flatten all positions on every account'
+        : `Flatten all positions on ${accountName(chosen)}`
+      : label;
+  const rows = ACTIONS.map(({ action, word, label: plain, danger }) => {
+    const label = labelOf(action, plain);
     const confirm = h('input', { type: 'text', placeholder: `type ${word}`, style: 'width:130px' });
     const run = h('button', { type: 'button', class: danger ? 'danger' : '', 'data-action': action }, label);
     run.addEventListener('click', async () => {
@@ -36,6 +54,8 @@ export function openControls(modal: HTMLDialogElement, body: HTMLElement, onDone
         const res = await post<{ detail: string }>(`/api/control/${action}`, {
           confirm: word,
           ...(action === 'reset-guard' ? { guard: guardSelect.value } : {}),
+          ...(action === 'reset-guard' && accountSelect.value ? { accountId: accountSelect.value } : {}),
+          ...(action === 'flatten-all' && several && chosen !== null ? { account: chosen } : {}),
         });
         message.textContent = `Done: ${res.detail}.`;
         confirm.value = '';
@@ -49,7 +69,13 @@ export function openControls(modal: HTMLDialogElement, body: HTMLElement, onDone
       {},
       h('td', {}, run),
       h('td', {}, confirm),
-      h('td', {}, action === 'reset-guard' ? guardSelect : ''),
+      h(
+        'td',
+        {},
+        action === 'reset-guard' ? guardSelect : '',
+        action === 'reset-guard' && several ? ' on ' : '',
+        action === 'reset-guard' && several ? accountSelect : '',
+      ),
     );
   });
   body.replaceChildren(

@@ -1,5 +1,6 @@
 // KPI cards: open positions, today's P&L, total P&L, win rate, guard headroom.
-import { get } from './api.ts';
+import { inSelectedAccount, selectedAccount } from './accounts.ts';
+import { get, query } from './api.ts';
 import { clear, h } from './dom.ts';
 import { percent, pnlClass, usd } from './format.ts';
 import type { GuardHeadroom, Kpis, LivePosition } from './types.ts';
@@ -27,6 +28,13 @@ function meter(used: number): HTMLElement {
   return h('div', { class: cls }, h('span', { style: `width:${(left * 100).toFixed(1)}%` }));
 }
 
+/** "Combine A (12345)", or the id when the account has no other name. */
+function accountOf(g: GuardHeadroom): string {
+  return g.accountName === undefined || g.accountName === g.accountId
+    ? g.accountId
+    : `${g.accountName} (${g.accountId})`;
+}
+
 function guardCard(guards: readonly GuardHeadroom[]): HTMLElement {
   if (guards.length === 0)
     return card('Guard headroom', '—', 'no guard state recorded yet', undefined, 'kpi-guard');
@@ -52,12 +60,12 @@ function guardCard(guards: readonly GuardHeadroom[]): HTMLElement {
     ? g.brokerBlocked
     : latched
       ? (g.latchedReason ?? 'a guard latched: reset it from Controls when you accept it')
-      : `daily loss left · ${g.rules}: ${g.drawdownHeadroom === null ? 'no loss limit' : `${usd(g.drawdownHeadroom, false)} above the loss limit ${usd(g.drawdownFloor ?? 0, false)}`}${balance}${guards.length > 1 ? ` · ${g.accountId}` : ''}`;
+      : `daily loss left · ${g.rules}: ${g.drawdownHeadroom === null ? 'no loss limit' : `${usd(g.drawdownHeadroom, false)} above the loss limit ${usd(g.drawdownFloor ?? 0, false)}`}${balance}${guards.length > 1 ? ` · ${accountOf(g)}` : ''}`;
   return card('Guard headroom', value, sub, meter(latched ? 0 : daily), 'kpi-guard');
 }
 
 export async function renderKpis(root: HTMLElement): Promise<void> {
-  const k = await get<Kpis>('/api/kpis');
+  const k = await get<Kpis>(`/api/kpis${query({ account: selectedAccount() })}`);
   clear(root);
   root.append(
     card(
@@ -98,7 +106,9 @@ export async function renderKpis(root: HTMLElement): Promise<void> {
 export function updateOpenCard(root: HTMLElement, positions: readonly LivePosition[]): void {
   const card = root.querySelector('[data-testid="kpi-open"]');
   if (!card) return;
-  const open = positions.filter((p) => p.state !== 'closed' && p.state !== 'cancelled');
+  const open = positions.filter(
+    (p) => p.state !== 'closed' && p.state !== 'cancelled' && inSelectedAccount(p.accountId),
+  );
   const pnl = open.reduce((sum, p) => sum + p.unrealizedPnl, 0);
   card.querySelector('.value')?.replaceChildren(String(open.length));
   card

@@ -1,11 +1,20 @@
 // The dashboard app: tabs, KPI cards, the live stream connection and the token prompt.
 import './style.css';
+import {
+  accountList,
+  loadAccounts,
+  onAccountChange,
+  selectAccount,
+  selectedAccount,
+  severalAccounts,
+} from './accounts.ts';
 import { ApiFailure, get, setToken, token, whenUnauthorized } from './api.ts';
 import { openControls } from './controls.ts';
 import { h } from './dom.ts';
 import { renderKpis, updateOpenCard } from './kpis.ts';
 import { connectLive, onLive } from './live.ts';
 import type { Status } from './types.ts';
+import { renderAccountsOverview } from './views/accounts-overview.ts';
 import { mountActors } from './views/actors.ts';
 import { mountBacktests } from './views/backtests.ts';
 import { mountLiveFeed } from './views/live-feed.ts';
@@ -21,6 +30,9 @@ const controlsBtn = document.getElementById('controls-btn') as HTMLButtonElement
 const readOnly = document.getElementById('read-only')!;
 const modal = document.getElementById('modal') as HTMLDialogElement;
 const modalBody = document.getElementById('modal-body')!;
+const accountsSection = document.getElementById('accounts')!;
+const accountPicker = document.getElementById('account-picker')!;
+const accountSelect = document.getElementById('account-select') as HTMLSelectElement;
 
 const TABS: Record<string, (root: HTMLElement) => () => void> = {
   live: (root) => mountLiveFeed(root, modal, modalBody),
@@ -74,6 +86,34 @@ function askForToken(): void {
   );
 }
 
+/** The selector (All accounts + each) and, with all selected, the overview; one account: neither. */
+function renderAccounts(): void {
+  const several = severalAccounts();
+  accountPicker.hidden = !several;
+  const chosen = selectedAccount();
+  if (several) {
+    accountSelect.replaceChildren(
+      h('option', { value: '' }, 'All accounts'),
+      ...accountList().map((a) =>
+        h(
+          'option',
+          { value: a.accountId },
+          a.name === a.accountId ? a.accountId : `${a.name} (${a.accountId})`,
+        ),
+      ),
+    );
+    accountSelect.value = chosen ?? '';
+  }
+  accountsSection.hidden = !several || chosen !== null;
+  if (!accountsSection.hidden) renderAccountsOverview(accountsSection, accountList());
+}
+
+let accountsTimer: ReturnType<typeof setTimeout> | undefined;
+async function refreshAccounts(): Promise<void> {
+  await loadAccounts();
+  renderAccounts();
+}
+
 let kpiTimer: ReturnType<typeof setTimeout> | undefined;
 /** Refresh the cards after `delay`; `throttle` keeps an already scheduled refresh (frequent marks). */
 function refreshKpis(delay = 0, throttle = false): void {
@@ -81,7 +121,7 @@ function refreshKpis(delay = 0, throttle = false): void {
   clearTimeout(kpiTimer);
   kpiTimer = setTimeout(() => {
     kpiTimer = undefined;
-    renderKpis(kpis).catch((error: unknown) => {
+    Promise.all([renderKpis(kpis), refreshAccounts()]).catch((error: unknown) => {
       if (!(error instanceof ApiFailure && error.status === 401)) console.error(error);
     });
   }, delay);
@@ -106,6 +146,13 @@ modal.addEventListener('click', (e) => {
   if (e.target === modal) modal.close();
 });
 window.addEventListener('hashchange', showTab);
+accountSelect.addEventListener('change', () => selectAccount(accountSelect.value || null));
+// Another account: every view reloads for it (its tables, cards and guards), the figures too.
+onAccountChange(() => {
+  renderAccounts();
+  showTab();
+  refreshKpis();
+});
 connectLive((connected) => {
   conn.textContent = connected ? 'live' : 'reconnecting…';
   conn.className = `pill ${connected ? 'conn-on' : 'conn-off'}`;
@@ -114,9 +161,20 @@ onLive((event) => {
   if (event.type === 'position.finished' || event.type === 'control') refreshKpis(1500);
   if (event.type === 'control') void refreshStatus();
   if (event.type === 'marks') updateOpenCard(kpis, event.positions);
+  // The overview's open P&L and headroom follow the marks, at most every 2 s.
+  if (event.type === 'marks' && !accountsSection.hidden && accountsTimer === undefined)
+    accountsTimer = setTimeout(() => {
+      accountsTimer = undefined;
+      refreshAccounts().catch(() => {});
+    }, 2000);
   if (event.type === 'position') refreshKpis(1000, true);
 });
 setInterval(() => refreshKpis(), 15_000);
-refreshKpis();
+// The accounts first: the views filter by the remembered account from their first load.
+void refreshAccounts()
+  .catch(() => {})
+  .finally(() => {
+    refreshKpis();
+    showTab();
+  });
 void refreshStatus().catch(() => {});
-showTab();

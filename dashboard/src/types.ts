@@ -6,7 +6,7 @@ export type {
   DashboardEvent,
   LivePosition,
 } from '../../src/adapters/dashboard/events.ts';
-export type { GuardHeadroom, Kpis } from '../../src/adapters/dashboard/kpis.ts';
+export type { AccountOverview, GuardHeadroom, Kpis } from '../../src/adapters/dashboard/kpis.ts';
 export type { ProfilePanel } from '../../src/adapters/dashboard/profile-panel.ts';
 export type {
   AlertDetail,

@@ -587,7 +587,10 @@ function wireLane(
 /** A broker-state repair: the log, and one execution event on the account. */
 function recordRepair(shared: SharedParts, lane: LiveLane, repair: VenueRepair): void {
   const { logger } = lane;
-  logger.warn({ repair: repair.kind, positionId: repair.positionId, reason: repair.reason }, 'broker state repaired');
+  logger.warn(
+    { repair: repair.kind, positionId: repair.positionId, reason: repair.reason },
+    'broker state repaired',
+  );
   shared.writeQueue
     .enqueue('repair event', () =>
       shared.store.appendEvents([

@@ -369,8 +369,7 @@ export function parseCommandLine(
     exitAfterMs: number('--exit-after', flags['exit-after'], 1000),
     gatewayUrl: flags['gateway-url'] ?? (file.gatewayUrl as string | undefined),
     protectiveStops: flags['protective-stops'] ?? (file.protectiveStops as string | undefined) ?? 'broker',
-    unknownPositions:
-      flags['unknown-positions'] ?? (file.unknownPositions as string | undefined) ?? 'adopt',
+    unknownPositions: flags['unknown-positions'] ?? (file.unknownPositions as string | undefined) ?? 'adopt',
     logLevel: env.LOG_LEVEL ?? (file.logLevel as string | undefined) ?? 'info',
     dashboardToken: env.DASHBOARD_TOKEN || undefined,
     notesCommand: env.LLM_NOTES_COMMAND ?? (file.notesCommand as string | undefined),

@@ -5,6 +5,7 @@
  */
 
 import type { FastifyInstance } from 'fastify';
+import { map } from 'rxjs';
 import type { InspectionEvent } from 'xstate';
 import { engineMachine } from '../../machines/engine/machine.ts';
 import { positionMachine } from '../../machines/position/machine.ts';
@@ -221,6 +222,21 @@ export function laneDashboardDeps(
   const { lanes, config } = inputs;
   const { queries } = parts;
   const actorObserver = parts.actors;
+  // Every lane's actors report to one observer: a position actor's account is its position's.
+  const positionAccounts = new Map<string, string>();
+  const accountOfActor = (actorId: string): string | undefined => {
+    if (!actorId.startsWith('position:')) return undefined;
+    const positionId = actorId.slice('position:'.length);
+    const known = positionAccounts.get(positionId);
+    if (known !== undefined) return known;
+    const lane = lanes.find((l) => l.runtime.positions().some((p) => p.positionId === positionId));
+    if (lane) positionAccounts.set(positionId, lane.accountId);
+    return lane?.accountId;
+  };
+  const withAccount = <T extends { readonly actorId: string }>(item: T): T => {
+    const accountId = accountOfActor(item.actorId);
+    return accountId === undefined ? item : { ...item, accountId };
+  };
   const lanePositions = (lane: AccountLane) =>
     lane.runtime.positions().map((view) => ({ ...toLivePosition(view), accountName: lane.name }));
   const livePositions = () => lanes.flatMap(lanePositions);
@@ -241,7 +257,15 @@ export function laneDashboardDeps(
       })),
     ),
     livePositions,
-    actors: actorObserver,
+    actors: {
+      actors: () => actorObserver.actors().map(withAccount),
+      transitions: () => actorObserver.transitions().map(withAccount),
+      events$: actorObserver.events$.pipe(
+        map((event) =>
+          event.type === 'actor' ? { ...event, transition: withAccount(event.transition) } : event,
+        ),
+      ),
+    },
     machines: [engineMachine, positionMachine, signalMachine],
     controls: {
       // Through the live settings: the next alert already sees the change.

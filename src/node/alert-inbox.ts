@@ -60,9 +60,7 @@ export class AlertInbox {
     if (row === undefined) return;
     const accounts = this.deps.accounts;
     row.decisions.set(accounts ? decision.accountId : '', decision);
-    const all = accounts
-      ? accounts.map((a) => row.decisions.get(a.accountId))
-      : [row.decisions.get('')];
+    const all = accounts ? accounts.map((a) => row.decisions.get(a.accountId)) : [row.decisions.get('')];
     if (all.some((d) => d === undefined)) return; // another account has not decided it yet
     const decisions = all as SignalDecision[];
     // Until every decision is final (EXECUTING → EXECUTED, PENDING → …) a later one records the reasons again.

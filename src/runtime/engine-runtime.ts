@@ -280,7 +280,16 @@ export class EngineRuntime {
         const events: BrokerEvent[] = [
           { type: 'order.accepted', ts, tag: leg.tag, orderId },
           // Fees: the broker charged them on its own fill; its balance (which the guards follow) has them.
-          { type: 'order.filled', ts, tag: leg.tag, orderId, price: adopted.price, quantity: leg.quantity, side, fees: 0 },
+          {
+            type: 'order.filled',
+            ts,
+            tag: leg.tag,
+            orderId,
+            price: adopted.price,
+            quantity: leg.quantity,
+            side,
+            fees: 0,
+          },
         ];
         queueMicrotask(() => {
           for (const event of events) {

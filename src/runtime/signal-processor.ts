@@ -527,7 +527,8 @@ export class SignalProcessor {
     const entryPrice = fromTicks(toTicks(position.averagePrice, instrument), instrument);
     const last = runtime.lastPrice(position.symbol) ?? entryPrice;
     const stop = planned.plan.stopPrice;
-    const through = position.side === 'long' ? stop >= Math.min(entryPrice, last) : stop <= Math.max(entryPrice, last);
+    const through =
+      position.side === 'long' ? stop >= Math.min(entryPrice, last) : stop <= Math.max(entryPrice, last);
     if (through)
       return {
         ok: false,
@@ -540,7 +541,10 @@ export class SignalProcessor {
       quantity: position.quantity,
       riskDollars:
         Math.round(
-          (Math.abs(entryPrice - stop) / instrument.tickSize) * instrument.tickValue * position.quantity * 100,
+          (Math.abs(entryPrice - stop) / instrument.tickSize) *
+            instrument.tickValue *
+            position.quantity *
+            100,
         ) / 100,
     };
     const positionId = idFromKey('a', position.brokerPositionId, this.deps.idScope);
@@ -552,7 +556,11 @@ export class SignalProcessor {
         accountId,
         symbol: position.symbol,
         contractId: position.contractId,
-        instrument: { tickSize: instrument.tickSize, tickValue: instrument.tickValue, decimals: instrument.decimals },
+        instrument: {
+          tickSize: instrument.tickSize,
+          tickValue: instrument.tickValue,
+          decimals: instrument.decimals,
+        },
         plan,
         expiresAt: ts + settings.entryTimeoutMs,
         closeAtTp3: settings.closeAtTp3,

@@ -72,7 +72,13 @@ describe('three accounts from one bot (local gateway)', () => {
         id: Number(a.id),
         name: a.name,
         ...(a.id === '1002'
-          ? { riskEngine: { dailyLossLimit: 20, dailyLossAction: 'liquidate_and_block' as const, flattenAtCt: null } }
+          ? {
+              riskEngine: {
+                dailyLossLimit: 20,
+                dailyLossAction: 'liquidate_and_block' as const,
+                flattenAtCt: null,
+              },
+            }
           : {}),
       })),
     });
@@ -99,7 +105,11 @@ describe('three accounts from one bot (local gateway)', () => {
         '--port',
         '0',
       ],
-      { PGLITE_DIR: join(dir, 'db'), WEBHOOK_SECRET: SECRET, VALUEAREA_SETTINGS: JSON.stringify(ALWAYS_OPEN) },
+      {
+        PGLITE_DIR: join(dir, 'db'),
+        WEBHOOK_SECRET: SECRET,
+        VALUEAREA_SETTINGS: JSON.stringify(ALWAYS_OPEN),
+      },
     );
     bots.push(bot);
     const running = await bot.waitFor((l) => l.msg === 'valuearea is running', 90_000);
@@ -129,7 +139,8 @@ describe('three accounts from one bot (local gateway)', () => {
     ]);
     const g = gateway;
     await eventually(
-      () => [1001, 1002, 1003].every((id) => g.orders(id).some((o) => o.type === LIMIT && o.status === WORKING)),
+      () =>
+        [1001, 1002, 1003].every((id) => g.orders(id).some((o) => o.type === LIMIT && o.status === WORKING)),
       20_000,
       'three entry orders',
     );
@@ -143,15 +154,26 @@ describe('three accounts from one bot (local gateway)', () => {
       a.quantity,
       2 * a.quantity,
     ]);
-    expect([1001, 1002, 1003].map((id) => stopsOf(id)[0]!.size)).toEqual([a.quantity, a.quantity, 2 * a.quantity]);
+    expect([1001, 1002, 1003].map((id) => stopsOf(id)[0]!.size)).toEqual([
+      a.quantity,
+      a.quantity,
+      2 * a.quantity,
+    ]);
     expect(g.orders(1004)).toEqual([]);
     const tags = [1001, 1002, 1003].map((id) => stopsOf(id)[0]!.customTag ?? '');
     expect(tags.map((t) => t.replace(/^.*_(\d+)-s\d+$/, '$1'))).toEqual(['1001', '1002', '1003']);
 
     // B's loss limit: an open loss of a tick breaches it; the broker flattens and blocks B alone.
     g.pushPrice(es, a.entry - 0.25);
-    await bot.waitFor((l) => l.msg === 'the broker reports the account cannot trade' && l.account === '1002', 30_000);
-    await eventually(() => (g.positions(1002).find((p) => p.contractId === es)?.size ?? 0) === 0, 20_000, 'B flat');
+    await bot.waitFor(
+      (l) => l.msg === 'the broker reports the account cannot trade' && l.account === '1002',
+      30_000,
+    );
+    await eventually(
+      () => (g.positions(1002).find((p) => p.contractId === es)?.size ?? 0) === 0,
+      20_000,
+      'B flat',
+    );
     await sleep(1_500);
     expect(g.positions(1001).find((p) => p.contractId === es)?.size).toBe(a.quantity);
     expect(g.positions(1003).find((p) => p.contractId === es)?.size).toBe(2 * a.quantity);
@@ -160,7 +182,11 @@ describe('three accounts from one bot (local gateway)', () => {
 
     // The others keep trading: a new alert opens on A and C; B refuses it with its guard's reason.
     await post(url, 'NQ1!', 'buy', 'acc-2');
-    await eventually(() => decisionsOf(bot, 'acc-2').length >= 4, 30_000, 'four decisions on the second alert');
+    await eventually(
+      () => decisionsOf(bot, 'acc-2').length >= 4,
+      30_000,
+      'four decisions on the second alert',
+    );
     const second = Object.fromEntries(decisionsOf(bot, 'acc-2').map((d) => [String(d.account), d]));
     expect(second['1001']?.status).toBe('EXECUTED');
     expect(second['1003']?.status).toBe('EXECUTED');
@@ -184,7 +210,10 @@ describe('three accounts from one bot (local gateway)', () => {
     expect(replaced.id).not.toBe(dropped?.id);
     expect(replaced.size).toBe(a.quantity);
     expect(replaced.stopPrice).toBe(dropped?.stopPrice);
-    const repair = await bot.waitFor((l) => l.msg === 'broker state repaired' && l.repair === 'stop_replaced', 10_000);
+    const repair = await bot.waitFor(
+      (l) => l.msg === 'broker state repaired' && l.repair === 'stop_replaced',
+      10_000,
+    );
     expect(repair.account).toBe('1001');
     console.log(
       `dropped stop re-placed after ${Date.now() - droppedAt} ms (repair logged after ${Date.parse(String(repair.time)) - droppedAt} ms)`,
@@ -200,7 +229,10 @@ describe('three accounts from one bot (local gateway)', () => {
     );
     expect(String(adopted.reason)).toMatch(/adopted into a ladder of its own as position a\d+_1004/);
     await eventually(
-      () => g.orders(1004).some((o) => o.contractId === nq && o.type === STOP && o.status === WORKING && o.size === 1),
+      () =>
+        g
+          .orders(1004)
+          .some((o) => o.contractId === nq && o.type === STOP && o.status === WORKING && o.size === 1),
       20_000,
       'the adopted position’s stop',
     );

@@ -67,18 +67,17 @@ describe('parseAccounts', () => {
     expect(problems.join('\n')).toMatch(/accounts\[1\]\.settings\.riskPerTrade/);
     expect(problems.join('\n')).toMatch(/accounts\[2\]: unknown field "colour"/);
     expect(problems.join('\n')).toMatch(/accounts\[3\]\.symbols: XYZ is not a supported instrument/);
-    expect(parseAccounts([], 'VALUEAREA_ACCOUNTS').problems[0]).toMatch(/^VALUEAREA_ACCOUNTS: expected a non-empty list/);
+    expect(parseAccounts([], 'VALUEAREA_ACCOUNTS').problems[0]).toMatch(
+      /^VALUEAREA_ACCOUNTS: expected a non-empty list/,
+    );
   });
 
   it('refuses an account listed twice and two accounts whose tags clash, naming the fix', () => {
-    const { problems } = parseAccounts(
-      [{ id: '1001' }, { id: '1001' }, { id: 'X-99001001' }],
-      'accounts',
-    );
+    const { problems } = parseAccounts([{ id: '1001' }, { id: '1001' }, { id: 'X-99001001' }], 'accounts');
     expect(problems).toContain('accounts: account 1001 is listed twice; list it once');
-    expect(problems.some((p) => /share the tag "001001"|share the tag "1001"/.test(p) || /own "tag"/.test(p))).toBe(
-      true,
-    );
+    expect(
+      problems.some((p) => /share the tag "001001"|share the tag "1001"/.test(p) || /own "tag"/.test(p)),
+    ).toBe(true);
     expect(defaultTag('PRAC-V2-1234567')).toBe('234567');
   });
 
@@ -90,9 +89,9 @@ describe('parseAccounts', () => {
     expect(() => parseCommandLine(['--account-id', '7'], { VALUEAREA_ACCOUNTS: '[{"id":"1001"}]' })).toThrow(
       /--account-id: the VALUEAREA_ACCOUNTS list already names the accounts/,
     );
-    expect(() => parseCommandLine([], { VALUEAREA_ACCOUNTS: '[{"id":"1001","settings":{"riskPerTrade":"x"}}]' })).toThrow(
-      /VALUEAREA_ACCOUNTS\[0\]\.settings\.riskPerTrade/,
-    );
+    expect(() =>
+      parseCommandLine([], { VALUEAREA_ACCOUNTS: '[{"id":"1001","settings":{"riskPerTrade":"x"}}]' }),
+    ).toThrow(/VALUEAREA_ACCOUNTS\[0\]\.settings\.riskPerTrade/);
   });
 });
 
@@ -120,7 +119,11 @@ describe('ids per account', () => {
     expect(idFromKey('p', 'k_a')).toBe('pk_a');
   });
 
-  const laneNode = (accountId: string, settings: BotSettings, extra: { idScope?: string; disabled?: string }) => {
+  const laneNode = (
+    accountId: string,
+    settings: BotSettings,
+    extra: { idScope?: string; disabled?: string },
+  ) => {
     const clock = new VirtualClock(T0 - MIN);
     const exchange = new SimulatedExchange(clock, { ackLatencyMs: 50 });
     return createTradingNode({
@@ -236,7 +239,14 @@ describe('adopting a broker position into a ladder of its own', () => {
   it('an unknown long becomes an active position: filled at the broker’s average, no entry order, its stop placed', async () => {
     const { n, sent } = adoptingNode();
     const adopted = n.processor.adoptPosition(
-      { brokerPositionId: '77', symbol: 'ES', contractId: 'SIM.ES', side: 'long', quantity: 2, averagePrice: 5004.3 },
+      {
+        brokerPositionId: '77',
+        symbol: 'ES',
+        contractId: 'SIM.ES',
+        side: 'long',
+        quantity: 2,
+        averagePrice: 5004.3,
+      },
       T0,
     );
     expect(adopted).toEqual({ ok: true, positionId: 'a77_1001' });
@@ -252,11 +262,20 @@ describe('adopting a broker position into a ladder of its own', () => {
   it('is refused with the reason when the profile’s stop is already through the position', () => {
     const { n } = adoptingNode();
     const refused = n.processor.adoptPosition(
-      { brokerPositionId: '78', symbol: 'ES', contractId: 'SIM.ES', side: 'long', quantity: 1, averagePrice: 4990 },
+      {
+        brokerPositionId: '78',
+        symbol: 'ES',
+        contractId: 'SIM.ES',
+        side: 'long',
+        quantity: 1,
+        averagePrice: 4990,
+      },
       T0,
     );
     expect(refused.ok).toBe(false);
-    expect(!refused.ok && refused.reason).toMatch(/^the profile's stop [\d.]+ is already through the position \(average 4990/);
+    expect(!refused.ok && refused.reason).toMatch(
+      /^the profile's stop [\d.]+ is already through the position \(average 4990/,
+    );
     expect(n.runtime.positions()).toHaveLength(0);
   });
 });

@@ -1,4 +1,5 @@
 // Actors: every live actor's current state on its statechart, and the stream of transitions.
+import { accountName, inSelectedAccount, severalAccounts } from '../accounts.ts';
 import { get } from '../api.ts';
 import { h } from '../dom.ts';
 import { clock } from '../format.ts';
@@ -43,29 +44,38 @@ export function mountActors(root: HTMLElement): () => void {
         h('strong', {}, 'Live actors'),
         h('span', { class: 'muted' }, data.attached ? `${actors.size}` : 'engine not attached'),
       ),
-      ...[...actors.values()].map((a) =>
-        h(
-          'button',
-          {
-            type: 'button',
-            class: isSel({ kind: 'actor', id: a.actorId }) ? 'selected' : '',
-            'data-actor': a.actorId,
-            onclick: pick({ kind: 'actor', id: a.actorId }),
-          },
+      ...[...actors.values()]
+        .filter((a) => inSelectedAccount(a.accountId))
+        .map((a) =>
           h(
-            'span',
-            {},
-            h('strong', {}, a.machine),
-            ' ',
-            h('span', { class: 'muted mono' }, a.parentId === null ? 'root' : a.actorId),
-          ),
-          h(
-            'span',
-            { class: `chip st-${a.state.split('.')[0]}` },
-            a.status === 'active' ? a.state : `${a.state} (done)`,
+            'button',
+            {
+              type: 'button',
+              class: isSel({ kind: 'actor', id: a.actorId }) ? 'selected' : '',
+              'data-actor': a.actorId,
+              onclick: pick({ kind: 'actor', id: a.actorId }),
+            },
+            h(
+              'span',
+              {},
+              h('strong', {}, a.machine),
+              ' ',
+              h('span', { class: 'muted mono' }, a.parentId === null ? 'root' : a.actorId),
+              severalAccounts() && a.accountId
+                ? h(
+                    'span',
+                    { class: 'muted', 'data-testid': 'actor-account' },
+                    ` · ${accountName(a.accountId)}`,
+                  )
+                : null,
+            ),
+            h(
+              'span',
+              { class: `chip st-${a.state.split('.')[0]}` },
+              a.status === 'active' ? a.state : `${a.state} (done)`,
+            ),
           ),
         ),
-      ),
       h('div', { class: 'toolbar' }, h('strong', {}, 'Machines')),
       ...data.statecharts.map((c) =>
         h(
@@ -101,7 +111,9 @@ export function mountActors(root: HTMLElement): () => void {
         ? drawStatechart(chart.root, new Set(actor?.activeStateIds ?? []))
         : h('p', { class: 'muted' }, `no statechart for ${machine}`),
     );
-    const shown = actor ? transitions.filter((t) => t.actorId === actor.actorId) : transitions;
+    const shown = actor
+      ? transitions.filter((t) => t.actorId === actor.actorId)
+      : transitions.filter((t) => inSelectedAccount(t.accountId));
     streamHost.replaceChildren(
       ...(shown.length === 0 ? [h('li', { class: 'muted' }, 'No transitions yet.')] : []),
       ...shown
@@ -130,6 +142,7 @@ export function mountActors(root: HTMLElement): () => void {
     transitions.push(t);
     if (transitions.length > 500) transitions = transitions.slice(-300);
     const known = actors.get(t.actorId);
+    const accountId = t.accountId ?? known?.accountId;
     actors.set(t.actorId, {
       actorId: t.actorId,
       machine: t.machine,
@@ -138,6 +151,7 @@ export function mountActors(root: HTMLElement): () => void {
       activeStateIds: activeIds(t.machine, t.to),
       status: 'active',
       updatedAt: t.ts,
+      ...(accountId === undefined ? {} : { accountId }),
     });
     render();
   });
@@ -179,7 +193,8 @@ export function mountActors(root: HTMLElement): () => void {
     data = r;
     for (const a of r.actors) actors.set(a.actorId, a);
     transitions = [...r.transitions];
-    const first = r.actors.find((a) => a.machine === 'position') ?? r.actors[0];
+    const first =
+      r.actors.find((a) => a.machine === 'position' && inSelectedAccount(a.accountId)) ?? r.actors[0];
     if (first) selected = { kind: 'actor', id: first.actorId };
     render();
   });

@@ -1,4 +1,5 @@
 // Live feed: pending, filtered (with the reason) and executed signals as they happen, and the live positions.
+import { accountName, inSelectedAccount, severalAccounts } from '../accounts.ts';
 import { get, query } from '../api.ts';
 import { h } from '../dom.ts';
 import { clock, pnlClass, price, stateLabel, usd, when } from '../format.ts';
@@ -9,6 +10,8 @@ import { openAlertDetail } from './alert-detail.ts';
 
 interface FeedItem {
   readonly signalId: string;
+  /** Unknown for events from an older bot: then shown under every account. */
+  readonly accountId: string | null;
   readonly alertId: number | null;
   readonly symbol: string | null;
   readonly status: string;
@@ -32,6 +35,13 @@ export function positionCard(p: LivePosition): HTMLElement {
       'header',
       {},
       h('strong', {}, p.symbol),
+      severalAccounts()
+        ? h(
+            'span',
+            { class: 'muted', 'data-testid': 'card-account' },
+            p.accountName ?? accountName(p.accountId),
+          )
+        : null,
       h('span', { class: `chip ${p.side}` }, p.side.toUpperCase()),
       h('span', { class: `chip st-${p.state}` }, stateLabel(p.state)),
       h(
@@ -97,7 +107,9 @@ export function mountLiveFeed(
   };
 
   const renderFeed = () => {
-    const shown = items.filter((i) => status === '' || i.status === status);
+    const shown = items.filter(
+      (i) => (status === '' || i.status === status) && inSelectedAccount(i.accountId),
+    );
     list.replaceChildren(
       ...(shown.length === 0
         ? [
@@ -127,7 +139,14 @@ export function mountLiveFeed(
           h('span', {}, h('span', { class: `chip st-${i.status}` }, i.status)),
           h('strong', {}, i.symbol ?? '—'),
           h('span', { class: 'reason', title: i.reason }, i.reason || '—'),
-          h('span', { class: 'muted mono' }, i.signalId),
+          h(
+            'span',
+            { class: 'muted mono' },
+            severalAccounts() && i.accountId
+              ? h('span', { class: 'acct', 'data-testid': 'signal-account' }, accountName(i.accountId))
+              : null,
+            i.signalId,
+          ),
         ),
       ),
     );
@@ -162,7 +181,9 @@ export function mountLiveFeed(
   };
 
   const renderCards = () => {
-    const open = [...positions.values()].filter((p) => p.state !== 'closed' && p.state !== 'cancelled');
+    const open = [...positions.values()].filter(
+      (p) => p.state !== 'closed' && p.state !== 'cancelled' && inSelectedAccount(p.accountId),
+    );
     cards.replaceChildren(
       ...(open.length === 0 ? [h('p', { class: 'muted' }, 'No open positions.')] : open.map(positionCard)),
     );
@@ -172,6 +193,7 @@ export function mountLiveFeed(
     const page = await get<Paged<SignalSummary>>(`/api/signals${query({ status, limit: 100 })}`);
     items = page.items.map((s) => ({
       signalId: s.id,
+      accountId: s.accountId,
       alertId: s.alertId,
       symbol: s.symbol,
       status: s.status,
@@ -189,6 +211,7 @@ export function mountLiveFeed(
       items = [
         {
           signalId: event.signalId,
+          accountId: event.accountId ?? items.find((i) => i.signalId === event.signalId)?.accountId ?? null,
           alertId: event.alertId ?? items.find((i) => i.signalId === event.signalId)?.alertId ?? null,
           symbol: event.symbol ?? items.find((i) => i.signalId === event.signalId)?.symbol ?? null,
           status: event.status,

@@ -1,4 +1,5 @@
 // Positions: filterable, sortable, paginated; rows on screen update live with P&L and the ladder.
+import { accountColumn, accountNote, inSelectedAccount } from '../accounts.ts';
 import { get, query } from '../api.ts';
 import { h } from '../dom.ts';
 import { pnlClass, price, stateLabel, usd, when } from '../format.ts';
@@ -140,20 +141,25 @@ export function mountPositions(root: HTMLElement): () => void {
 
   const render = () => {
     if (!page) return;
-    const stored: Row[] = page.items.map((p) => ({ ...p, live: live.get(p.id) ?? null }));
+    const stored: Row[] = page.items
+      .filter((p) => inSelectedAccount(p.accountId))
+      .map((p) => ({ ...p, live: live.get(p.id) ?? null }));
     // Live positions the store has not caught up with yet lead the first page.
     const pending =
       state.page === 1
         ? [...live.values()]
             .filter(
               (p) =>
-                !FINAL.has(p.state) && matches(p, filters) && !page!.items.some((r) => r.id === p.positionId),
+                !FINAL.has(p.state) &&
+                matches(p, filters) &&
+                inSelectedAccount(p.accountId) &&
+                !page!.items.some((r) => r.id === p.positionId),
             )
             .map(rowFromLive)
         : [];
     const rows = [...pending, ...stored];
     tableHost.replaceChildren(
-      renderTable(columns, rows, state, () => void load(), {
+      renderTable([...accountColumn<Row>(), ...columns], rows, state, () => void load(), {
         empty: 'No positions match these filters.',
         rowAttrs: (r) => ({
           'data-position': r.id,
@@ -234,6 +240,7 @@ export function mountPositions(root: HTMLElement): () => void {
         h('label', {}, 'Symbol', input('symbol', 'ES')),
         h('label', {}, 'State', select('state', STATES)),
         h('label', {}, 'Side', select('side', ['', 'long', 'short'])),
+        accountNote(),
       ),
       tableHost,
     ),

@@ -1,4 +1,5 @@
 // Trade log: every closed trade, sortable and paginated, filtered by symbol, side and date.
+import { accountColumn, accountNote, inSelectedAccount } from '../accounts.ts';
 import { get, query } from '../api.ts';
 import { h } from '../dom.ts';
 import { duration, exitReasonName, pnlClass, price, usd, when } from '../format.ts';
@@ -43,10 +44,11 @@ export function mountTrades(root: HTMLElement): () => void {
     const page = await get<Paged<StoredTrade>>(
       `/api/trades-log${query({ ...state, symbol: filters.symbol, side: filters.side, from, to })}`,
     );
-    const net = page.items.reduce((s, t) => s + t.netPnl, 0);
+    const items = page.items.filter((t) => inSelectedAccount(t.accountId));
+    const net = items.reduce((s, t) => s + t.netPnl, 0);
     summary.replaceChildren('this page: ', h('span', { class: pnlClass(net) }, usd(net)));
     tableHost.replaceChildren(
-      renderTable(columns, page.items, state, () => void load(), {
+      renderTable([...accountColumn<StoredTrade>(), ...columns], items, state, () => void load(), {
         empty: 'No trades match these filters.',
         rowAttrs: (t) => ({ 'data-trade': t.positionId }),
       }),
@@ -90,6 +92,7 @@ export function mountTrades(root: HTMLElement): () => void {
         ),
         h('label', {}, 'From', field('from', h('input', { type: 'date' }))),
         h('label', {}, 'To', field('to', h('input', { type: 'date' }))),
+        accountNote(),
         summary,
       ),
       tableHost,

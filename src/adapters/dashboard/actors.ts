@@ -117,6 +117,8 @@ export interface ActorView {
   readonly activeStateIds: readonly string[];
   readonly status: string;
   readonly updatedAt: number;
+  /** The account whose engine runs it, when the bot trades several and knows (position actors). */
+  readonly accountId?: string;
 }
 
 export interface ActorObserverOptions {

@@ -12,6 +12,8 @@ export interface LivePosition {
   readonly positionId: string;
   readonly signalId: string;
   readonly accountId: string;
+  /** The account's name (several accounts in one process); absent when the publisher has none. */
+  readonly accountName?: string;
   readonly symbol: string;
   readonly side: 'long' | 'short';
   readonly state: string;
@@ -41,6 +43,8 @@ export interface ActorTransition {
   readonly to: string;
   readonly event: string;
   readonly ts: number;
+  /** The account whose engine runs the actor, when known (position actors of a multi-account bot). */
+  readonly accountId?: string;
 }
 
 export type DashboardEvent =
@@ -54,6 +58,9 @@ export type DashboardEvent =
       readonly reason: string;
       readonly positionId: string | null;
       readonly ts: number;
+      /** The account that decided it (and its name), when the publisher knows it. */
+      readonly accountId?: string;
+      readonly accountName?: string;
     }
   | { readonly type: 'position'; readonly position: LivePosition; readonly ts: number }
   | {
@@ -63,6 +70,8 @@ export type DashboardEvent =
       readonly state: 'closed' | 'cancelled';
       readonly realizedPnl: number;
       readonly ts: number;
+      readonly accountId?: string;
+      readonly accountName?: string;
     }
   | { readonly type: 'marks'; readonly positions: readonly LivePosition[]; readonly ts: number }
   | { readonly type: 'actor'; readonly transition: ActorTransition }
@@ -101,15 +110,20 @@ export interface RuntimeLike {
  * feed event: `onDecision: (d) => dashboard.publish(signalEventFromDecision(d))`. Filtered and
  * ignored signals never reach the engine, so this is how their reasons reach the live feed.
  */
-export function signalEventFromDecision(decision: {
-  readonly signalId: string;
-  readonly symbol: string;
-  readonly status: string;
-  readonly reason: string | null;
-  readonly positionId: string | null;
-  readonly ts: number;
-  readonly alertId?: number | null;
-}): DashboardEvent {
+export function signalEventFromDecision(
+  decision: {
+    readonly accountId?: string;
+    readonly signalId: string;
+    readonly symbol: string;
+    readonly status: string;
+    readonly reason: string | null;
+    readonly positionId: string | null;
+    readonly ts: number;
+    readonly alertId?: number | null;
+  },
+  /** The account's name, when the bot trades several (the decision carries only its id). */
+  accountName?: string,
+): DashboardEvent {
   const known: readonly SignalStatus[] = [
     'PENDING',
     'FILTERED',
@@ -130,6 +144,8 @@ export function signalEventFromDecision(decision: {
     reason: decision.reason ?? '',
     positionId: decision.positionId,
     ts: decision.ts,
+    ...(decision.accountId === undefined ? {} : { accountId: decision.accountId }),
+    ...(accountName === undefined ? {} : { accountName }),
   };
 }
 
@@ -138,10 +154,17 @@ export function signalStatusOf(outcome: string): SignalStatus {
   return outcome === 'declined' ? 'FILTERED' : 'EXECUTED';
 }
 
+/** The account a lane trades, as its events name it. */
+export interface EventAccount {
+  readonly id: string;
+  readonly name: string;
+}
+
 /**
  * The dashboard stream for a running engine: alert outcomes, position changes (with the live view
  * of that position) and finished positions, plus marks of every open position every `markEveryMs`
- * (unrealised P&L changes with ticks, which never reach the outputs).
+ * (unrealised P&L changes with ticks, which never reach the outputs). With `account`, signal and
+ * finished-position events name it (positions carry their own accountId).
  */
 export function dashboardEventsFromRuntime(
   runtime: RuntimeLike,
@@ -149,9 +172,11 @@ export function dashboardEventsFromRuntime(
     readonly markEveryMs?: number;
     readonly scheduler?: SchedulerLike;
     readonly now?: () => number;
+    readonly account?: EventAccount;
   } = {},
 ): Observable<DashboardEvent> {
   const now = options.now ?? Date.now;
+  const tag = options.account ? { accountId: options.account.id, accountName: options.account.name } : {};
   const outputs = runtime.outputs$.pipe(
     mergeMap((output): DashboardEvent[] => {
       if (output.type === 'alert.outcome' && 'signalId' in output) {
@@ -167,6 +192,7 @@ export function dashboardEventsFromRuntime(
             reason: output.reason,
             positionId: output.positionId,
             ts: output.ts,
+            ...tag,
           },
         ];
       }
@@ -183,6 +209,7 @@ export function dashboardEventsFromRuntime(
             state: output.state,
             realizedPnl: realizedPnlOf(output.context),
             ts: output.context.lastTs,
+            ...tag,
           },
         ];
       }
@@ -191,10 +218,41 @@ export function dashboardEventsFromRuntime(
   );
   const every = options.markEveryMs ?? 1000;
   if (every <= 0) return outputs;
-  const marks = interval(every, options.scheduler).pipe(
-    map((): DashboardEvent => ({ type: 'marks', positions: runtime.livePositions(), ts: now() })),
+  return merge(outputs, marksEvery(every, runtime.livePositions, options.scheduler, now));
+}
+
+/** Marks of every open position, every `everyMs`: one event for the whole book (what the cards sum). */
+function marksEvery(
+  everyMs: number,
+  livePositions: () => readonly LivePosition[],
+  scheduler: SchedulerLike | undefined,
+  now: () => number,
+): Observable<DashboardEvent> {
+  return interval(everyMs, scheduler).pipe(
+    map((): DashboardEvent => ({ type: 'marks', positions: livePositions(), ts: now() })),
   );
-  return merge(outputs, marks);
+}
+
+/**
+ * Several accounts in one process: every lane's events, each naming its account, and one marks
+ * event over all their positions (per-lane marks would each replace the others' on the page).
+ */
+export function dashboardEventsFromLanes(
+  lanes: readonly { readonly runtime: RuntimeLike; readonly account: EventAccount }[],
+  options: {
+    readonly markEveryMs?: number;
+    readonly scheduler?: SchedulerLike;
+    readonly now?: () => number;
+  } = {},
+): Observable<DashboardEvent> {
+  const now = options.now ?? Date.now;
+  const outputs = lanes.map((lane) =>
+    dashboardEventsFromRuntime(lane.runtime, { markEveryMs: 0, account: lane.account }),
+  );
+  const every = options.markEveryMs ?? 1000;
+  if (every <= 0) return merge(...outputs);
+  const all = () => lanes.flatMap((lane) => lane.runtime.livePositions());
+  return merge(...outputs, marksEvery(every, all, options.scheduler, now));
 }
 
 /** The slice of the position machine's context the dashboard reads. */

@@ -15,7 +15,7 @@ import { isLoopbackHost, requireToken } from './auth.ts';
 import { listBacktestFiles, readBacktestFile, readBacktestHtml } from './backtest-files.ts';
 import { ApiError, notFound, sendApiError } from './errors.ts';
 import type { ActorTransition, DashboardEvent, LivePosition } from './events.ts';
-import { computeKpis, type LiveAccount } from './kpis.ts';
+import { accountOverviews, computeKpis, type LiveAccount } from './kpis.ts';
 import {
   alertId,
   alertsQuery,
@@ -23,6 +23,7 @@ import {
   controlBody,
   kpisQuery,
   listQuery,
+  liveQuery,
   parseParams,
   positionsQuery,
   signalsQuery,
@@ -37,7 +38,14 @@ export type { ActorView } from './actors.ts';
 export { ActorObserver, statechartOf } from './actors.ts';
 export { isLoopbackHost } from './auth.ts';
 export type { ActorTransition, DashboardEvent, LivePosition, RuntimeLike } from './events.ts';
-export { dashboardEventsFromRuntime, signalEventFromDecision, toLivePosition } from './events.ts';
+export {
+  dashboardEventsFromLanes,
+  dashboardEventsFromRuntime,
+  type EventAccount,
+  signalEventFromDecision,
+  toLivePosition,
+} from './events.ts';
+export type { AccountOverview, GuardHeadroom, Kpis, LiveAccount } from './kpis.ts';
 export { type BarColumns, type BarsSource, barsFromColumns } from './profile-panel.ts';
 export { buildDashboard, DASHBOARD_DIST, isBuilt, isStale } from './static.ts';
 
@@ -45,7 +53,9 @@ export { buildDashboard, DASHBOARD_DIST, isBuilt, isStale } from './static.ts';
 export interface DashboardControls {
   pause(): Promise<void>;
   resume(): Promise<void>;
-  flattenAll(): Promise<void>;
+  /** Every open position; with `accountId`, only that account's. */
+  flattenAll(accountId?: string): Promise<void>;
+  /** One account's guard (undefined: the only account, when there is one). */
   resetGuard(which: GuardName, accountId: string | undefined): Promise<void>;
   /**
    * Change bot settings (a partial object); applies to the next alert. Throws an error carrying
@@ -84,6 +94,11 @@ export interface DashboardDeps {
         readonly events$: Observable<DashboardEvent>;
       }
     | undefined;
+  /**
+   * The accounts this process trades (one lane each), in the order to show them: the account
+   * selector and the all-accounts view list them, and `account` parameters must name one of them.
+   */
+  readonly accounts?: (() => readonly DashboardAccount[]) | undefined;
   /** The processor's live guard state per account (fresher than the stored guard_state rows). */
   readonly liveGuards?:
     | (() => readonly ({ readonly accountId: string; readonly state: GuardState } & LiveAccount)[])
@@ -104,6 +119,12 @@ export interface DashboardDeps {
   /** Built app folder (default dashboard/dist); built on first start when missing unless buildIfMissing is false. */
   readonly distDir?: string | undefined;
   readonly buildIfMissing?: boolean | undefined;
+}
+
+/** An account the bot trades: its broker id and the trader's name for it. */
+export interface DashboardAccount {
+  readonly accountId: string;
+  readonly name: string;
 }
 
 export interface DashboardHandle {
@@ -250,10 +271,14 @@ function registerReadRoutes(api: FastifyInstance, ctx: RouteContext): void {
   }));
 
   api.get('/api/positions', async (req) => deps.queries.positions(parseParams(positionsQuery, req.query)));
-  api.get('/api/positions/live', async () => ({
-    items: deps.livePositions?.() ?? [],
-    engineAttached: deps.livePositions !== undefined,
-  }));
+  api.get('/api/positions/live', async (req) => {
+    const account = knownAccount(deps, parseParams(liveQuery, req.query).account);
+    const items = deps.livePositions?.() ?? [];
+    return {
+      items: account === undefined ? items : items.filter((p) => p.accountId === account),
+      engineAttached: deps.livePositions !== undefined,
+    };
+  });
   api.get('/api/trades-log', async (req) => deps.queries.trades(parseParams(tradesQuery, req.query)));
   api.get('/api/signals', async (req) => deps.queries.signals(parseParams(signalsQuery, req.query)));
   api.get('/api/alerts', async (req) => deps.queries.alerts(parseParams(alertsQuery, req.query)));
@@ -269,25 +294,47 @@ function registerReadRoutes(api: FastifyInstance, ctx: RouteContext): void {
   });
 
   api.get('/api/kpis', async (req) => {
-    parseParams(kpisQuery, req.query);
+    const account = knownAccount(deps, parseParams(kpisQuery, req.query).account);
+    const mine = <T extends { readonly accountId: string }>(rows: readonly T[]): T[] =>
+      account === undefined ? [...rows] : rows.filter((r) => r.accountId === account);
     const [trades, settings, guardStates, storedOpen] = await Promise.all([
       deps.queries.allTrades(),
       deps.settings(),
       deps.queries.guardStates(),
       deps.queries.openPositionCount(),
     ]);
-    const live = deps.livePositions?.();
+    const live = deps.livePositions ? mine(deps.livePositions()) : undefined;
     return computeKpis({
-      trades,
+      trades: mine(trades),
       settings,
-      guardStates,
-      ...(deps.liveGuards ? { liveGuards: deps.liveGuards() } : {}),
+      guardStates: mine(guardStates),
+      ...(deps.liveGuards ? { liveGuards: mine(deps.liveGuards()) } : {}),
       openPositions: live
         ? live.filter((p) => p.state !== 'closed' && p.state !== 'cancelled').length
         : storedOpen,
       openPnl: live ? live.reduce((sum, p) => sum + p.unrealizedPnl, 0) : null,
       now: now(),
     });
+  });
+
+  // The all-accounts view: each account's book and headroom, from the live guards and positions.
+  api.get('/api/accounts', async (req) => {
+    parseParams(kpisQuery.omit({ account: true }), req.query);
+    const accounts = accountsOf(deps);
+    const settings = await deps.settings();
+    const { guards } = computeKpis({
+      trades: [],
+      settings,
+      guardStates: [],
+      ...(deps.liveGuards ? { liveGuards: deps.liveGuards() } : {}),
+      openPositions: 0,
+      openPnl: null,
+      now: now(),
+    });
+    return {
+      items: accountOverviews({ accounts, positions: deps.livePositions?.() ?? [], guards }),
+      engineAttached: deps.livePositions !== undefined,
+    };
   });
 
   api.get('/api/actors', async () => ({
@@ -433,10 +480,13 @@ function registerControlRoutes(api: FastifyInstance, ctx: RouteContext): void {
         await controls.resume();
         detail = 'new entries resumed';
         break;
-      case 'flatten-all':
-        await controls.flattenAll();
-        detail = 'flatten requested for every open position';
+      case 'flatten-all': {
+        const account = knownAccount(deps, body.account, 'account');
+        if (account === undefined) await controls.flattenAll();
+        else await controls.flattenAll(account);
+        detail = `flatten requested for every open position${account === undefined ? '' : ` on ${accountLabel(deps, account)}`}`;
         break;
+      }
       default: {
         if (!body.guard)
           throw new ApiError(
@@ -445,8 +495,19 @@ function registerControlRoutes(api: FastifyInstance, ctx: RouteContext): void {
             'guard: is required (dailyLoss or trailingDrawdown)',
             'guard',
           );
-        await controls.resetGuard(body.guard, body.accountId);
-        detail = `${body.guard} guard reset${body.accountId ? ` for ${body.accountId}` : ''}`;
+        const field = body.accountId === undefined ? 'account' : 'accountId';
+        const account = knownAccount(deps, body.accountId ?? body.account, field);
+        // A guard is one account's: with several, the trader says which one.
+        const accounts = accountsOf(deps);
+        if (account === undefined && accounts.length > 1)
+          throw new ApiError(
+            400,
+            'invalid_parameter',
+            `accountId: is required with several accounts (one of ${accounts.map((a) => a.accountId).join(', ')})`,
+            'accountId',
+          );
+        await controls.resetGuard(body.guard, account);
+        detail = `${body.guard} guard reset${account ? ` for ${accountLabel(deps, account)}` : ''}`;
       }
     }
     req.log.warn({ action }, 'dashboard control action');
@@ -476,6 +537,38 @@ function registerAppFiles(app: FastifyInstance, build: AppBuild, distDir: string
   app.get('/index.html', serveApp);
   app.get('/assets/*', serveApp);
   app.get('/favicon.svg', serveApp);
+}
+
+/** The accounts listed to the page: the configured ones, else those the live guards know. */
+function accountsOf(deps: DashboardDeps): readonly DashboardAccount[] {
+  if (deps.accounts) return deps.accounts();
+  return (deps.liveGuards?.() ?? []).map((g) => ({ accountId: g.accountId, name: g.name ?? g.accountId }));
+}
+
+/**
+ * An `account` parameter, checked against the accounts this process trades (a typo must not act
+ * on, or show, nothing while looking like it worked). Unchecked when the process lists none.
+ */
+function knownAccount(
+  deps: DashboardDeps,
+  account: string | undefined,
+  parameter = 'account',
+): string | undefined {
+  if (account === undefined) return undefined;
+  const accounts = accountsOf(deps);
+  if (accounts.length === 0 || accounts.some((a) => a.accountId === account)) return account;
+  throw new ApiError(
+    400,
+    'invalid_parameter',
+    `${parameter}: no account "${account}" in this process — use one of ${accounts.map((a) => a.accountId).join(', ')} (GET /api/accounts)`,
+    parameter,
+  );
+}
+
+/** "Combine A (12345)" for the control messages, or the id when it has no name of its own. */
+function accountLabel(deps: DashboardDeps, accountId: string): string {
+  const name = accountsOf(deps).find((a) => a.accountId === accountId)?.name;
+  return name === undefined || name === accountId ? accountId : `${name} (${accountId})`;
 }
 
 /** True when the dashboard must ask for a token on this bind address. */

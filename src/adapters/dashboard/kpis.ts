@@ -12,6 +12,8 @@ import type { GuardStateRecord, StoredTrade } from '../../ports/store.ts';
 
 export interface GuardHeadroom {
   readonly accountId: string;
+  /** The account's name (live guards of a bot trading several accounts). */
+  readonly accountName?: string;
   readonly tradingDay: string;
   /** Dollars left before the daily loss limit latches; null when the guard is off. */
   readonly dailyLossHeadroom: number | null;
@@ -36,7 +38,7 @@ export interface GuardHeadroom {
   readonly brokerBlocked: string | null;
 }
 
-type HeadroomSettings = Pick<
+export type HeadroomSettings = Pick<
   BotSettings,
   'startingBalance' | 'dailyLossLimit' | 'trailingDrawdown' | 'accountRules' | 'maxPosition'
 >;
@@ -119,6 +121,7 @@ export function guardHeadroomFromState(
   const floor = floorOf(state.highWaterMark, settings);
   return {
     accountId,
+    ...(live.name === undefined ? {} : { accountName: live.name }),
     tradingDay: state.tradingDay,
     dailyLossLimit: settings.dailyLossLimit,
     dailyRealizedPnl: roundCents(state.realizedPnlToday),
@@ -142,6 +145,10 @@ export function guardHeadroomFromState(
 
 /** What the live bot knows of the broker's account beyond the guard state. */
 export interface LiveAccount {
+  /** The account's name, shown beside its id. */
+  readonly name?: string;
+  /** The account's own settings (its limits and rules); the shared settings otherwise. */
+  readonly settings?: HeadroomSettings;
   readonly balance?: {
     readonly broker: number;
     readonly difference: number;
@@ -182,11 +189,71 @@ export function computeKpis(input: {
     profitFactor: metrics.profitFactor,
     maxDrawdown: metrics.maxDrawdown,
     guards: [
-      ...(input.liveGuards ?? []).map((g) => guardHeadroomFromState(g.accountId, g.state, input.settings, g)),
+      ...(input.liveGuards ?? []).map((g) =>
+        guardHeadroomFromState(g.accountId, g.state, g.settings ?? input.settings, g),
+      ),
       ...input.guardStates
         .filter((g) => !input.liveGuards?.some((l) => l.accountId === g.accountId))
         .map((g) => guardHeadroom(g, input.settings)),
     ],
     metricsDefinition: metrics.definition,
   };
+}
+
+/**
+ * One account in the all-accounts view: its book and how far each loss limit is. The headroom
+ * counts open P&L, as the guards do (the guard card's `dailyLossHeadroom` is realised only).
+ */
+export interface AccountOverview {
+  readonly accountId: string;
+  readonly name: string;
+  readonly openPositions: number;
+  /** Unrealised P&L of its live positions. */
+  readonly openPnl: number;
+  /** Today's realised P&L by its guards; null before they have a state. */
+  readonly realizedPnlToday: number | null;
+  /** Dollars left before the daily loss limit, open P&L included; null: no limit (or no state). */
+  readonly dailyLossLeft: number | null;
+  /** Balance plus open P&L above the Maximum Loss Limit floor; null: no floor (or no state). */
+  readonly aboveFloor: number | null;
+  /** The balance as the bot counts it (the broker's figure wins on a live account). */
+  readonly balance: number | null;
+  /** Its live guard headroom: limits, floor, latches, the broker's balance and block. */
+  readonly guard: GuardHeadroom | null;
+}
+
+/** Every account, in the order given, with its open positions and its live guard headroom. */
+export function accountOverviews(input: {
+  readonly accounts: readonly { readonly accountId: string; readonly name: string }[];
+  readonly positions: readonly {
+    readonly accountId: string;
+    readonly state: string;
+    readonly unrealizedPnl: number;
+  }[];
+  readonly guards: readonly GuardHeadroom[];
+}): AccountOverview[] {
+  return input.accounts.map(({ accountId, name }) => {
+    const open = input.positions.filter(
+      (p) => p.accountId === accountId && p.state !== 'closed' && p.state !== 'cancelled',
+    );
+    const openPnl = roundCents(open.reduce((sum, p) => sum + p.unrealizedPnl, 0));
+    const guard = input.guards.find((g) => g.accountId === accountId) ?? null;
+    return {
+      accountId,
+      name,
+      openPositions: open.length,
+      openPnl,
+      realizedPnlToday: guard?.dailyRealizedPnl ?? null,
+      dailyLossLeft:
+        guard && guard.dailyLossHeadroom !== null
+          ? roundCents(Math.max(0, guard.dailyLossLimit + guard.dailyRealizedPnl + openPnl))
+          : null,
+      aboveFloor:
+        guard && guard.drawdownFloor !== null
+          ? roundCents(guard.equity + openPnl - guard.drawdownFloor)
+          : null,
+      balance: guard?.equity ?? null,
+      guard,
+    };
+  });
 }

@@ -128,7 +128,11 @@ export const alertsQuery = z.strictObject({
   token: z.string().optional(),
 });
 
-export const kpisQuery = z.strictObject({ token: z.string().optional() });
+/** An account id from GET /api/accounts (the route checks it is one of them). */
+const account = z.string().trim().min(1, 'must be an account id from GET /api/accounts').max(100);
+
+export const kpisQuery = z.strictObject({ account: account.optional(), token: z.string().optional() });
+export const liveQuery = z.strictObject({ account: account.optional(), token: z.string().optional() });
 export const listQuery = z.strictObject({ page, limit, token: z.string().optional() });
 
 export const backtestId = z
@@ -144,6 +148,8 @@ export const controlBody = z.strictObject({
     .enum(['dailyLoss', 'trailingDrawdown'], { message: 'must be dailyLoss or trailingDrawdown' })
     .optional(),
   accountId: z.string().min(1).max(100).optional(),
+  /** Flatten or reset on this account only (flatten-all without it acts on every account). */
+  account: account.optional(),
 });
 
 /** Parse or throw a 400 naming the first bad parameter. */

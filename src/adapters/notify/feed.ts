@@ -20,11 +20,17 @@ interface Known {
   readonly side: Side;
 }
 
-/** A stateful mapper: keep one per runtime and pass every output through it. */
+/**
+ * A stateful mapper: keep one per runtime and pass every output through it. With `account` (a bot
+ * trading several accounts, one runtime each) every event it makes names that account.
+ */
 export function createNotificationFeed(
-  notify: (event: NotificationEvent) => void,
+  send: (event: NotificationEvent) => void,
+  options: { readonly account?: string } = {},
 ): (output: RuntimeOutputLike) => void {
   const positions = new Map<string, Known>();
+  const { account } = options;
+  const notify = account === undefined ? send : (event: NotificationEvent) => send({ ...event, account });
   return (output) => {
     switch (output.type) {
       case 'command': {

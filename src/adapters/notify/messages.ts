@@ -2,7 +2,11 @@
 import { signedMoney } from '../../domain/format.ts';
 import type { Side } from '../../domain/types.ts';
 
-export type NotificationEvent =
+/**
+ * Every event may name its account ("Combine A (12345)", laneLabel): a bot trading several accounts
+ * says which one each message is about.
+ */
+export type NotificationEvent = { readonly account?: string } & (
   | {
       readonly kind: 'entry';
       readonly ts: number;
@@ -32,24 +36,26 @@ export type NotificationEvent =
       readonly reason: string;
       readonly signalId?: string;
     }
-  | { readonly kind: 'guard'; readonly ts: number; readonly guard: string; readonly reason: string };
+  | { readonly kind: 'guard'; readonly ts: number; readonly guard: string; readonly reason: string }
+);
 
 export type NotificationKind = NotificationEvent['kind'];
 export const NOTIFICATION_KINDS: readonly NotificationKind[] = ['entry', 'exit', 'rejection', 'guard'];
 
 export function formatNotification(event: NotificationEvent): string {
+  const on = event.account ? ` [${event.account}]` : '';
   switch (event.kind) {
     case 'entry':
-      return `🟢 ENTRY ${event.symbol} ${event.side} ${event.quantity} @ ${event.price} (${event.positionId})`;
+      return `🟢 ENTRY${on} ${event.symbol} ${event.side} ${event.quantity} @ ${event.price} (${event.positionId})`;
     case 'exit': {
       const at = event.price === null ? '' : ` @ ${event.price}`;
       const pnl = event.pnl === null ? '' : ` · P&L ${signedMoney(event.pnl)}`;
       const icon = event.pnl !== null && event.pnl < 0 ? '🔴' : '🏁';
-      return `${icon} EXIT ${event.symbol} ${event.side} ${event.quantity}${at} · ${event.reason}${pnl} (${event.positionId})`;
+      return `${icon} EXIT${on} ${event.symbol} ${event.side} ${event.quantity}${at} · ${event.reason}${pnl} (${event.positionId})`;
     }
     case 'rejection':
-      return `⚠️ REJECTED${event.symbol ? ` ${event.symbol}` : ''}: ${event.reason}${event.signalId ? ` (${event.signalId})` : ''}`;
+      return `⚠️ REJECTED${on}${event.symbol ? ` ${event.symbol}` : ''}: ${event.reason}${event.signalId ? ` (${event.signalId})` : ''}`;
     case 'guard':
-      return `⛔ GUARD ${event.guard}: ${event.reason}`;
+      return `⛔ GUARD${on} ${event.guard}: ${event.reason}`;
   }
 }

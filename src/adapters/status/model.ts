@@ -81,18 +81,40 @@ export interface GuardStatus {
   } | null;
 }
 
+/** One account's block when the bot trades several (each has its own venue, guards and book). */
+export interface AccountStatus {
+  readonly accountId: string;
+  /** As the trader names it: "Combine A (12345)" (laneLabel). */
+  readonly account: string;
+  /** False: disabled in the accounts configuration (it manages what it holds, no new entries). */
+  readonly enabled: boolean;
+  /** The broker's canTrade for this account (null: not reported, e.g. paper). */
+  readonly canTrade: boolean | null;
+  readonly positions: readonly PositionStatus[];
+  readonly pendingOrders: readonly PendingOrderStatus[];
+  readonly lastAlert: AlertStatus | null;
+  readonly connections: readonly ConnectionStatus[];
+  readonly guards: GuardStatus | null;
+}
+
 export interface StatusModel {
   /** Wall time of this redraw, epoch ms (the status is an observer; it may read the clock). */
   readonly at: number;
   /** paper, live, dry-run … */
   readonly mode: string;
   readonly account?: string;
+  /** Every position of every account (with `accounts`, each block holds its own). */
   readonly positions: readonly PositionStatus[];
   readonly pendingOrders: readonly PendingOrderStatus[];
+  /** The newest decision of any account. */
   readonly lastAlert: AlertStatus | null;
+  /** One account: its venue. Several: empty (each block has its own). */
   readonly connections: readonly ConnectionStatus[];
+  /** One account: its guards. Several: null (each block has its own). */
   readonly guards: GuardStatus | null;
   readonly writeQueue: WriteQueueStatus | null;
+  /** Several accounts: one block each, in the configured order; the renderers then draw these. */
+  readonly accounts?: readonly AccountStatus[];
 }
 
 /** The runtime's PositionView, structurally (keeps this module free of the runtime). */
@@ -196,6 +218,68 @@ export function buildStatusModel(sources: StatusSources): StatusModel {
     connections: sources.connections ?? [],
     guards: sources.guards ?? null,
     writeQueue: sources.writeQueue ?? null,
+  };
+}
+
+export interface AccountStatusSources {
+  readonly accountId: string;
+  readonly account: string;
+  readonly enabled?: boolean;
+  readonly canTrade?: boolean | null;
+  /** That account's `runtime.positions()`. */
+  readonly positions: readonly PositionViewLike[];
+  readonly lastAlert?: AlertStatus | null;
+  readonly connections?: readonly ConnectionStatus[];
+  readonly guards?: GuardStatus | null;
+}
+
+/**
+ * The model for a bot trading several accounts: one block per account, and the top-level book as
+ * the sum of them (every position, the newest alert) for whatever reads only that.
+ */
+export function buildAccountsStatusModel(sources: {
+  readonly at: number;
+  readonly mode: string;
+  readonly accounts: readonly AccountStatusSources[];
+  readonly writeQueue?: WriteQueueStatus | null;
+}): StatusModel {
+  const accounts: AccountStatus[] = sources.accounts.map((a) => ({
+    accountId: a.accountId,
+    account: a.account,
+    enabled: a.enabled ?? true,
+    canTrade: a.canTrade ?? null,
+    positions: a.positions.map(positionStatusOf),
+    pendingOrders: a.positions.flatMap(pendingOrdersOf),
+    lastAlert: a.lastAlert ?? null,
+    connections: a.connections ?? [],
+    guards: a.guards ?? null,
+  }));
+  const alerts = accounts.flatMap((a) => (a.lastAlert ? [a.lastAlert] : []));
+  return {
+    at: sources.at,
+    mode: sources.mode,
+    positions: accounts.flatMap((a) => a.positions),
+    pendingOrders: accounts.flatMap((a) => a.pendingOrders),
+    lastAlert: alerts.reduce<AlertStatus | null>(
+      (last, a) => (last === null || a.at > last.at ? a : last),
+      null,
+    ),
+    connections: [],
+    guards: null,
+    writeQueue: sources.writeQueue ?? null,
+    accounts,
+  };
+}
+
+/** What is left before each loss limit trips, counting open P&L the way the guards do; null: no such limit. */
+export function guardHeadroomOf(g: GuardStatus): {
+  readonly dailyLossLeft: number | null;
+  readonly aboveFloor: number | null;
+} {
+  return {
+    dailyLossLeft:
+      g.dailyLossLimit > 0 ? g.dailyLossLimit + g.state.realizedPnlToday + g.unrealizedPnl : null,
+    aboveFloor: g.lossLimitFloor === null ? null : g.state.equity + g.unrealizedPnl - g.lossLimitFloor,
   };
 }
 

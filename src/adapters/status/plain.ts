@@ -10,7 +10,7 @@
  * src/domain/format.ts, as on the terminal screen and the dashboard.
  */
 import { money, positionStateName, price, signedMoney, stopRungName } from '../../domain/format.ts';
-import type { ConnectionStatus, GuardStatus, PositionStatus, StatusModel } from './model.ts';
+import type { AccountStatus, ConnectionStatus, GuardStatus, PositionStatus, StatusModel } from './model.ts';
 
 const clock = (ts: number): string => new Date(ts).toISOString().slice(11, 19);
 
@@ -67,25 +67,62 @@ function queueError(model: StatusModel | null): string | null {
   return q.lastError ?? 'unknown error';
 }
 
+/** The part of a model one account owns (the whole model when there is one account). */
+type Book = Pick<StatusModel, 'positions' | 'lastAlert' | 'connections' | 'guards'>;
+
 /**
  * The lines that say what changed from `previous` to `current` (everything worth saying when
- * `previous` is null); none when only prices moved.
+ * `previous` is null); none when only prices moved. Several accounts: each account's lines name it.
  */
 export function plainStatusLines(previous: StatusModel | null, current: StatusModel): string[] {
   const at = clock(current.at);
   const lines: string[] = [];
+  if (current.accounts) {
+    if (previous === null)
+      lines.push(
+        `${at} valuearea · ${current.mode} · ${current.accounts.length} accounts: ${current.accounts.map((a) => a.account).join(', ')} · times UTC`,
+      );
+    const before = new Map((previous?.accounts ?? []).map((a) => [a.accountId, a]));
+    for (const account of current.accounts) {
+      const old: AccountStatus | null = previous === null ? null : (before.get(account.accountId) ?? null);
+      for (const [time, text] of bookLines(old, account, at))
+        lines.push(`${time} ${account.account} · ${text}`);
+      if (old !== null && (old.canTrade !== account.canTrade || old.enabled !== account.enabled))
+        lines.push(`${at} ${account.account} · ${accountState(account)}`);
+    }
+  } else {
+    if (previous === null)
+      lines.push(
+        `${at} valuearea · ${current.mode}${current.account ? ` · account ${current.account}` : ''} · times UTC`,
+      );
+    for (const [time, text] of bookLines(previous, current, at)) lines.push(`${time} ${text}`);
+  }
+  lines.push(...queueLines(previous, current, at));
+  return lines;
+}
+
+function accountState(account: AccountStatus): string {
+  const broker =
+    account.canTrade === false
+      ? 'broker refuses orders'
+      : account.canTrade
+        ? 'broker can trade'
+        : 'broker canTrade not reported';
+  return account.enabled ? broker : `${broker} · disabled: no new entries`;
+}
+
+/** One account's changes, each as [time, text]; `previous` null: its first lines. */
+function bookLines(previous: Book | null, current: Book, at: string): [string, string][] {
+  const lines: [string, string][] = [];
   if (previous === null) {
-    lines.push(
-      `${at} valuearea · ${current.mode}${current.account ? ` · account ${current.account}` : ''} · times UTC`,
-    );
-    if (current.guards) lines.push(`${at} ${guardsSummary(current.guards)}`);
-    if (current.positions.length === 0) lines.push(`${at} flat`);
+    if (current.guards) lines.push([at, guardsSummary(current.guards)]);
+    if (current.positions.length === 0) lines.push([at, 'flat']);
   }
 
   const before = new Map((previous?.positions ?? []).map((p) => [p.positionId, p]));
   for (const p of current.positions) {
     const old = before.get(p.positionId);
-    if (!old || positionKey(old) !== positionKey(p)) lines.push(`${at} ${plainPositionLine(p)}`);
+    if (!old || positionKey(old) !== positionKey(p)) lines.push([at, plainPositionLine(p)]);
   }
   const now = new Set(current.positions.map((p) => p.positionId));
   for (const old of previous?.positions ?? []) {
@@ -93,14 +130,15 @@ export function plainStatusLines(previous: StatusModel | null, current: StatusMo
     const realised = current.guards
       ? ` · realised today ${signedMoney(current.guards.state.realizedPnlToday)}`
       : '';
-    lines.push(
+    lines.push([
+      at,
       old.filled
-        ? `${at} ${old.symbol} ${old.side} ${contracts(old)} closed${realised}`
-        : `${at} ${old.symbol} ${old.side} ${contracts(old)} entry at ${price(old.entryPrice, old.decimals)} cancelled`,
-    );
+        ? `${old.symbol} ${old.side} ${contracts(old)} closed${realised}`
+        : `${old.symbol} ${old.side} ${contracts(old)} entry at ${price(old.entryPrice, old.decimals)} cancelled`,
+    ]);
   }
   if (previous !== null && previous.positions.length > 0 && current.positions.length === 0)
-    lines.push(`${at} flat`);
+    lines.push([at, 'flat']);
 
   const alert = current.lastAlert;
   const oldAlert = previous?.lastAlert ?? null;
@@ -113,18 +151,23 @@ export function plainStatusLines(previous: StatusModel | null, current: StatusMo
       oldAlert.decision !== alert.decision)
   ) {
     const reason = alert.reason ? `: ${alert.reason}` : '';
-    lines.push(`${clock(alert.at)} alert ${alert.symbol} ${alert.action} → ${alert.decision}${reason}`);
+    lines.push([clock(alert.at), `alert ${alert.symbol} ${alert.action} → ${alert.decision}${reason}`]);
   }
 
   const levels = new Map((previous?.connections ?? []).map((c) => [c.name, connectionLine(c)]));
   for (const c of current.connections) {
     const line = connectionLine(c);
-    if (levels.get(c.name) !== line) lines.push(`${at} ${line}`);
+    if (levels.get(c.name) !== line) lines.push([at, line]);
   }
 
   const oldAlarms = new Set(guardAlarms(previous?.guards ?? null));
-  for (const alarm of guardAlarms(current.guards)) if (!oldAlarms.has(alarm)) lines.push(`${at} ${alarm}`);
+  for (const alarm of guardAlarms(current.guards)) if (!oldAlarms.has(alarm)) lines.push([at, alarm]);
+  return lines;
+}
 
+/** The shared write queue: retrying, caught up, refused writes. */
+function queueLines(previous: StatusModel | null, current: StatusModel, at: string): string[] {
+  const lines: string[] = [];
   const error = queueError(current);
   const oldError = queueError(previous);
   if (error !== null && error !== oldError)

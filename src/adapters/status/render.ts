@@ -6,7 +6,15 @@
 import { money as plainMoney, price, signedMoney } from '../../domain/format.ts';
 import type { HealthLevel } from '../../ports/index.ts';
 import { type Paint, padVisible, painter, type Tone, truncateVisible, visibleWidth } from './ansi.ts';
-import type { AlertStatus, GuardStatus, PendingOrderStatus, PositionStatus, StatusModel } from './model.ts';
+import {
+  type AccountStatus,
+  type AlertStatus,
+  type GuardStatus,
+  guardHeadroomOf,
+  type PendingOrderStatus,
+  type PositionStatus,
+  type StatusModel,
+} from './model.ts';
 
 export interface RenderOptions {
   /** Columns available; lines are cut to fit. */
@@ -158,6 +166,17 @@ export function renderStatus(model: StatusModel, options: RenderOptions): string
   const paint = painter(options.color);
   const label = (text: string) => paint('bold', text.padEnd(13));
   const lines: string[] = [];
+  if (model.accounts) {
+    lines.push(
+      `${paint('bold', 'valuearea')} · ${model.mode} · ${model.accounts.length} accounts · ${clock(model.at)} UTC`,
+    );
+    lines.push(`${label('Write queue')}${queueLine(model, paint)}`);
+    for (const account of model.accounts) {
+      lines.push('');
+      lines.push(...accountBlock(account, paint));
+    }
+    return lines.map((line) => truncateVisible(line, Math.max(10, options.width))).join('\n');
+  }
   lines.push(
     `${paint('bold', 'valuearea')} · ${model.mode}${model.account ? ` · account ${model.account}` : ''} · ${clock(model.at)} UTC`,
   );
@@ -170,14 +189,54 @@ export function renderStatus(model: StatusModel, options: RenderOptions): string
   lines.push(`${label('Write queue')}${queueLine(model, paint)}`);
   lines.push(`${label('Last alert')}${model.lastAlert ? alertLine(model.lastAlert, paint) : 'none yet'}`);
   lines.push('');
-  lines.push(paint('bold', `Positions (${model.positions.length})`));
-  if (model.positions.length === 0) lines.push('  flat');
-  else for (const row of positionRows(model.positions, paint)) lines.push(`  ${row}`);
-  lines.push('');
-  lines.push(paint('bold', `Pending orders (${model.pendingOrders.length})`));
-  if (model.pendingOrders.length === 0) lines.push('  none');
-  else for (const row of orderRows(model.pendingOrders)) lines.push(`  ${row}`);
+  lines.push(...bookLines(model.positions, model.pendingOrders, paint, ''));
   return lines.map((line) => truncateVisible(line, Math.max(10, options.width))).join('\n');
+}
+
+/** Positions and pending orders, each under its heading; `indent` nests them in an account block. */
+function bookLines(
+  positions: readonly PositionStatus[],
+  orders: readonly PendingOrderStatus[],
+  paint: Paint,
+  indent: string,
+): string[] {
+  const lines = [`${indent}${paint('bold', `Positions (${positions.length})`)}`];
+  if (positions.length === 0) lines.push(`${indent}  flat`);
+  else for (const row of positionRows(positions, paint)) lines.push(`${indent}  ${row}`);
+  // The single-account screen keeps its blank line; an account block stays one compact run.
+  if (indent === '') lines.push('');
+  lines.push(`${indent}${paint('bold', `Pending orders (${orders.length})`)}`);
+  if (orders.length === 0) lines.push(`${indent}  none`);
+  else for (const row of orderRows(orders)) lines.push(`${indent}  ${row}`);
+  return lines;
+}
+
+/** Whether the broker takes this account's orders, and whether the bot enters on it at all. */
+function brokerCell(account: AccountStatus, paint: Paint): string {
+  const blocked = account.guards?.brokerBlocked;
+  const broker = blocked
+    ? paint('red', `broker BLOCKED: ${blocked}`)
+    : account.canTrade === false
+      ? paint('red', 'broker BLOCKED')
+      : account.canTrade === true
+        ? paint('green', 'broker can trade')
+        : 'broker canTrade not reported';
+  return account.enabled ? broker : `${broker} · ${paint('yellow', 'disabled: no new entries')}`;
+}
+
+/** One account of several: its name, broker and venue, day, guards, last alert and book. */
+function accountBlock(account: AccountStatus, paint: Paint): string[] {
+  const label = (text: string) => `  ${paint('bold', text.padEnd(11))}`;
+  const connections = account.connections.map(
+    (c) => `${c.name} ${paint(healthTone(c.level), `● ${c.level}`)}${c.detail ? ` (${c.detail})` : ''}`,
+  );
+  return [
+    `${paint('bold', account.account)} · ${brokerCell(account, paint)}${connections.length > 0 ? ` · ${connections.join('  ')}` : ''}`,
+    `${label('Today')}${account.guards ? todayLine(account.guards, paint) : 'no P&L yet'}`,
+    `${label('Guards')}${account.guards ? guardLine(account.guards, paint) : 'none configured'}`,
+    `${label('Last alert')}${account.lastAlert ? alertLine(account.lastAlert, paint) : 'none yet'}`,
+    ...bookLines(account.positions, account.pendingOrders, paint, '  '),
+  ];
 }
 
 function compactPosition(p: PositionStatus, withPrices: boolean): string {
@@ -186,27 +245,51 @@ function compactPosition(p: PositionStatus, withPrices: boolean): string {
   return withPrices && p.size > 0 ? `${base} upnl ${money(p.unrealizedPnl)}` : base;
 }
 
-function compact(model: StatusModel, withPrices: boolean): string {
+/** One account's book, alert, guards and venue (the whole line when there is one account). */
+function compactBook(
+  book: Pick<StatusModel, 'positions' | 'pendingOrders' | 'lastAlert' | 'guards' | 'connections'>,
+  withPrices: boolean,
+): string[] {
   const parts = [
-    `positions ${model.positions.length === 0 ? 'flat' : model.positions.map((p) => compactPosition(p, withPrices)).join(', ')}`,
-    `pending ${model.pendingOrders.length}`,
+    `positions ${book.positions.length === 0 ? 'flat' : book.positions.map((p) => compactPosition(p, withPrices)).join(', ')}`,
+    `pending ${book.pendingOrders.length}`,
   ];
-  if (model.lastAlert)
-    parts.push(`alert ${model.lastAlert.symbol} ${model.lastAlert.action} → ${model.lastAlert.decision}`);
-  if (model.guards) {
-    const g = model.guards;
+  if (book.lastAlert)
+    parts.push(`alert ${book.lastAlert.symbol} ${book.lastAlert.action} → ${book.lastAlert.decision}`);
+  if (book.guards) {
+    const g = book.guards;
     parts.push(`realised today ${money(g.state.realizedPnlToday)}`);
     if (g.state.dailyLoss) parts.push('DAILY LOSS LIMIT HIT');
     if (g.state.trailingDrawdown) parts.push('LOSS LIMIT HIT');
     if (g.brokerBlocked) parts.push('BROKER BLOCKED');
   }
-  if (model.connections.length > 0)
-    parts.push(model.connections.map((c) => `${c.name} ${c.level}`).join(' '));
-  if (model.writeQueue)
-    parts.push(
-      `queue ${model.writeQueue.pendingWrites}${model.writeQueue.failedAttempts > 0 ? ' retrying' : ''}`,
-    );
-  return parts.join(' | ');
+  if (book.connections.length > 0) parts.push(book.connections.map((c) => `${c.name} ${c.level}`).join(' '));
+  return parts;
+}
+
+/** An account of several: named first, with its headroom (open P&L moves it, so only withPrices). */
+function compactAccount(account: AccountStatus, withPrices: boolean): string {
+  const parts = compactBook(account, withPrices);
+  if (withPrices && account.guards) {
+    const { dailyLossLeft, aboveFloor } = guardHeadroomOf(account.guards);
+    const left: string[] = [];
+    if (dailyLossLeft !== null) left.push(`daily loss ${amount(dailyLossLeft)}`);
+    if (aboveFloor !== null) left.push(`loss limit ${amount(aboveFloor)}`);
+    if (left.length > 0) parts.push(`to go ${left.join(' ')}`);
+  }
+  if (account.canTrade === false && !account.guards?.brokerBlocked) parts.push('BROKER BLOCKED');
+  if (!account.enabled) parts.push('disabled');
+  return `[${account.account}] ${parts.join(' | ')}`;
+}
+
+function compact(model: StatusModel, withPrices: boolean): string {
+  const queue = model.writeQueue
+    ? [`queue ${model.writeQueue.pendingWrites}${model.writeQueue.failedAttempts > 0 ? ' retrying' : ''}`]
+    : [];
+  // Several accounts: one segment each, named, and the shared write queue after them.
+  if (model.accounts)
+    return [...model.accounts.map((a) => compactAccount(a, withPrices)), ...queue].join(' || ');
+  return [...compactBook(model, withPrices), ...queue].join(' | ');
 }
 
 /** One plain line (no colour): what a log file gets when stdout is not a terminal. */

@@ -12,13 +12,12 @@
 import { BehaviorSubject, filter, firstValueFrom, type Observable, Subject, type Subscription } from 'rxjs';
 import { parseTag, stopTag } from '../../domain/tags.ts';
 import type { Side } from '../../domain/types.ts';
-import type { VenueRepair } from '../../ports/venue.ts';
+import type { AdoptOutcome, VenueRepair } from '../../ports/venue.ts';
 import type { TopstepxBroker } from './broker.ts';
 import { isTerminalState, OrderType, PositionTypeCode, WORKING_STATUSES } from './enums.ts';
 import { describe } from './http.ts';
 import type { HubName, HubReconnect } from './hubs.ts';
 import { type AdapterLogger, silentLogger } from './log.ts';
-import type { AdoptOutcome } from '../../ports/venue.ts';
 import type { HalfTrade, Order, Position } from './models.ts';
 import { placeOrderIdempotent } from './place.ts';
 import type { ProjectXRest } from './rest.ts';

@@ -46,7 +46,9 @@ export async function connectProjectXVenue(
   let started: TopstepxSession | null = null;
   const session: TopstepxSession = await startTopstepxSession({
     unknownExposure: options.unknownPositions ?? 'adopt',
-    ...(options.reconcileIntervalMs === undefined ? {} : { desiredStateIntervalMs: options.reconcileIntervalMs }),
+    ...(options.reconcileIntervalMs === undefined
+      ? {}
+      : { desiredStateIntervalMs: options.reconcileIntervalMs }),
     // Only once the engine runs (afterRestore): until then an unknown position is left as it is.
     adopt: (position) => {
       if (!engine || !started || !context.adoptPosition) return null;

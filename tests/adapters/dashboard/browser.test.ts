@@ -93,6 +93,9 @@ withChromium('dashboard in headless Chromium', () => {
     expect(await rejected.locator('.reason').textContent()).toContain('webhook secret does not match');
     await page.locator('#controls-btn').waitFor(); // a token is configured: controls on, no read-only badge
     expect(await page.locator('#read-only').isVisible()).toBe(false);
+    // One account: the single-account look, no account selector and no all-accounts overview.
+    expect(await page.locator('#account-picker').isVisible()).toBe(false);
+    expect(await page.locator('#accounts').isVisible()).toBe(false);
     await shot('01-live-feed');
   });
 

@@ -107,6 +107,12 @@ describe('signal decisions in the feed', () => {
       reason: decision.reason,
       positionId: null,
       ts: NOW,
+      accountId: 'A1',
+    });
+    // Several accounts: the observers add the account's name the decision does not carry.
+    expect(signalEventFromDecision(decision, 'Combine A')).toMatchObject({
+      accountId: 'A1',
+      accountName: 'Combine A',
     });
   });
 });

@@ -114,9 +114,15 @@ export function storeContract(name: string, target: ContractTarget): void {
         const a1 = await s.insertAlert(alert('m1'));
         const a2 = await s.insertAlert(alert('m2'));
         // m1: account A decided, a crash before B did; m2: both decided.
-        await s.upsertSignal(signal('sig-m1-A', { alertId: a1.id, accountId: 'A', status: 'FILTERED', reason: 'x' }));
-        await s.upsertSignal(signal('sig-m2-A', { alertId: a2.id, accountId: 'A', status: 'FILTERED', reason: 'x' }));
-        await s.upsertSignal(signal('sig-m2-B', { alertId: a2.id, accountId: 'B', status: 'FILTERED', reason: 'y' }));
+        await s.upsertSignal(
+          signal('sig-m1-A', { alertId: a1.id, accountId: 'A', status: 'FILTERED', reason: 'x' }),
+        );
+        await s.upsertSignal(
+          signal('sig-m2-A', { alertId: a2.id, accountId: 'A', status: 'FILTERED', reason: 'x' }),
+        );
+        await s.upsertSignal(
+          signal('sig-m2-B', { alertId: a2.id, accountId: 'B', status: 'FILTERED', reason: 'y' }),
+        );
         expect((await s.unprocessedAlerts(10, 0, 2)).map((a) => a.id)).toEqual([a1.id]);
         // One account: one decision is enough, as before.
         expect(await s.unprocessedAlerts(10)).toEqual([]);

@@ -218,7 +218,10 @@ describe('desired-state pass: broker stops', () => {
 
   it('with an adopt hook the unknown position goes into a ladder of its own; refused, it is flattened with the reason', async () => {
     const asked: number[] = [];
-    let answer: { ok: true; positionId: string } | { ok: false; reason: string } = { ok: true, positionId: 'a9' };
+    let answer: { ok: true; positionId: string } | { ok: false; reason: string } = {
+      ok: true,
+      positionId: 'a9',
+    };
     const { r, repairs } = startReconciler({
       adopt: (p) => {
         asked.push(p.size);
@@ -241,7 +244,9 @@ describe('desired-state pass: broker stops', () => {
     gw.pushPrice(nq, 20_000); // the market order fills on the next print
     await until(() => !gw.positions(ACCOUNT).some((p) => p.contractId === nq && p.size > 0), 'flattened');
     expect(repairs).toMatchObject([{ kind: 'position_flattened', contractId: nq }]);
-    expect(repairs[0]?.reason).toMatch(/it cannot be adopted \(no ladder can be built: no bars\), so it was flattened at market/);
+    expect(repairs[0]?.reason).toMatch(
+      /it cannot be adopted \(no ladder can be built: no bars\), so it was flattened at market/,
+    );
   });
 });
 
