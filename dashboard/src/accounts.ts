@@ -70,16 +70,3 @@ export function accountColumn<T extends { readonly accountId: string }>(): Colum
     },
   ];
 }
-
-/**
- * Said beside a filtered table: the lists are paged by the server over every account, so one
- * account's rows are those of the page shown (the pager counts all accounts).
- */
-export function accountNote(): HTMLElement | null {
-  if (selected === null || !severalAccounts()) return null;
-  return h(
-    'span',
-    { class: 'muted small', 'data-testid': 'account-note' },
-    `${accountName(selected)} only (this page; the pager counts every account)`,
-  );
-}

@@ -59,6 +59,8 @@ type AlertStatusFilter = (typeof ALERT_STATUSES)[number];
 
 /** Validated list parameters (src/adapters/dashboard/params.ts parses them from the query string). */
 export interface PositionsQuery {
+  /** One account's rows only (several accounts: docs/accounts.md). */
+  readonly account?: string | undefined;
   readonly symbol?: string | undefined;
   readonly state?: readonly PositionState[] | undefined;
   readonly side?: 'long' | 'short' | undefined;
@@ -75,6 +77,7 @@ interface TimeRange {
 }
 
 export interface TradesQuery extends TimeRange {
+  readonly account?: string | undefined;
   readonly symbol?: string | undefined;
   readonly side?: 'long' | 'short' | undefined;
   readonly page: number;
@@ -84,6 +87,7 @@ export interface TradesQuery extends TimeRange {
 }
 
 export interface SignalsQuery extends TimeRange {
+  readonly account?: string | undefined;
   readonly status?: readonly SignalStatus[] | undefined;
   readonly symbol?: string | undefined;
   readonly page: number;

@@ -1,5 +1,5 @@
 // Live feed: pending, filtered (with the reason) and executed signals as they happen, and the live positions.
-import { accountName, inSelectedAccount, severalAccounts } from '../accounts.ts';
+import { accountName, inSelectedAccount, selectedAccount, severalAccounts } from '../accounts.ts';
 import { get, query } from '../api.ts';
 import { h } from '../dom.ts';
 import { clock, pnlClass, price, stateLabel, usd, when } from '../format.ts';
@@ -190,7 +190,9 @@ export function mountLiveFeed(
   };
 
   const load = async () => {
-    const page = await get<Paged<SignalSummary>>(`/api/signals${query({ status, limit: 100 })}`);
+    const page = await get<Paged<SignalSummary>>(
+      `/api/signals${query({ status, account: selectedAccount(), limit: 100 })}`,
+    );
     items = page.items.map((s) => ({
       signalId: s.id,
       accountId: s.accountId,

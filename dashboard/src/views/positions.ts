@@ -1,5 +1,5 @@
 // Positions: filterable, sortable, paginated; rows on screen update live with P&L and the ladder.
-import { accountColumn, accountNote, inSelectedAccount } from '../accounts.ts';
+import { accountColumn, inSelectedAccount, selectedAccount } from '../accounts.ts';
 import { get, query } from '../api.ts';
 import { h } from '../dom.ts';
 import { pnlClass, price, stateLabel, usd, when } from '../format.ts';
@@ -141,9 +141,7 @@ export function mountPositions(root: HTMLElement): () => void {
 
   const render = () => {
     if (!page) return;
-    const stored: Row[] = page.items
-      .filter((p) => inSelectedAccount(p.accountId))
-      .map((p) => ({ ...p, live: live.get(p.id) ?? null }));
+    const stored: Row[] = page.items.map((p) => ({ ...p, live: live.get(p.id) ?? null }));
     // Live positions the store has not caught up with yet lead the first page.
     const pending =
       state.page === 1
@@ -174,7 +172,7 @@ export function mountPositions(root: HTMLElement): () => void {
   const load = async () => {
     const stateParam = filters.state === 'open' ? undefined : filters.state;
     page = await get<Paged<PositionSummary>>(
-      `/api/positions${query({ ...state, symbol: filters.symbol, side: filters.side, state: stateParam, open: filters.state === 'open' ? 'true' : undefined })}`,
+      `/api/positions${query({ ...state, account: selectedAccount(), symbol: filters.symbol, side: filters.side, state: stateParam, open: filters.state === 'open' ? 'true' : undefined })}`,
     );
     render();
   };
@@ -240,7 +238,6 @@ export function mountPositions(root: HTMLElement): () => void {
         h('label', {}, 'Symbol', input('symbol', 'ES')),
         h('label', {}, 'State', select('state', STATES)),
         h('label', {}, 'Side', select('side', ['', 'long', 'short'])),
-        accountNote(),
       ),
       tableHost,
     ),

@@ -1,5 +1,5 @@
 // Trade log: every closed trade, sortable and paginated, filtered by symbol, side and date.
-import { accountColumn, accountNote, inSelectedAccount } from '../accounts.ts';
+import { accountColumn, selectedAccount } from '../accounts.ts';
 import { get, query } from '../api.ts';
 import { h } from '../dom.ts';
 import { duration, exitReasonName, pnlClass, price, usd, when } from '../format.ts';
@@ -42,9 +42,9 @@ export function mountTrades(root: HTMLElement): () => void {
     const from = filters.from ? new Date(`${filters.from}T00:00:00`).getTime() : undefined;
     const to = filters.to ? new Date(`${filters.to}T00:00:00`).getTime() + 86_400_000 : undefined;
     const page = await get<Paged<StoredTrade>>(
-      `/api/trades-log${query({ ...state, symbol: filters.symbol, side: filters.side, from, to })}`,
+      `/api/trades-log${query({ ...state, account: selectedAccount(), symbol: filters.symbol, side: filters.side, from, to })}`,
     );
-    const items = page.items.filter((t) => inSelectedAccount(t.accountId));
+    const items = page.items;
     const net = items.reduce((s, t) => s + t.netPnl, 0);
     summary.replaceChildren('this page: ', h('span', { class: pnlClass(net) }, usd(net)));
     tableHost.replaceChildren(
@@ -92,7 +92,6 @@ export function mountTrades(root: HTMLElement): () => void {
         ),
         h('label', {}, 'From', field('from', h('input', { type: 'date' }))),
         h('label', {}, 'To', field('to', h('input', { type: 'date' }))),
-        accountNote(),
         summary,
       ),
       tableHost,

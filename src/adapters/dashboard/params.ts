@@ -80,7 +80,11 @@ function listOf<const T extends readonly [string, ...string[]]>(values: T) {
     );
 }
 
+/** An account id from GET /api/accounts (the route checks it is one of them). */
+const account = z.string().trim().min(1, 'must be an account id from GET /api/accounts').max(100);
+
 export const positionsQuery = z.strictObject({
+  account: account.optional(),
   symbol: symbol.optional(),
   state: listOf(POSITION_STATES).optional(),
   side: z.enum(['long', 'short'], { message: 'must be long or short' }).optional(),
@@ -93,6 +97,7 @@ export const positionsQuery = z.strictObject({
 });
 
 export const tradesQuery = z.strictObject({
+  account: account.optional(),
   symbol: symbol.optional(),
   side: z.enum(['long', 'short'], { message: 'must be long or short' }).optional(),
   from: instant.optional(),
@@ -105,6 +110,7 @@ export const tradesQuery = z.strictObject({
 });
 
 export const signalsQuery = z.strictObject({
+  account: account.optional(),
   status: listOf(SIGNAL_STATUSES).optional(),
   symbol: symbol.optional(),
   from: instant.optional(),
@@ -127,9 +133,6 @@ export const alertsQuery = z.strictObject({
   order,
   token: z.string().optional(),
 });
-
-/** An account id from GET /api/accounts (the route checks it is one of them). */
-const account = z.string().trim().min(1, 'must be an account id from GET /api/accounts').max(100);
 
 export const kpisQuery = z.strictObject({ account: account.optional(), token: z.string().optional() });
 export const liveQuery = z.strictObject({ account: account.optional(), token: z.string().optional() });

@@ -83,6 +83,7 @@ export function createSqlDashboardQueries(session: Pick<SqlSession, 'query'>): D
   return {
     positions(q) {
       const where = new Where();
+      if (q.account) where.add((p) => `account_id = ${p}`, q.account);
       if (q.symbol) where.add((p) => `symbol = ${p}`, q.symbol);
       if (q.side) where.add((p) => `side = ${p}::position_side`, q.side);
       if (q.state) where.add((p) => `state::text = any(${p}::text[])`, q.state);
@@ -96,6 +97,7 @@ export function createSqlDashboardQueries(session: Pick<SqlSession, 'query'>): D
 
     trades(q) {
       const where = new Where();
+      if (q.account) where.add((p) => `account_id = ${p}`, q.account);
       if (q.symbol) where.add((p) => `symbol = ${p}`, q.symbol);
       if (q.side) where.add((p) => `side = ${p}::position_side`, q.side);
       if (q.from !== undefined) where.add((p) => `exit_time >= ${p}::timestamptz`, iso(q.from));
@@ -112,6 +114,7 @@ export function createSqlDashboardQueries(session: Pick<SqlSession, 'query'>): D
 
     signals(q) {
       const where = new Where();
+      if (q.account) where.add((p) => `s.account_id = ${p}`, q.account);
       if (q.symbol) where.add((p) => `s.symbol = ${p}`, q.symbol);
       if (q.status) where.add((p) => `s.execution_status::text = any(${p}::text[])`, q.status);
       if (q.from !== undefined) where.add((p) => `s.created_at >= ${p}::timestamptz`, iso(q.from));

@@ -119,6 +119,22 @@ describe('dashboard with several accounts', () => {
     expect(a.body.trades).toBeGreaterThan(0);
   });
 
+  it('pages the stored positions, trades and signals of one account on the server', async () => {
+    type Page = { items: { accountId: string }[]; pagination: { total: number } };
+    for (const list of ['positions', 'trades-log', 'signals']) {
+      const all = await get<Page>(`/api/${list}?limit=200`);
+      const a = await get<Page>(`/api/${list}?limit=200&account=ACC-1`);
+      const b = await get<Page>(`/api/${list}?limit=200&account=ACC-2`);
+      expect(a.status).toBe(200);
+      // The seeded history is all ACC-1's.
+      expect(all.body.pagination.total).toBeGreaterThan(0);
+      expect(a.body.pagination.total).toBe(all.body.items.filter((r) => r.accountId === 'ACC-1').length);
+      expect(b.body.pagination.total).toBe(all.body.items.filter((r) => r.accountId === 'ACC-2').length);
+      expect(a.body.items.every((r) => r.accountId === 'ACC-1')).toBe(true);
+    }
+    expect((await get('/api/positions?account=')).status).toBe(400);
+  });
+
   it("lists every lane's actors, each position actor with its account", async () => {
     const { body } = await get<{ actors: { actorId: string; machine: string; accountId?: string }[] }>(
       '/api/actors',

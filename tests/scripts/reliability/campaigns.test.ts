@@ -43,20 +43,29 @@ describe('reliability campaigns (fast subset)', () => {
 
   const server = serverUrl();
   if (server || process.env.CI === 'true') {
-    it('crash injection: SIGKILLed bot, no duplicates, never without a stop for 2 s, flat at the end', async () => {
+    it('crash injection, three accounts: SIGKILLed bot, one position per account, no duplicates, never without a stop for 2 s, flat at the end', async () => {
       if (!server) throw new Error(`CI=true but the crash campaign ${NEEDS_POSTGRES}`);
       const result = await runCrash({ fast: true, seed: 1, logDir });
       // Every criterion, the 2 s protection one included: the entry carries its stop as a bracket,
       // so where a kill lands does not decide it.
       expect(failures(result)).toEqual([]);
-      expect(result.criteria.map((c) => c.name)).toContain('no position unprotected for more than 2 s');
-      expect(result.criteria.length).toBe(8);
+      expect(result.criteria.map((c) => c.name)).toContain(
+        'no position unprotected for more than 2 s, on any account',
+      );
+      expect(result.criteria.map((c) => c.name)).toContain(
+        'every alert gives one position per account (3 accounts)',
+      );
+      expect(result.criteria.length).toBe(9);
     }, 300_000);
-    it('connection faults: logout, token expiry, 429 storm, disconnects, ambiguous placement', async () => {
+    it('connection faults, three accounts: logout, token expiry, 429 storm, disconnects, ambiguous placement, a dropped stop', async () => {
       if (!server) throw new Error(`CI=true but the connection campaign ${NEEDS_POSTGRES}`);
       const result = await runConnectionFaults({ fast: true, seed: 1, logDir });
       expect(failures(result)).toEqual([]);
-      expect(result.criteria.length).toBeGreaterThanOrEqual(5);
+      expect(
+        result.criteria.map((c) => c.name).some((n) => n.startsWith('a dropped stop is working again')),
+      ).toBe(true);
+      expect(result.figures['stops dropped by the broker (silently)']).toMatch(/^1 /);
+      expect(result.criteria.length).toBeGreaterThanOrEqual(8);
     }, 300_000);
     it('database fault: PostgreSQL restarted mid-run, no decision or trade row lost', async () => {
       if (!server) throw new Error(`CI=true but the database campaign ${NEEDS_POSTGRES}`);
