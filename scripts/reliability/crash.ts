@@ -6,13 +6,25 @@
  * seeded killer SIGKILLs the bot at random moments and restarts it at once. The same scenario then
  * runs uninterrupted as the reference, and the gateways' final states are compared.
  *
+ * The bot trades three accounts on the one gateway (CAMPAIGN_ACCOUNTS, an accounts list): every alert
+ * must open one position per account, and every criterion (no duplicate orders, no position without a
+ * stop beyond the bound, the final state equal to the reference) is checked account by account, on
+ * the account's own orders and ids (`idFromKey` with the account's tag).
+ *
  * The market freezes while the bot is down (prices are pushed only while it runs): the comparison
  * is then about the bot, not about what a moving market would have done to a dead process.
  */
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type GatewayOrder, type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
+import {
+  DEFAULT_ACCOUNT,
+  type GatewayAccountSetup,
+  type GatewayOrder,
+  type LocalGateway,
+  startLocalGateway,
+} from '../../sim/gateway/index.ts';
+import { defaultTag } from '../../src/app/accounts.ts';
 import { idFromKey } from '../../src/runtime/signal-processor.ts';
 import {
   type BotLog,
@@ -40,12 +52,63 @@ const MAX_UNPROTECTED_MS = 2_000;
  */
 const CRASH_PROTECTIVE_STOPS = 'bracket';
 
+/** An account the bot trades in a campaign (an entry of its accounts list; the gateway's id is the number). */
+export interface CampaignAccount {
+  readonly id: string;
+  readonly name: string;
+}
+
+/**
+ * The crash and connection campaigns trade three accounts from one bot on one gateway (docs/accounts.md):
+ * every alert opens one position per account, each with its own tagged orders.
+ */
+export const CAMPAIGN_ACCOUNTS: readonly CampaignAccount[] = [
+  { id: '1001', name: 'A' },
+  { id: '1002', name: 'B' },
+  { id: '1003', name: 'C' },
+];
+
+/** The gateway accounts for a campaign's list (none: the gateway's default single account). */
+export function gatewayAccounts(accounts: readonly CampaignAccount[]): GatewayAccountSetup[] | undefined {
+  return accounts.length === 0
+    ? undefined
+    : accounts.map((a) => ({ ...DEFAULT_ACCOUNT, id: Number(a.id), name: a.name }));
+}
+
+/**
+ * One account's view of a run: its position id for an alert key (the `_<tag>` form with two accounts
+ * or more, as src/app/accounts.ts derives it) and its gateway id (undefined: every account's orders).
+ */
+export interface Lane {
+  /** The account id as the bot logs it (`account` on its lines); null for the single-account bot. */
+  readonly account: string | null;
+  readonly gatewayId: number | undefined;
+  readonly pid: (key: string) => string;
+}
+
+export function lanesOf(accounts: readonly CampaignAccount[]): Lane[] {
+  if (accounts.length === 0)
+    return [{ account: null, gatewayId: undefined, pid: (k) => idFromKey('p', `k_${k}`) }];
+  const multi = accounts.length > 1;
+  return accounts.map((a) => ({
+    account: multi ? a.id : null,
+    gatewayId: Number(a.id),
+    pid: (k) => (multi ? idFromKey('p', `k_${k}`, defaultTag(a.id)) : idFromKey('p', `k_${k}`)),
+  }));
+}
+
+/** "1001: 0, 1002: 0, 1003: 0" (or the bare value for the single-account bot). */
+export function perAccount(lanes: readonly Lane[], value: (lane: Lane) => string | number): string {
+  return lanes.map((l) => (l.account === null ? `${value(l)}` : `${l.account}: ${value(l)}`)).join(', ');
+}
+
 /** How the campaigns start the bot: against the local gateway and a PostgreSQL database, no demo. */
 export function botLaunch(
   gatewayUrl: string,
   databaseUrl: string,
   extraEnv: Record<string, string> = {},
   protectiveStops: 'broker' | 'bracket' = 'broker',
+  accounts: readonly CampaignAccount[] = [],
 ): { args: string[]; env: Record<string, string> } {
   return {
     args: [
@@ -70,13 +133,17 @@ export function botLaunch(
       PROJECTX_USERNAME: CRASH_SECRETS.user,
       PROJECTX_API_KEY: CRASH_SECRETS.apiKey,
       LOG_LEVEL: 'info',
+      ...(accounts.length > 0 ? { VALUEAREA_ACCOUNTS: JSON.stringify(accounts) } : {}),
       ...extraEnv,
     },
   };
 }
 
 export interface TradeSummary {
+  /** The alert key. */
   readonly key: string;
+  /** The account (null for the single-account bot). */
+  readonly account: string | null;
   readonly entryOrders: number;
   readonly entryPrice: number | null;
   readonly entryQty: number;
@@ -92,6 +159,15 @@ export interface ScenarioResult {
   readonly killPhases: Record<string, number>;
   readonly maxUnprotectedMs: number;
   readonly unprotectedOver2s: number;
+  /** The same figures per account (one entry, account null, for the single-account bot). */
+  readonly byAccount: readonly {
+    readonly account: string | null;
+    readonly maxUnprotectedMs: number;
+    readonly unprotectedOver2s: number;
+    readonly finalPositions: number;
+    readonly finalWorkingOrders: number;
+  }[];
+  readonly lanes: readonly Lane[];
   readonly finalPositions: number;
   readonly finalWorkingOrders: number;
   readonly restartsMs: number[];
@@ -129,38 +205,52 @@ export function pushHistory(gateway: LocalGateway, contract: string, now: number
   gateway.pushPrice(contract, 5000, { size: 1 });
 }
 
-export function summarise(gateway: LocalGateway, keys: readonly string[]): TradeSummary[] {
-  const orders = gateway.orders();
-  const trades = gateway.trades();
-  return keys.map((key) => {
-    const pid = idFromKey('p', `k_${key}`);
-    const tagged = orders.filter((o) => o.customTag?.startsWith(`${pid}-`));
-    const entries = tagged.filter((o) => /-e\d+$/.test(o.customTag ?? ''));
-    // Stop-loss bracket children of the entries (untagged) are the position's stops too.
-    const entryIds = new Set(entries.map((o) => o.id));
-    const mine = [
-      ...tagged,
-      ...orders.filter((o) => o.parentOrderId !== null && entryIds.has(o.parentOrderId)),
-    ];
-    const exitIds = new Set(mine.filter((o) => !entryIds.has(o.id)).map((o) => o.id));
-    const exits = trades.filter((t) => exitIds.has(t.orderId));
-    const exitQty = exits.reduce((s, t) => s + t.size, 0);
-    return {
-      key,
-      entryOrders: entries.length,
-      entryPrice: entries[0]?.limitPrice ?? null,
-      entryQty: entries.reduce((s, o) => s + o.fillVolume, 0),
-      exitQty,
-      exitAvg: exitQty === 0 ? null : round(exits.reduce((s, t) => s + t.price * t.size, 0) / exitQty, 4),
-      orders: mine
-        .map(
-          (o) =>
-            `${o.customTag?.slice(pid.length + 1) ?? 'bracket'}:t${o.type}/s${o.side}/${o.size}@${o.limitPrice ?? o.stopPrice ?? 'mkt'}/st${o.status}/f${o.fillVolume}${o.filledPrice !== null ? `@${o.filledPrice}` : ''}`,
-        )
-        .join(' '),
-    };
-  });
+/** One summary per alert key and account (key-major, accounts in the configured order). */
+export function summarise(
+  gateway: LocalGateway,
+  keys: readonly string[],
+  lanes: readonly Lane[] = lanesOf([]),
+): TradeSummary[] {
+  const books = lanes.map((lane) => ({
+    lane,
+    orders: gateway.orders(lane.gatewayId),
+    trades: gateway.trades(lane.gatewayId),
+  }));
+  return keys.flatMap((key) =>
+    books.map(({ lane, orders, trades }) => {
+      const pid = lane.pid(key);
+      const tagged = orders.filter((o) => o.customTag?.startsWith(`${pid}-`));
+      const entries = tagged.filter((o) => /-e\d+$/.test(o.customTag ?? ''));
+      // Stop-loss bracket children of the entries (untagged) are the position's stops too.
+      const entryIds = new Set(entries.map((o) => o.id));
+      const mine = [
+        ...tagged,
+        ...orders.filter((o) => o.parentOrderId !== null && entryIds.has(o.parentOrderId)),
+      ];
+      const exitIds = new Set(mine.filter((o) => !entryIds.has(o.id)).map((o) => o.id));
+      const exits = trades.filter((t) => exitIds.has(t.orderId));
+      const exitQty = exits.reduce((s, t) => s + t.size, 0);
+      return {
+        key,
+        account: lane.account,
+        entryOrders: entries.length,
+        entryPrice: entries[0]?.limitPrice ?? null,
+        entryQty: entries.reduce((s, o) => s + o.fillVolume, 0),
+        exitQty,
+        exitAvg: exitQty === 0 ? null : round(exits.reduce((s, t) => s + t.price * t.size, 0) / exitQty, 4),
+        orders: mine
+          .map(
+            (o) =>
+              `${o.customTag?.slice(pid.length + 1) ?? 'bracket'}:t${o.type}/s${o.side}/${o.size}@${o.limitPrice ?? o.stopPrice ?? 'mkt'}/st${o.status}/f${o.fillVolume}${o.filledPrice !== null ? `@${o.filledPrice}` : ''}`,
+          )
+          .join(' '),
+      };
+    }),
+  );
 }
+
+/** "key" or "key@account", for notes. */
+export const tradeLabel = (t: TradeSummary) => (t.account === null ? t.key : `${t.key}@${t.account}`);
 
 /**
  * Whether the bot has caught up with the broker for one position: the last protective stop it
@@ -175,6 +265,7 @@ export function caughtUp(
   gateway: LocalGateway,
   pid: string,
   state: (s: string | undefined) => boolean,
+  gatewayId?: number,
 ): boolean {
   let lastState: string | undefined;
   let lastStop: { price: number; quantity: number } | undefined;
@@ -186,7 +277,7 @@ export function caughtUp(
       lastStop = { price: Number(l.stopPrice), quantity: Number(l.quantity) };
   }
   if (!state(lastState)) return false;
-  const orders = gateway.orders();
+  const orders = gateway.orders(gatewayId);
   const entryIds = new Set(orders.filter((o) => o.customTag?.startsWith(`${pid}-e`)).map((o) => o.id));
   // The bot's stop: its own tagged order, or the live stop-loss bracket child of its entry.
   const stops = orders.filter(
@@ -226,15 +317,21 @@ export interface ScenarioPlan {
   readonly protectiveStops?: 'broker' | 'bracket';
   /** With `faults`: keep trading until this says the faults are done. */
   readonly until?: () => boolean;
+  /** The bot's accounts list, all on the one gateway (default none: the single-account bot). */
+  readonly accounts?: readonly CampaignAccount[];
 }
 
 export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
   const random = seededRandom(plan.seed);
+  const accounts = plan.accounts ?? [];
+  const lanes = lanesOf(accounts);
+  const setup = gatewayAccounts(accounts);
   const gateway = await startLocalGateway({
     userName: CRASH_SECRETS.user,
     apiKey: CRASH_SECRETS.apiKey,
     // Every restart logs in and reconciles: the 429 storms are campaign b's business.
     rateLimits: false,
+    ...(setup ? { accounts: setup } : {}),
   });
   const contract = gateway.activeContractId('ES');
   pushHistory(gateway, contract, Date.now());
@@ -243,7 +340,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     : await createBotDatabase(plan.server, ALWAYS_TRADING);
   mkdirSync(plan.logDir, { recursive: true });
   const log: BotLog = { lines: [], file: join(plan.logDir, `${plan.label}.log`) };
-  const { args, env } = botLaunch(gateway.baseUrl, db.url, plan.env, plan.protectiveStops);
+  const { args, env } = botLaunch(gateway.baseUrl, db.url, plan.env, plan.protectiveStops, accounts);
 
   let alive: BotProcess | null = null;
   let finished = false;
@@ -291,33 +388,41 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     }
   })();
 
-  // Monitor: the longest time a gateway position had no working stop covering it.
-  let maxUnprotectedMs = 0;
-  let unprotectedOver2s = 0;
-  let nakedSince: number | null = null;
+  // Monitor: per account, the longest time one of its gateway positions had no working stop of the
+  // same account covering it.
+  const unprotected = new Map<number, { since: number | null; max: number; over: number }>();
   const monitor = setInterval(() => {
     const positions = gateway.positions();
     const orders = gateway.orders();
-    const naked = positions.some((p) => {
-      const exitSide = p.type === 1 ? 1 : 0;
-      const cover = orders
-        .filter(
-          (o) =>
-            o.contractId === p.contractId &&
-            o.status === 1 &&
-            o.side === exitSide &&
-            (o.type === 4 || o.type === 5),
-        )
-        .reduce((s, o) => s + o.size, 0);
-      return cover < p.size;
-    });
     const now = Date.now();
-    if (naked) {
-      nakedSince ??= now;
-      maxUnprotectedMs = Math.max(maxUnprotectedMs, now - nakedSince);
-    } else if (nakedSince !== null) {
-      if (now - nakedSince > MAX_UNPROTECTED_MS) unprotectedOver2s++;
-      nakedSince = null;
+    const naked = new Set(
+      positions
+        .filter((p) => {
+          const exitSide = p.type === 1 ? 1 : 0;
+          const cover = orders
+            .filter(
+              (o) =>
+                o.accountId === p.accountId &&
+                o.contractId === p.contractId &&
+                o.status === 1 &&
+                o.side === exitSide &&
+                (o.type === 4 || o.type === 5),
+            )
+            .reduce((s, o) => s + o.size, 0);
+          return cover < p.size;
+        })
+        .map((p) => p.accountId),
+    );
+    for (const id of naked) {
+      const u = unprotected.get(id) ?? { since: null, max: 0, over: 0 };
+      u.since ??= now;
+      u.max = Math.max(u.max, now - u.since);
+      unprotected.set(id, u);
+    }
+    for (const [id, u] of unprotected) {
+      if (naked.has(id) || u.since === null) continue;
+      if (now - u.since > MAX_UNPROTECTED_MS) u.over++;
+      u.since = null;
     }
   }, 20);
 
@@ -329,8 +434,14 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
   const flat = () => gateway.positions().length === 0;
   const working = () =>
     gateway.orders().filter((o) => o.contractId === contract && OPEN_STATUSES.has(o.status));
-  const decisionFor = (key: string) =>
-    log.lines.find((l) => l.msg === 'signal decided' && l.alertKey === `k_${key}` && l.status !== 'EXECUTED');
+  const decisionFor = (key: string, lane: Lane) =>
+    log.lines.find(
+      (l) =>
+        l.msg === 'signal decided' &&
+        l.alertKey === `k_${key}` &&
+        l.status !== 'EXECUTED' &&
+        (lane.account === null || l.account === lane.account),
+    );
 
   const keys: string[] = [];
   let noEntryInARow = 0;
@@ -352,8 +463,7 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
       }
       const key = `${plan.label}-${n}`;
       const side = n % 2 === 0 ? 'buy' : 'sell';
-      // The intake prefixes an explicit key with `k_`; ids derive from that.
-      const pid = idFromKey('p', `k_${key}`);
+      // The intake prefixes an explicit key with `k_`; ids derive from that (and the account's tag).
       keys.push(key);
       phase = 'posting alert';
       for (;;) {
@@ -369,28 +479,39 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
         await sleep(100);
       }
       phase = 'waiting for the entry order';
-      let entry: GatewayOrder | undefined;
+      // Every account's entry working (or the account decided the alert otherwise).
+      const entries = new Map<Lane, GatewayOrder>();
       const deadline = Date.now() + 90_000;
-      while (!entry && !decisionFor(key) && Date.now() < deadline) {
-        entry = gateway.orders().find((o) => o.customTag === `${pid}-e0` && o.status === 1);
-        if (!entry) await sleep(25);
+      const pending = () => lanes.filter((l) => !entries.has(l) && !decisionFor(key, l));
+      while (pending().length > 0 && Date.now() < deadline) {
+        for (const lane of pending()) {
+          const pid = lane.pid(key);
+          const entry = gateway
+            .orders(lane.gatewayId)
+            .find((o) => o.customTag === `${pid}-e0` && o.status === 1);
+          if (entry) entries.set(lane, entry);
+        }
+        if (pending().length > 0) await sleep(25);
       }
-      if (!entry || entry.limitPrice === null) {
+      for (const lane of lanes.filter((l) => !entries.has(l)))
         plan.log?.(
-          `${plan.label}: ${key} had no working entry (${String(decisionFor(key)?.reason ?? 'timeout')})`,
+          `${plan.label}: ${key}${lane.account ? ` on ${lane.account}` : ''} had no working entry (${String(decisionFor(key, lane)?.reason ?? 'timeout')})`,
         );
+      const first = [...entries.values()][0];
+      if (!first || first.limitPrice === null) {
         noEntryInARow++;
         continue;
       }
       noEntryInARow = 0;
       phase = 'entry working';
-      const e = entry.limitPrice;
+      const e = first.limitPrice;
+      const inTrade = lanes.filter((l) => entries.has(l));
       const dir = side === 'buy' ? 1 : -1;
       // Hold the market at a price (pushing it again now and then, so a restarted bot sees it) until
       // the bot has caught up with the broker for this position.
       const hold = async (price: number, state: (s: string | undefined) => boolean, what: string) => {
         const until = Date.now() + SYNC_TIMEOUT_MS;
-        while (!caughtUp(log.lines, gateway, pid, state)) {
+        while (!inTrade.every((l) => caughtUp(log.lines, gateway, l.pid(key), state, l.gatewayId))) {
           if (Date.now() > until) {
             syncTimeouts++;
             plan.log?.(
@@ -428,14 +549,29 @@ export async function runScenario(plan: ScenarioPlan): Promise<ScenarioResult> {
     await supervisor.catch(() => {});
     clearInterval(monitor);
     // A window still open at the end counts too.
-    if (nakedSince !== null && Date.now() - nakedSince > MAX_UNPROTECTED_MS) unprotectedOver2s++;
+    for (const u of unprotected.values())
+      if (u.since !== null && Date.now() - u.since > MAX_UNPROTECTED_MS) u.over++;
   }
+  const unprotectedOf = (lane: Lane) =>
+    lane.gatewayId === undefined
+      ? [...unprotected.values()]
+      : [unprotected.get(lane.gatewayId) ?? { since: null, max: 0, over: 0 }];
   const result: ScenarioResult = {
-    trades: summarise(gateway, keys),
+    trades: summarise(gateway, keys, lanes),
     kills,
     killPhases,
-    maxUnprotectedMs,
-    unprotectedOver2s,
+    maxUnprotectedMs: Math.max(0, ...[...unprotected.values()].map((u) => u.max)),
+    unprotectedOver2s: [...unprotected.values()].reduce((n, u) => n + u.over, 0),
+    byAccount: lanes.map((lane) => ({
+      account: lane.account,
+      maxUnprotectedMs: Math.max(0, ...unprotectedOf(lane).map((u) => u.max)),
+      unprotectedOver2s: unprotectedOf(lane).reduce((n, u) => n + u.over, 0),
+      finalPositions: gateway.positions(lane.gatewayId).length,
+      finalWorkingOrders: gateway
+        .orders(lane.gatewayId)
+        .filter((o) => o.contractId === contract && OPEN_STATUSES.has(o.status)).length,
+    })),
+    lanes,
     finalPositions: gateway.positions().length,
     finalWorkingOrders: working().length,
     restartsMs,
@@ -481,6 +617,7 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
       'kills per scenario (target)': p.killsPerScenario,
       'kill delay after start': '0.3–3.0 s, seeded',
       'protective stops': `${CRASH_PROTECTIVE_STOPS} (the entry carries its stop as a stop-loss bracket)`,
+      accounts: `${CAMPAIGN_ACCOUNTS.length} (${CAMPAIGN_ACCOUNTS.map((a) => a.id).join(', ')}) traded by one bot on one local gateway; every alert goes to every account`,
       seed: options.seed,
     },
   };
@@ -504,6 +641,7 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
           server,
           logDir,
           protectiveStops: CRASH_PROTECTIVE_STOPS,
+          accounts: CAMPAIGN_ACCOUNTS,
           ...(options.log ? { log: options.log } : {}),
         }),
       ),
@@ -514,12 +652,13 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
       batch.map((i, j) =>
         runScenario({
           label: `crash-s${i}`,
-          trades: runs[j]?.trades.length ?? 0,
+          trades: runs[j]?.keys.length ?? 0,
           killTarget: null,
           seed: options.seed * 1000 + i,
           server,
           logDir: join(logDir, 'reference'),
           protectiveStops: CRASH_PROTECTIVE_STOPS,
+          accounts: CAMPAIGN_ACCOUNTS,
           ...(options.log ? { log: options.log } : {}),
         }).catch((error: unknown) => {
           throw error;
@@ -528,25 +667,58 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
     );
     reference.push(...refs);
   }
-  let duplicateEntries = 0;
-  let extraContracts = 0;
-  let compared = 0;
+  // Per account: trades compared, differing, duplicate entries, extra contracts.
+  const lanes = lanesOf(CAMPAIGN_ACCOUNTS);
+  const stats = new Map(
+    lanes.map((l) => [l.account, { compared: 0, differ: 0, duplicateEntries: 0, extraContracts: 0 }]),
+  );
+  const statOf = (account: string | null) => stats.get(account) ?? stats.values().next().value!;
   crashed.forEach((run, i) => {
     const ref = reference[i];
     if (!ref) return;
     run.trades.forEach((t, j) => {
       const r = ref.trades[j];
-      compared++;
-      if (!r || !sameTrade(t, r)) {
-        const decision = run.lines.find((l) => l.msg === 'signal decided' && l.alertKey === `k_${t.key}`);
+      const st = statOf(t.account);
+      st.compared++;
+      if (!r || r.key !== t.key || r.account !== t.account || !sameTrade(t, r)) {
+        st.differ++;
+        const decision = run.lines.find(
+          (l) =>
+            l.msg === 'signal decided' &&
+            l.alertKey === `k_${t.key}` &&
+            (t.account === null || l.account === t.account),
+        );
         mismatches.push(
-          `${t.key}: the bot decided "${String(decision?.reason ?? 'nothing')}"; crashed ${JSON.stringify(t)} vs reference ${JSON.stringify(r)}`,
+          `${tradeLabel(t)}: the bot decided "${String(decision?.reason ?? 'nothing')}"; crashed ${JSON.stringify(t)} vs reference ${JSON.stringify(r)}`,
         );
       }
-      if (r && t.entryOrders > r.entryOrders) duplicateEntries += t.entryOrders - r.entryOrders;
-      if (r && t.entryQty > r.entryQty) extraContracts += t.entryQty - r.entryQty;
+      if (r && t.entryOrders > r.entryOrders) st.duplicateEntries += t.entryOrders - r.entryOrders;
+      if (r && t.entryQty > r.entryQty) st.extraContracts += t.entryQty - r.entryQty;
     });
   });
+  const sum = (
+    f: (v: { compared: number; differ: number; duplicateEntries: number; extraContracts: number }) => number,
+  ) => [...stats.values()].reduce((n, v) => n + f(v), 0);
+  const compared = sum((v) => v.compared);
+  const duplicateEntries = sum((v) => v.duplicateEntries);
+  const extraContracts = sum((v) => v.extraContracts);
+  // Every alert must give one position (a filled entry) on every account, in the killed runs and the references.
+  const alerts = crashed.reduce((n, r) => n + r.keys.length, 0);
+  const alertsShort = (runs: readonly ScenarioResult[]) =>
+    runs.flatMap((r) =>
+      r.keys
+        .filter((key) => {
+          const mine = r.trades.filter((t) => t.key === key);
+          return mine.length !== lanes.length || mine.some((t) => t.entryQty === 0);
+        })
+        .map((key) => `${r.logFile.includes('reference') ? 'reference ' : ''}${key}`),
+    );
+  const short = [...alertsShort(crashed), ...alertsShort(reference)];
+  const accountFigure = (pick: (b: ScenarioResult['byAccount'][number]) => number, combine: 'max' | 'sum') =>
+    perAccount(lanes, (lane) => {
+      const values = crashed.flatMap((r) => r.byAccount.filter((b) => b.account === lane.account).map(pick));
+      return combine === 'max' ? Math.max(0, ...values) : values.reduce((n, v) => n + v, 0);
+    });
   const kills = crashed.reduce((n, r) => n + r.kills, 0);
   const phases: Record<string, number> = {};
   for (const r of crashed)
@@ -557,6 +729,14 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
   const restarts = crashed.flatMap((r) => r.restartsMs).sort((a, b) => a - b);
   const finalOpen = crashed.reduce((n, r) => n + r.finalPositions + r.finalWorkingOrders, 0);
   const kept = crashed.flatMap((r) => r.trades).filter((t) => t.entryQty > 0).length;
+  const perAccountStat = (
+    f: (v: {
+      compared: number;
+      differ: number;
+      duplicateEntries: number;
+      extraContracts: number;
+    }) => string | number,
+  ) => perAccount(lanes, (l) => f(statOf(l.account)));
   return {
     ...base,
     figures: {
@@ -564,17 +744,34 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
       'kills by phase': Object.entries(phases)
         .map(([k, v]) => `${k} ${v}`)
         .join(', '),
-      'trades (alerts) run under kills': crashed.reduce((n, r) => n + r.trades.length, 0),
+      accounts: `${lanes.length} on one gateway (${CAMPAIGN_ACCOUNTS.map((a) => `${a.name} ${a.id}`).join(', ')})`,
+      'alerts run under kills': alerts,
+      'trades (alert × account) run under kills': crashed.reduce((n, r) => n + r.trades.length, 0),
       'trades that reached a fill': kept,
+      'alerts without one filled position on every account (killed runs and references)': short.length,
       'trades compared with the uninterrupted reference': compared,
       'trades that differ from the reference': mismatches.length,
+      'trades that differ from the reference, per account': perAccountStat(
+        (v) => `${v.differ} of ${v.compared}`,
+      ),
       'duplicate entry orders (more than the reference placed)': duplicateEntries,
       'extra contracts filled (more than the reference)': extraContracts,
+      'duplicate entry orders / extra contracts, per account': perAccountStat(
+        (v) => `${v.duplicateEntries} / ${v.extraContracts}`,
+      ),
       'longest time a gateway position had no working stop (killed runs)': `${maxNaked} ms`,
+      'longest time without a working stop, per account (killed runs)': accountFigure(
+        (b) => b.maxUnprotectedMs,
+        'max',
+      ),
       'unprotected windows longer than 2 s': over2s,
       'longest unprotected time in the reference runs': `${refNaked} ms`,
       'bot start to "running", median / max': `${restarts[Math.floor(restarts.length / 2)] ?? 0} / ${restarts.at(-1) ?? 0} ms`,
       'positions or working orders left at the end': finalOpen,
+      'positions + working orders left at the end, per account': accountFigure(
+        (b) => b.finalPositions + b.finalWorkingOrders,
+        'sum',
+      ),
       'times the market was held a minute and the bot had not caught up': crashed.reduce(
         (n, r) => n + r.syncTimeouts,
         0,
@@ -591,19 +788,24 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
         measured: `${kills}`,
       },
       {
-        name: 'final broker state equals the uninterrupted run, trade by trade',
+        name: `every alert gives one position per account (${lanes.length} accounts)`,
+        pass: short.length === 0 && alerts > 0,
+        measured: `${short.length} of ${alerts} alerts short${short.length > 0 ? `: ${short.slice(0, 5).join(', ')}` : ''}`,
+      },
+      {
+        name: 'final broker state equals the uninterrupted run, trade by trade, on every account',
         pass: mismatches.length === 0 && compared > 0,
-        measured: `${mismatches.length} of ${compared} differ`,
+        measured: `${mismatches.length} of ${compared} differ (${perAccountStat((v) => v.differ)})`,
       },
       {
-        name: 'no duplicate orders (entries or contracts beyond the reference)',
+        name: 'no duplicate orders on any account (entries or contracts beyond the reference)',
         pass: duplicateEntries === 0 && extraContracts === 0,
-        measured: `${duplicateEntries} entries, ${extraContracts} contracts`,
+        measured: `${duplicateEntries} entries, ${extraContracts} contracts (${perAccountStat((v) => v.duplicateEntries + v.extraContracts)})`,
       },
       {
-        name: 'no position unprotected for more than 2 s',
+        name: 'no position unprotected for more than 2 s, on any account',
         pass: maxNaked <= MAX_UNPROTECTED_MS,
-        measured: `${maxNaked} ms longest`,
+        measured: `${maxNaked} ms longest (${accountFigure((b) => b.maxUnprotectedMs, 'max')} ms)`,
       },
       {
         name: 'every scenario runs to its end (the bot never gets stuck)',
@@ -623,13 +825,14 @@ export async function runCrash(options: CampaignOptions & { logDir?: string }): 
           .join('; '),
       },
       {
-        name: 'flat with no working orders at the end',
+        name: 'every account flat with no working orders at the end',
         pass: finalOpen === 0,
-        measured: `${finalOpen} left`,
+        measured: `${finalOpen} left (${accountFigure((b) => b.finalPositions + b.finalWorkingOrders, 'sum')})`,
       },
     ],
     notes: [
       ...mismatches.slice(0, 10),
+      ...short.slice(0, 10).map((k) => `alert without one filled position on every account: ${k}`),
       ...crashed.flatMap((r, i) => (r.undecided ?? []).map((a) => `s${i}: alert without a decision: ${a}`)),
     ],
     durationMs: Date.now() - started,

@@ -1,6 +1,16 @@
 /** docs/RELIABILITY.md from the campaign results: date, machine, each campaign's parameters, figures and verdicts. */
 import { arch, cpus, freemem, platform, release, totalmem } from 'node:os';
+import { CAMPAIGN_ACCOUNTS } from './crash.ts';
 import { type CampaignResult, passed } from './types.ts';
+
+/** Which campaigns trade several accounts from one bot (those whose parameters name their accounts). */
+function accountsLine(results: readonly CampaignResult[]): string[] {
+  const multi = results.filter((r) => r.parameters.accounts !== undefined).map((r) => r.id);
+  if (multi.length === 0) return [];
+  return [
+    `- accounts: the ${multi.join(' and ')} campaign${multi.length > 1 ? 's run' : ' runs'} one bot trading ${CAMPAIGN_ACCOUNTS.length} accounts (${CAMPAIGN_ACCOUNTS.map((a) => a.id).join(', ')}) on one local gateway: every alert opens one position per account, and the criteria hold per account; the other campaigns trade one account`,
+  ];
+}
 
 const cell = (v: string | number) => String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -16,6 +26,7 @@ export function renderReport(
     '',
     `- date: ${run.startedAt.toISOString()}`,
     `- mode: ${run.fast ? '--fast (reduced counts)' : 'full'}, seed ${run.seed}`,
+    ...accountsLine(results),
     `- machine: ${platform()} ${release()} ${arch()}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM (${(freemem() / 2 ** 30).toFixed(1)} GB free at start), Node ${process.version}`,
     `- verdict: ${results.every(passed) ? '**all campaigns pass**' : `**${results.filter((r) => !passed(r)).length} of ${results.length} campaigns fail** (the process exits non-zero)`}`,
     '',

@@ -372,6 +372,8 @@ async function openLanes(config: BotConfig, shared: SharedParts): Promise<Opened
           now: clock.now(),
           logger: accountLogger,
           startingBalance: startingBalanceOf(settings()),
+          // Several accounts: the alert may be undecided for another one (decidedBeforeRestart).
+          markAlertProcessed: !multi,
         }),
         bars: new BarBook(),
         settings,

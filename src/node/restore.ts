@@ -27,7 +27,16 @@ export async function restoreAccount(
   store: Store,
   positions: readonly PositionRecord[],
   accountId: string,
-  deps: { readonly now: number; readonly logger: Logger; readonly startingBalance: number },
+  deps: {
+    readonly now: number;
+    readonly logger: Logger;
+    readonly startingBalance: number;
+    /**
+     * Mark the signal's alert row processed (default true). Several accounts: false, the alert may
+     * still be undecided for another account; the inbox marks it once every account decided.
+     */
+    readonly markAlertProcessed?: boolean;
+  },
 ): Promise<Restored> {
   const { logger } = deps;
   const stored = positions.filter((p) => p.accountId === accountId);
@@ -43,7 +52,8 @@ export async function restoreAccount(
     const reason = `EXECUTED: entry order sent before a restart; position ${p.id} restored (${p.state})`;
     try {
       await store.upsertSignal({ ...signal, status: 'EXECUTED', reason, updatedAt: deps.now });
-      if (signal.alertId !== null) await store.setAlertStatus(signal.alertId, 'processed', reason);
+      if (signal.alertId !== null && deps.markAlertProcessed !== false)
+        await store.setAlertStatus(signal.alertId, 'processed', reason);
       logger.info({ signalId: signal.id, positionId: p.id }, reason);
     } catch (error) {
       logger.warn({ signalId: signal.id, error: String(error) }, 'could not record the restored signal');

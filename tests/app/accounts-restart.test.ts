@@ -5,11 +5,14 @@
  */
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ENGINE_MACHINE_VERSION } from '../../machines/engine/machine.ts';
 import { pushHistory } from '../../scripts/reliability/crash.ts';
 import { DEFAULT_ACCOUNT, type LocalGateway, startLocalGateway } from '../../sim/gateway/index.ts';
 import { createStore } from '../../src/adapters/store/factory.ts';
+import { restoreAccount } from '../../src/node/restore.ts';
 import { idFromKey } from '../../src/runtime/signal-processor.ts';
-import { alert, signal } from '../adapters/store/fixtures.ts';
+import { alert, position, signal } from '../adapters/store/fixtures.ts';
+import { freshPgliteStore } from '../adapters/store/pglite-template.ts';
 import { type BotProcess, eventually, sleep, startBotProcess, tempDir } from './helpers.ts';
 
 describe('an alert a crash interrupted between two accounts', () => {
@@ -80,4 +83,34 @@ describe('an alert a crash interrupted between two accounts', () => {
     const reason = row.reason ?? '';
     expect(reason).toMatch(new RegExp(`^1001: ${before}; 1002: EXECUTED: long \\d+ ES`));
   }, 180_000);
+
+  it('restoring one account’s sent entry leaves the alert row to the inbox (another account may not have decided it)', async () => {
+    const silent = { info: () => {}, warn: () => {} } as unknown as Parameters<
+      typeof restoreAccount
+    >[3]['logger'];
+    for (const markAlertProcessed of [false, true]) {
+      const store = await freshPgliteStore();
+      const { id: alertId } = await store.insertAlert(alert(`k_sent-${markAlertProcessed}`));
+      const sig = signal(`s_sent_${markAlertProcessed}`, { alertId, accountId: '1001', status: 'EXECUTING' });
+      await store.upsertSignal(sig);
+      const pos = position(`p_sent_${markAlertProcessed}`, {
+        signalId: sig.id,
+        alertId,
+        accountId: '1001',
+        machineVersion: ENGINE_MACHINE_VERSION,
+      });
+      await store.upsertPositions([pos]);
+      await restoreAccount(store, await store.openPositions(), '1001', {
+        now: Date.now(),
+        logger: silent,
+        startingBalance: 50_000,
+        markAlertProcessed,
+      });
+      expect((await store.getSignal(sig.id))?.status).toBe('EXECUTED');
+      const [row] = (await store.unprocessedAlerts(10, 0, 2)).filter((a) => a.id === alertId);
+      // Left 'received' for several accounts: the sweep delivers it to the account without a decision.
+      expect(row?.status).toBe(markAlertProcessed ? undefined : 'received');
+      await store.close();
+    }
+  });
 });
