@@ -19,6 +19,7 @@ import {
   signalMachine,
 } from '../../machines/signal/machine.ts';
 import { resolveAccountRules } from '../domain/account-rules.ts';
+import type { OpenPositionRequest } from '../domain/events.ts';
 import { evaluateFilters } from '../domain/filters.ts';
 import {
   applyTrade,
@@ -473,25 +474,49 @@ export class SignalProcessor {
     settings: BotSettings,
     ts: number,
   ): void {
-    const { runtime, accountId } = this.deps;
+    const { runtime } = this.deps;
     runtime.open(
-      {
+      this.positionRequest({
         positionId: idFromKey('p', alert.key, this.deps.idScope),
         signalId,
-        accountId,
         symbol: alert.symbol,
         contractId: this.deps.contractId(alert.symbol),
-        instrument: {
-          tickSize: instrument.tickSize,
-          tickValue: instrument.tickValue,
-          decimals: instrument.decimals,
-        },
+        instrument,
         plan,
-        expiresAt: ts + settings.entryTimeoutMs,
-        closeAtTp3: settings.closeAtTp3,
-      },
+        settings,
+        ts,
+      }),
       ts,
     );
+  }
+
+  /** What the engine needs to open a position (an alert's entry, or a broker position adopted). */
+  private positionRequest(p: {
+    positionId: string;
+    signalId: string;
+    symbol: string;
+    contractId: string;
+    instrument: Instrument;
+    plan: EntryPlan;
+    settings: BotSettings;
+    ts: number;
+  }): OpenPositionRequest {
+    const { instrument, settings } = p;
+    return {
+      positionId: p.positionId,
+      signalId: p.signalId,
+      accountId: this.deps.accountId,
+      symbol: p.symbol,
+      contractId: p.contractId,
+      instrument: {
+        tickSize: instrument.tickSize,
+        tickValue: instrument.tickValue,
+        decimals: instrument.decimals,
+      },
+      plan: p.plan,
+      expiresAt: p.ts + settings.entryTimeoutMs,
+      closeAtTp3: settings.closeAtTp3,
+    };
   }
 
   /**
@@ -512,7 +537,7 @@ export class SignalProcessor {
     },
     ts: number,
   ): { readonly ok: true; readonly positionId: string } | { readonly ok: false; readonly reason: string } {
-    const { runtime, accountId } = this.deps;
+    const { runtime } = this.deps;
     const settings = this.deps.settings();
     const instrument = getInstrument(position.symbol);
     if (!instrument) return { ok: false, reason: `${position.symbol} is not a supported instrument` };
@@ -549,22 +574,17 @@ export class SignalProcessor {
     };
     const positionId = idFromKey('a', position.brokerPositionId, this.deps.idScope);
     runtime.adopt(
-      {
+      this.positionRequest({
         positionId,
         // No signal: the position came from the broker (stored with signal_id null).
         signalId: '',
-        accountId,
         symbol: position.symbol,
         contractId: position.contractId,
-        instrument: {
-          tickSize: instrument.tickSize,
-          tickValue: instrument.tickValue,
-          decimals: instrument.decimals,
-        },
+        instrument,
         plan,
-        expiresAt: ts + settings.entryTimeoutMs,
-        closeAtTp3: settings.closeAtTp3,
-      },
+        settings,
+        ts,
+      }),
       { price: position.averagePrice },
       ts,
     );
