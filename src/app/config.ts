@@ -384,10 +384,10 @@ export function parseCommandLine(
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = String(issue.path[0] ?? '');
-      const name = SETTING_NAMES[key] ?? key;
+      const name = (Object.hasOwn(SETTING_NAMES, key) ? SETTING_NAMES[key] : undefined) ?? key;
       const secret = /secret|key|token/i.test(key);
       const got = secret ? '' : ` (got ${JSON.stringify((candidate as Record<string, unknown>)[key])})`;
-      problems.push(`${name}: ${issue.message}${got}${HOW_TO_FIX[key] ? `; ${HOW_TO_FIX[key]}` : ''}`);
+      problems.push(`${name}: ${issue.message}${got}${Object.hasOwn(HOW_TO_FIX, key) ? `; ${HOW_TO_FIX[key]}` : ''}`);
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);

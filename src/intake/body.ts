@@ -151,14 +151,15 @@ function parseKeyValue(text: string): ParsedBody | undefined {
     .map((p) => p.trim())
     .filter((p) => p.length > 0);
   if (pieces.length === 0) return undefined;
-  const fields: FieldTree = {};
+  // No prototype: a field named "constructor" or "__proto__" is just a field.
+  const fields: FieldTree = Object.create(null);
   for (const piece of pieces) {
     const eq = piece.indexOf('=');
     if (eq <= 0) return undefined;
     const name = piece.slice(0, eq).trim().toLowerCase();
     const value = piece.slice(eq + 1).trim();
     if (!/^[a-z_][a-z0-9_.]*$/.test(name)) return undefined;
-    if (name in fields) {
+    if (Object.hasOwn(fields, name)) {
       return {
         ok: false,
         status: 422,
@@ -184,7 +185,7 @@ function parsePipe(text: string, names: readonly string[]): ParsedBody {
       error: `the pipe-delimited body has ${parts.length} fields but this route expects ${names.length} (${names.join('|')}) — match the alert message to that order`,
     };
   }
-  const fields: FieldTree = {};
+  const fields: FieldTree = Object.create(null);
   names.forEach((name, i) => {
     fields[name] = parts[i] ?? '';
   });

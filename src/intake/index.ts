@@ -325,7 +325,9 @@ function readAction(fields: FlatFields): AlertAction {
       'action',
     );
   }
-  const action = ACTION_WORDS[word.toLowerCase()];
+  // Own keys only: a word such as "__proto__" or "constructor" must not read Object.prototype.
+  const lower = word.toLowerCase();
+  const action = Object.hasOwn(ACTION_WORDS, lower) ? ACTION_WORDS[lower] : undefined;
   if (!action) {
     fail(
       422,

@@ -449,7 +449,7 @@ function registerControlRoutes(api: FastifyInstance, ctx: RouteContext): void {
   const { deps, now, notices } = ctx;
   api.post('/api/control/:action', async (req: FastifyRequest, reply: FastifyReply) => {
     const action = (req.params as { action: string }).action;
-    const word = CONFIRM_WORDS[action];
+    const word = Object.hasOwn(CONFIRM_WORDS, action) ? CONFIRM_WORDS[action] : undefined;
     if (word === undefined) {
       throw notFound(`no control action "${action}": use pause, resume, flatten-all or reset-guard`);
     }

@@ -322,6 +322,11 @@ export function dashboardApiContract(name: string, open: () => Promise<Store>): 
       expect(exposed.calls).toEqual(['flattenAll', 'resetGuard:dailyLoss:ACC-1', 'pause']);
       const unknown = await post('/api/control/self-destruct', { confirm: 'YES' }, auth, exposed);
       expect(unknown.status).toBe(404);
+      for (const word of ['constructor', '__proto__', 'toString']) {
+        const inherited = await post(`/api/control/${word}`, { confirm: 'YES' }, auth, exposed);
+        expect(inherited.status).toBe(404);
+        expect(inherited.body.error.message).toContain(`no control action "${word}"`);
+      }
       const notJson = await exposed.app.inject({
         method: 'POST',
         url: '/api/control/pause',
