@@ -85,7 +85,9 @@ export function parseAccounts(
             `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; use id, name, enabled, symbols, sizeMultiplier, settings or tag`,
           );
         } else {
-          problems.push(`${where}.${field || 'entry'}: ${issue.message}; ${(Object.hasOwn(FIX, field) ? FIX[field] : undefined) ?? FIX.id}`);
+          problems.push(
+            `${where}.${field || 'entry'}: ${issue.message}; ${(Object.hasOwn(FIX, field) ? FIX[field] : undefined) ?? FIX.id}`,
+          );
         }
       }
       return;

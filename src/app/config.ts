@@ -387,7 +387,9 @@ export function parseCommandLine(
       const name = (Object.hasOwn(SETTING_NAMES, key) ? SETTING_NAMES[key] : undefined) ?? key;
       const secret = /secret|key|token/i.test(key);
       const got = secret ? '' : ` (got ${JSON.stringify((candidate as Record<string, unknown>)[key])})`;
-      problems.push(`${name}: ${issue.message}${got}${Object.hasOwn(HOW_TO_FIX, key) ? `; ${HOW_TO_FIX[key]}` : ''}`);
+      problems.push(
+        `${name}: ${issue.message}${got}${Object.hasOwn(HOW_TO_FIX, key) ? `; ${HOW_TO_FIX[key]}` : ''}`,
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
