@@ -42,9 +42,9 @@ export const RECONCILE_PERIOD_MS = 5_000;
 /** What a repair may take beyond the period: the pass's REST reads, the order search, the placement. */
 export const REPAIR_SLACK_MS = 2_000;
 /**
- * The reconciler leaves a stop younger than its grace (`stopGraceMs`, default 5 s) alone: it may be a
- * placement still in flight. The harness drops only stops at least this old, so the repair is due
- * within one period of the drop.
+ * The reconciler leaves a stop younger than its grace (`stopGraceMs`, default 2 s) alone: it may be a
+ * placement still in flight. The harness drops only stops at least 5 s old (well past that grace), so
+ * the repair is due within one period of the drop.
  */
 const STOP_GRACE_MS = 5_000;
 
@@ -578,7 +578,7 @@ export async function runConnectionFaults(
       faults: faults.map((f) => f.name).join('; '),
       accounts: `${CAMPAIGN_ACCOUNTS.length} (${CAMPAIGN_ACCOUNTS.map((a) => a.id).join(', ')}) traded by one bot on one local gateway; every alert opens one position per account, and every fault hits the one gateway all three use`,
       'cap on a lasting fault': "75 s (the bot's stale-data limits are 45 s user hub, 60 s market)",
-      'dropped stop': `dropped once at least ${STOP_GRACE_MS / 1000} s old (the reconciler's grace for a stop in flight), the market held; due back within the desired-state period ${RECONCILE_PERIOD_MS / 1000} s + ${REPAIR_SLACK_MS / 1000} s`,
+      'dropped stop': `dropped once at least ${STOP_GRACE_MS / 1000} s old (past the reconciler's 2 s grace for a stop in flight), the market held; due back within the desired-state period ${RECONCILE_PERIOD_MS / 1000} s + ${REPAIR_SLACK_MS / 1000} s`,
       'rate limits': `enforced, ${DEFAULT_RATE_LIMITS.otherPerWindow} / 60 s (bars ${DEFAULT_RATE_LIMITS.barsPerWindow} / 30 s) per login: each account logs in on its own and the scope of the real limits is unconfirmed`,
     },
   };

@@ -587,6 +587,9 @@ export class Reconciler {
    * - A position with no stop out because its last one was refused (`commanded: false`): the tag it
    *   would place next is reported missing, so it tries again. At most once per pass: a broker that
    *   keeps refusing costs one placement per period, never a loop.
+   * - Any other order the bot counts as working that the broker no longer lists as working and that
+   *   REST (asked by id) shows ended more than `hubGraceMs` ago: the user hub missed its event. Logged
+   *   as "user hub missed …", the hub is marked stale (health red, restarted) and a full `run` replays it.
    * - Orphan working orders, unknown exposure seen on two passes in a row (a fill the engine has not
    *   processed yet is not unknown), a known position the broker no longer holds: a full `run`.
    *
@@ -650,6 +653,31 @@ export class Reconciler {
     }
     for (const repair of repairs) this.emitRepair(repair);
 
+    // Any other order the bot counts as working that the broker's working list no longer shows: if REST
+    // says it ended (a fill, a cancel) and no hub event told us, the user hub missed it (§13.4).
+    const stopTags = new Set((known.expectedStops ?? []).map((s) => s.tag));
+    const hubGrace = this.options.hubGraceMs ?? 5_000;
+    const missed: Order[] = [];
+    for (const o of broker.workingOrders()) {
+      if (stopTags.has(o.tag) || workingIds.has(o.orderId)) continue;
+      const state = broker.orderStateOf(o.tag);
+      if (state === undefined || state === 'rejected' || state.terminal) continue;
+      if (this.now() - state.createdAt < grace) continue;
+      const order = await rest.searchOrderById(accountId, o.orderId);
+      if (
+        order &&
+        isTerminalState(order.state) &&
+        this.now() - (order.updatedAt ?? order.createdAt) >= hubGrace
+      )
+        missed.push(order);
+    }
+    let stale: Promise<void> | undefined;
+    if (missed.length > 0) {
+      const found = this.hubMissed(missed);
+      escalate.push(found.reason);
+      stale = found.stale;
+    }
+
     const knownTags = new Set(known.knownOrderTags);
     const orphans = orphanOrders(working, open, knownTags, (id) => known.tagOf?.(id));
     if (orphans.length > 0) escalate.push(`orphan order(s) ${orphans.map((o) => o.id).join(', ')}`);
@@ -662,7 +690,8 @@ export class Reconciler {
     const gone = known.knownPositions.filter((p) => p.quantity > 0 && !held.has(p.contractId));
     if (gone.length > 0)
       escalate.push(`position(s) ${gone.map((p) => p.positionId).join(', ')} no longer held at the broker`);
-    if (escalate.length > 0) await this.run(`desired state: ${escalate.join('; ')}`, trigger);
+    if (escalate.length > 0)
+      await Promise.all([stale, this.run(`desired state: ${escalate.join('; ')}`, trigger)]);
     return repairs;
   }
 
@@ -713,11 +742,17 @@ export class Reconciler {
       (o) => ids.has(o.id) && isTerminalState(o.state) && this.now() - (o.updatedAt ?? o.createdAt) >= grace,
     );
     if (missed.length === 0) return 0;
+    const { reason, stale } = this.hubMissed(missed);
+    await Promise.all([stale, this.run(reason, 'user-hub-poll')]);
+    return missed.length;
+  }
+
+  /** Name the events the user hub missed, close the gate and mark the hub stale (health red, reconnect). */
+  private hubMissed(missed: readonly Order[]): { reason: string; stale: Promise<void> } {
     const reason = `user hub missed ${missed.length} order update(s) (order ${missed.map((o) => o.id).join(', ')}); REST shows them ${missed.map((o) => o.state).join(', ')}`;
     this.log.warn({ orders: missed.map((o) => o.id) }, `topstepx: ${reason}`);
     this.ready.next(false);
-    await Promise.all([this.options.hubs?.markStale('user', reason), this.run(reason, 'user-hub-poll')]);
-    return missed.length;
+    return { reason, stale: this.options.hubs?.markStale('user', reason) ?? Promise.resolve() };
   }
 
   /** Poll checkUserHub on an interval (keep it within the 200 / 60 s REST budget). */

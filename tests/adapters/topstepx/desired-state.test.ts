@@ -10,6 +10,7 @@ import type { PositionOutputEvent } from '../../../machines/position/types.ts';
 import type { LocalGateway } from '../../../sim/gateway/index.ts';
 import { TopstepxBroker } from '../../../src/adapters/topstepx/broker.ts';
 import type { ProjectXHubs } from '../../../src/adapters/topstepx/hubs.ts';
+import { silentLogger } from '../../../src/adapters/topstepx/log.ts';
 import { Reconciler, type ReconcilerOptions } from '../../../src/adapters/topstepx/reconcile.ts';
 import type { ProjectXRest } from '../../../src/adapters/topstepx/rest.ts';
 import { expectedStopsOf } from '../../../src/adapters/topstepx/venue.ts';
@@ -28,7 +29,7 @@ let es: string;
 let position: ReturnType<typeof startPosition>;
 let reconciler: Reconciler | undefined;
 
-async function setup(options: { bracketStops?: boolean; stopPrice?: number } = {}) {
+async function setup(options: { bracketStops?: boolean; stopPrice?: number; fill?: boolean } = {}) {
   gw = await gateway();
   rest = client(gw);
   await rest.availableContracts();
@@ -60,6 +61,7 @@ async function setup(options: { bracketStops?: boolean; stopPrice?: number } = {
   for (const command of position.commands()) broker.execute(command);
   subs.push(broker.events$.subscribe((e) => position.actor.send(e)));
   await broker.idle();
+  if (options.fill === false) return;
   gw.pushPrice(es, 100); // the entry fills
   await until(() => position.state() === 'active', 'position active');
   await broker.idle();
@@ -247,6 +249,45 @@ describe('desired-state pass: broker stops', () => {
     expect(repairs[0]?.reason).toMatch(
       /it cannot be adopted \(no ladder can be built: no bars\), so it was flattened at market/,
     );
+  });
+});
+
+describe('desired-state pass: a user hub that stopped delivering', () => {
+  beforeEach(() => setup({ fill: false }));
+
+  it('an entry that filled with no hub event is named as missed by the hub, the hub is restarted and the fill replayed', async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_: object, message: string) => warnings.push(message) };
+    const stale: string[] = [];
+    const { r } = startReconciler({
+      hubGraceMs: 0,
+      logger,
+      hubs: { reconnected$: hubs.reconnected$, markStale: async (_hub, reason) => void stale.push(reason) },
+    });
+    await until(
+      () => gw.orders(ACCOUNT).some((o) => o.customTag === 'p1-e0' && o.status === 1),
+      'entry working',
+    );
+    expect(await r.checkDesiredState()).toEqual([]);
+    expect(warnings.filter((w) => w.includes('user hub missed'))).toEqual([]); // nothing missed yet
+
+    gw.faults.stall('user', true);
+    gw.pushPrice(es, 100); // the entry fills; the stalled hub says nothing
+    await until(() => gw.positions(ACCOUNT).length === 1, 'long at the broker');
+    const entry = gw.orders(ACCOUNT).find((o) => o.customTag === 'p1-e0')!;
+    expect(position.state()).toEqual({ pending_entry: 'working' });
+
+    await r.checkDesiredState();
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`user hub missed 1 order update\\(s\\) \\(order ${entry.id}\\); REST shows them filled`),
+      ),
+    );
+    expect(stale).toHaveLength(1);
+    await until(() => position.state() === 'active', 'the fill replayed into the position');
+    gw.faults.stall('user', false);
+    await broker.idle();
+    await until(() => stops().some((o) => o.customTag === 'p1-s1'), 'its stop placed');
   });
 });
 
