@@ -9,8 +9,10 @@
  * signal and position ids (hence its order tags) end in the account's `tag`, derived from its id
  * unless set, so the same alert gives every account its own idempotent orders.
  */
+
 import { z } from 'zod';
 import { getInstrument, SUPPORTED_SYMBOLS } from '../domain/instruments.ts';
+import { ownValue } from '../domain/lookup.ts';
 import type { BotSettings } from '../domain/settings.ts';
 import { parseSettingsPatch, SettingsError } from '../settings/schema.ts';
 
@@ -85,9 +87,7 @@ export function parseAccounts(
             `${where}: unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')}; use id, name, enabled, symbols, sizeMultiplier, settings or tag`,
           );
         } else {
-          problems.push(
-            `${where}.${field || 'entry'}: ${issue.message}; ${(Object.hasOwn(FIX, field) ? FIX[field] : undefined) ?? FIX.id}`,
-          );
+          problems.push(`${where}.${field || 'entry'}: ${issue.message}; ${ownValue(FIX, field) ?? FIX.id}`);
         }
       }
       return;

@@ -3,11 +3,13 @@
  * Every problem is reported at start with the setting's name, what was wrong and how to fix it;
  * secrets are never echoed.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { getInstrument, SUPPORTED_SYMBOLS } from '../domain/instruments.ts';
+import { ownValue } from '../domain/lookup.ts';
 import { type BotSettings, SETTING_DECLARATIONS, SETTING_KEYS } from '../domain/settings.ts';
 import { settingFlag } from '../settings/flags.ts';
 import { parseSettingsPatch, SettingsError } from '../settings/schema.ts';
@@ -384,11 +386,11 @@ export function parseCommandLine(
   if (!result.success) {
     for (const issue of result.error.issues) {
       const key = String(issue.path[0] ?? '');
-      const name = (Object.hasOwn(SETTING_NAMES, key) ? SETTING_NAMES[key] : undefined) ?? key;
+      const name = ownValue(SETTING_NAMES, key) ?? key;
       const secret = /secret|key|token/i.test(key);
       const got = secret ? '' : ` (got ${JSON.stringify((candidate as Record<string, unknown>)[key])})`;
       problems.push(
-        `${name}: ${issue.message}${got}${Object.hasOwn(HOW_TO_FIX, key) ? `; ${HOW_TO_FIX[key]}` : ''}`,
+        `${name}: ${issue.message}${got}${ownValue(HOW_TO_FIX, key) ? `; ${HOW_TO_FIX[key]}` : ''}`,
       );
     }
   }

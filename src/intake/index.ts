@@ -10,7 +10,9 @@
  * whole alert. The body handed back for storage has every secret replaced by "[redacted]".
  * See docs/alerts.md for the dialects and every choice made here.
  */
+
 import type { NormalizedAlert } from '../domain/alert.ts';
+import { ownValue } from '../domain/lookup.ts';
 import type { AlertAction } from '../domain/types.ts';
 import { decodeUtf8, parseBody } from './body.ts';
 import { REDACTED, redactSecrets, secretsEqual, sha256Hex } from './crypto.ts';
@@ -325,9 +327,7 @@ function readAction(fields: FlatFields): AlertAction {
       'action',
     );
   }
-  // Own keys only: a word such as "__proto__" or "constructor" must not read Object.prototype.
-  const lower = word.toLowerCase();
-  const action = Object.hasOwn(ACTION_WORDS, lower) ? ACTION_WORDS[lower] : undefined;
+  const action = ownValue(ACTION_WORDS, word.toLowerCase());
   if (!action) {
     fail(
       422,

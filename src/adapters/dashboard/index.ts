@@ -2,10 +2,12 @@
  * The dashboard on the bot's Fastify instance: the JSON API under /api, the live stream, control
  * actions, and the built app at /. See docs/dashboard.md.
  */
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EMPTY, type Observable, Subject } from 'rxjs';
 import type { AnyStateMachine } from 'xstate';
 import type { GuardName, GuardState } from '../../domain/guards.ts';
+import { ownValue } from '../../domain/lookup.ts';
 import type { BotSettings } from '../../domain/settings.ts';
 import type { DashboardQueries } from '../../ports/dashboard-queries.ts';
 import type { Store } from '../../ports/store.ts';
@@ -449,7 +451,7 @@ function registerControlRoutes(api: FastifyInstance, ctx: RouteContext): void {
   const { deps, now, notices } = ctx;
   api.post('/api/control/:action', async (req: FastifyRequest, reply: FastifyReply) => {
     const action = (req.params as { action: string }).action;
-    const word = Object.hasOwn(CONFIRM_WORDS, action) ? CONFIRM_WORDS[action] : undefined;
+    const word = ownValue(CONFIRM_WORDS, action);
     if (word === undefined) {
       throw notFound(`no control action "${action}": use pause, resume, flatten-all or reset-guard`);
     }

@@ -664,12 +664,7 @@ export class Reconciler {
       if (state === undefined || state === 'rejected' || state.terminal) continue;
       if (this.now() - state.createdAt < grace) continue;
       const order = await rest.searchOrderById(accountId, o.orderId);
-      if (
-        order &&
-        isTerminalState(order.state) &&
-        this.now() - (order.updatedAt ?? order.createdAt) >= hubGrace
-      )
-        missed.push(order);
+      if (order && this.endedUnreported(order, hubGrace)) missed.push(order);
     }
     let stale: Promise<void> | undefined;
     if (missed.length > 0) {
@@ -738,13 +733,16 @@ export class Reconciler {
     const orders = await this.options.rest.searchOrders(this.options.accountId, since);
     const grace = this.options.hubGraceMs ?? 5_000;
     // An event may still be in flight: only count updates older than the grace period.
-    const missed = orders.filter(
-      (o) => ids.has(o.id) && isTerminalState(o.state) && this.now() - (o.updatedAt ?? o.createdAt) >= grace,
-    );
+    const missed = orders.filter((o) => ids.has(o.id) && this.endedUnreported(o, grace));
     if (missed.length === 0) return 0;
     const { reason, stale } = this.hubMissed(missed);
     await Promise.all([stale, this.run(reason, 'user-hub-poll')]);
     return missed.length;
+  }
+
+  /** An order REST shows ended longer ago than `grace`: its hub event, if any, should have arrived. */
+  private endedUnreported(order: Order, grace: number): boolean {
+    return isTerminalState(order.state) && this.now() - (order.updatedAt ?? order.createdAt) >= grace;
   }
 
   /** Name the events the user hub missed, close the gate and mark the hub stale (health red, reconnect). */
