@@ -10,6 +10,7 @@ export * from './format.ts';
 export * from './guards.ts';
 export * from './instruments.ts';
 export * from './levels.ts';
+export * from './lookup.ts';
 export * from './metrics.ts';
 export * from './plan.ts';
 export * from './pnl.ts';
